@@ -1,0 +1,1 @@
+"""Adapters and process wiring: settings, CLI, console, Slack, Feishu, server and scheduler."""

@@ -1,0 +1,73 @@
+"""The one outbound interface: channel posts and DMs. One implementation per platform.
+
+The scheduler and the command handlers' follow-ups (e.g. "you were assigned #12") only ever
+talk to a :class:`Messenger`; how a platform delivers is the implementation's business.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from handlers.replies import Outbound
+
+
+class DeliveryError(Exception):
+    """A send that did not go through.
+
+    ``permanent`` errors (channel not found, bot not in channel) are not retried;
+    others are, no sooner than ``retry_after`` seconds when the platform said so (HTTP 429).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a sent message landed (platform message id), for later updates."""
+
+    message_id: str | None = None
+
+
+class Messenger(Protocol):
+    platform: str
+
+    def send(self, message: Outbound) -> Delivery:
+        """Deliver ``message`` or raise :class:`DeliveryError`."""
+        ...
+
+
+class ConsoleMessenger:
+    """Prints outbound messages labelled by where they would go: ``[#launch-v2-3] …``, ``[DM @alice] …``."""
+
+    platform = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out
+
+    def send(self, message: Outbound) -> Delivery:
+        out = self._out or sys.stdout
+        text = message.reply.plain_text()
+        out.write(f"[{message.target.label}] {text}\n")
+        out.flush()
+        return Delivery()
+
+
+class MessengerRegistry:
+    """Routes an outbound message to the messenger of its workspace's platform."""
+
+    def __init__(self, messengers: dict[str, Messenger] | None = None) -> None:
+        self._by_platform: dict[str, Messenger] = dict(messengers or {})
+
+    def register(self, messenger: Messenger) -> None:
+        self._by_platform[messenger.platform] = messenger
+
+    def for_platform(self, platform: str) -> Messenger:
+        try:
+            return self._by_platform[platform]
+        except KeyError:
+            raise DeliveryError(f"no messenger for platform {platform!r}", permanent=True) from None

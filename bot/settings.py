@@ -1,0 +1,96 @@
+"""Configuration from the environment and ``.env`` (pydantic-settings).
+
+Platform settings keep the platforms' conventional names (``SLACK_BOT_TOKEN``,
+``FEISHU_APP_ID``…); everything of coordbot's own starts with ``COORDBOT_``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _alias(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///coordbot.db", validation_alias=_alias("COORDBOT_DATABASE_URL"))
+    timezone: str = Field("UTC", validation_alias=_alias("COORDBOT_TIMEZONE"))
+    language: str = Field("en", validation_alias=_alias("COORDBOT_LANGUAGE"))
+    admin_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_alias("COORDBOT_ADMIN_IDS")
+    )
+    log_level: str = Field("INFO", validation_alias=_alias("COORDBOT_LOG_LEVEL"))
+    slash_command: str = Field("/coord", validation_alias=_alias("COORDBOT_SLASH_COMMAND"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_alias("SLACK_API_URL"))
+    slack_client_id: str | None = Field(None, validation_alias=_alias("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_CLIENT_SECRET"))
+
+    feishu_app_id: str | None = Field(None, validation_alias=_alias("FEISHU_APP_ID"))
+    feishu_app_secret: SecretStr | None = Field(None, validation_alias=_alias("FEISHU_APP_SECRET"))
+    feishu_verification_token: SecretStr | None = Field(
+        None, validation_alias=_alias("FEISHU_VERIFICATION_TOKEN")
+    )
+    feishu_encrypt_key: SecretStr | None = Field(None, validation_alias=_alias("FEISHU_ENCRYPT_KEY"))
+    feishu_domain: str = Field("https://open.feishu.cn", validation_alias=_alias("FEISHU_DOMAIN"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("en", "zh"):
+            raise ValueError("must be 'en' or 'zh'")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def slack_configured(self) -> bool:
+        return (bool(self.slack_bot_token or self.slack_client_id) and bool(self.slack_signing_secret)) or bool(
+            self.slack_app_token and self.slack_bot_token
+        )
+
+    @property
+    def feishu_configured(self) -> bool:
+        return bool(self.feishu_app_id and self.feishu_app_secret)
+
+    @property
+    def any_platform(self) -> bool:
+        return self.slack_configured or self.feishu_configured
+
+
+class SettingsError(Exception):
+    """A bad setting, described in one line that names it (never its secret value)."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"bad setting {name}: {first['msg']}") from None

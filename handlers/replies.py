@@ -1,0 +1,132 @@
+"""The platform-neutral reply model.
+
+Handlers answer with a :class:`Reply`; each adapter renders it (console text, Slack Block
+Kit, Feishu card). Rendering decisions (markup, colours, limits) belong to the adapters; the
+core only says what there is to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    """What kind of news a reply carries; renderers map it to colours or emoji."""
+
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class ButtonStyle(StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that, when pressed, runs ``action_id`` with ``value`` as the pressing user."""
+
+    action_id: str
+    label: str
+    value: str
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One block of a reply: optional title and text, key/value fields, list items, buttons.
+
+    ``context`` is a small grey line (who/when); ``more`` counts items left out of ``items``.
+    """
+
+    title: str | None = None
+    text: str | None = None
+    fields: tuple[Field, ...] = ()
+    items: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    context: str | None = None
+    more: int = 0
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A whole answer: a headline and sections, shown to the asker only or to the channel."""
+
+    headline: str
+    sections: tuple[Section, ...] = ()
+    tone: Tone = Tone.INFO
+    ephemeral: bool = True
+    usage: str | None = None
+
+    def plain_text(self) -> str:
+        """A readable plain-text rendering, used by the console and as a notification fallback."""
+        lines = [self.headline]
+        for section in self.sections:
+            if section.title:
+                lines.append(f"  {section.title}")
+            if section.text:
+                lines.extend(f"  {line}" for line in section.text.splitlines())
+            lines.extend(f"    {f.label}: {f.value}" for f in section.fields)
+            lines.extend(f"    • {item}" for item in section.items)
+            if section.more:
+                lines.append(f"    … +{section.more}")
+            if section.buttons:
+                lines.append("    " + "  ".join(f"[{b.label}]" for b in section.buttons))
+            if section.context:
+                lines.append(f"    ({section.context})")
+        if self.usage:
+            lines.append(f"  {self.usage}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an outbound message goes: a channel id or a person (by DM)."""
+
+    kind: str  # "channel" | "user"
+    id: str
+    name: str | None = None
+
+    @classmethod
+    def channel(cls, channel_id: str, name: str | None = None) -> Target:
+        return cls("channel", channel_id, name)
+
+    @classmethod
+    def user(cls, user_id: str, name: str | None = None) -> Target:
+        return cls("user", user_id, name)
+
+    @property
+    def label(self) -> str:
+        shown = self.name or self.id
+        return f"#{shown}" if self.kind == "channel" else f"DM @{shown}"
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message coordbot sends on its own: to a channel or a person's DM, in a workspace."""
+
+    platform: str
+    workspace_external_id: str
+    target: Target
+    reply: Reply
+    key: str | None = None  # the notification's unique key, when it has one
+
+
+@dataclass
+class Outcome:
+    """What running one command or action produced: the reply and messages to send after commit."""
+
+    reply: Reply
+    outbox: list[Outbound] = field(default_factory=list)
+    error_field: str | None = None  # which input was wrong (for forms that show errors on a field)
+    changed_task: int | None = None  # number of the task a button changed, to re-render in place

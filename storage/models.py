@@ -1,0 +1,259 @@
+"""The ORM models. Every row belongs to one workspace (a Slack team, a Feishu tenant, the console)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    workdays: Mapped[int] = mapped_column(Integer, default=0b0011111)  # bit 0 = Monday
+    task_seq: Mapped[int] = mapped_column(Integer, default=0)
+    checkin_time: Mapped[str] = mapped_column(String(5), default="10:00")
+    checkin_offsets: Mapped[str] = mapped_column(String(64), default="-14,-7,-3,-1,0,1,7")
+    nudge_time: Mapped[str] = mapped_column(String(5), default="09:30")
+    escalate_lead_after: Mapped[int] = mapped_column(Integer, default=2)
+    escalate_creator_after: Mapped[int] = mapped_column(Integer, default=4)
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    @property
+    def display(self) -> str:
+        return self.name or self.user_id
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    aliases: Mapped[str] = mapped_column(String(400), default="")  # comma-separated, lower-case
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_name: Mapped[str | None] = mapped_column(String(200))
+
+    lead: Mapped[Person | None] = relationship(foreign_keys=[lead_id], lazy="joined")
+    members: Mapped[list[DepartmentMember]] = relationship(
+        cascade="all, delete-orphan", order_by="DepartmentMember.id"
+    )
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.split(",") if a]
+
+
+class DepartmentMember(Base):
+    __tablename__ = "department_members"
+    __table_args__ = (UniqueConstraint("department_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Launch(Base):
+    __tablename__ = "launches"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key"),
+        Index("ix_launches_date", "launch_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))  # case-folded name, for lookups
+    launch_date: Mapped[date] = mapped_column(Date)
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_name: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        cascade="all, delete-orphan", order_by="(ChecklistItem.department_id, ChecklistItem.position)"
+    )
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+    __table_args__ = (UniqueConstraint("launch_id", "department_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text_key: Mapped[str] = mapped_column(String(80))  # a catalog key, or "" when ``text`` is custom
+    text: Mapped[str] = mapped_column(String(300), default="")
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None]
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    done_by: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class TaskStatus:
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    OPEN = ("todo", "in_progress", "blocked")
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_tasks_open_due", "workspace_id", "status", "due_date"),
+        Index("ix_tasks_due", "due_date", "status"),
+        Index("ix_tasks_assignee", "assignee_id", "status"),
+        Index("ix_tasks_launch", "launch_id", "status"),
+        Index("ix_tasks_department", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.TODO)
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    snoozed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    creator: Mapped[Person | None] = relationship(foreign_keys=[creator_id], lazy="joined")
+    launch: Mapped[Launch | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != TaskStatus.DONE
+
+
+class TaskEvent(Base):
+    """Append-only history of a task: one row per change, never updated or deleted."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class DigestSchedule(Base):
+    __tablename__ = "digest_schedules"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str | None] = mapped_column(String(200))
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    days: Mapped[int] = mapped_column(Integer, default=0b0011111)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """One message coordbot sends on its own; the unique key makes it go out once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_notifications_pending", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    target_kind: Mapped[str] = mapped_column(String(8))
+    target_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """Platform event ids already handled, so a redelivered event changes nothing twice."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(index=True)
