@@ -70,9 +70,9 @@ class Settings(BaseSettings):
 
     @property
     def slack_configured(self) -> bool:
-        return (bool(self.slack_bot_token or self.slack_client_id) and bool(self.slack_signing_secret)) or bool(
-            self.slack_app_token and self.slack_bot_token
-        )
+        return (
+            bool(self.slack_bot_token or self.slack_client_id) and bool(self.slack_signing_secret)
+        ) or bool(self.slack_app_token and self.slack_bot_token)
 
     @property
     def feishu_configured(self) -> bool:
