@@ -6,6 +6,9 @@ exception escapes — a user gets a specific message, the operator a log line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from handlers.clock import Clock
 from handlers.context import Caller
 from handlers.replies import Outcome, Reply
@@ -18,6 +21,34 @@ ACTION_SNOOZE = "task.snooze"  # snooze one day
 ACTION_UNBLOCK = "task.unblock"
 ACTION_REOPEN = "task.reopen"
 ACTIONS = (ACTION_START, ACTION_DONE, ACTION_SNOOZE, ACTION_UNBLOCK, ACTION_REOPEN)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """What a "new task" form offers: departments and open launches of the caller's workspace."""
+
+    departments: tuple[Choice, ...]
+    launches: tuple[Choice, ...]
+    labels: dict[str, str]  # form field labels in the caller's language: title, department, …
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    """A submitted "new task" form (Slack modal). ``assignee_id`` is a platform user id."""
+
+    department: str
+    title: str
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    due: date | None = None
+    launch: str | None = None
+    high_priority: bool = False
 
 
 class Coordinator:
@@ -42,6 +73,18 @@ class Coordinator:
 
     def handle_action(self, caller: Caller, action_id: str, value: str) -> Outcome:
         """Run a button press (one of :data:`ACTIONS`) as ``caller``; permissions apply."""
+        raise NotImplementedError
+
+    def form_options(self, caller: Caller) -> FormOptions:
+        """Choices and labels for a "new task" form."""
+        raise NotImplementedError
+
+    def submit_task_form(self, caller: Caller, form: TaskForm) -> Outcome:
+        """Create a task from a form; on bad input ``Outcome.error_field`` names the field."""
+        raise NotImplementedError
+
+    def language_for(self, caller: Caller) -> str:
+        """The language replies to ``caller`` use ("en" or "zh")."""
         raise NotImplementedError
 
     def home(self, caller: Caller) -> Reply:
