@@ -50,13 +50,17 @@ def task_card(number: int, *, blocked: bool = False, title: str = "Write launch 
 
 
 def launch_with_open_tasks(n: int) -> Reply:
-    items = tuple(f"#{i} Task number {i} for the launch — @person{i % 7}, due Dec {1 + i % 28}" for i in range(n))
+    items = tuple(
+        f"#{i} Task number {i} for the launch — @person{i % 7}, due Dec {1 + i % 28}" for i in range(n)
+    )
     return Reply(
         headline="Launch v2.3 — Fri 4 Dec — 40% ready",
         sections=(
             Section(
                 title="Readiness",
-                fields=tuple(Field(d, f"{k}/10 done") for k, d in enumerate(["dev", "design", "marketing", "ops"])),
+                fields=tuple(
+                    Field(d, f"{k}/10 done") for k, d in enumerate(["dev", "design", "marketing", "ops"])
+                ),
             ),
             Section(title="Open tasks", items=items),
         ),
@@ -98,7 +102,11 @@ def test_task_card_has_fields_buttons_and_context() -> None:
 
 
 def test_tones_pick_emoji() -> None:
-    for tone, emoji in [(Tone.ERROR, ":x:"), (Tone.WARNING, ":warning:"), (Tone.INFO, ":information_source:")]:
+    for tone, emoji in [
+        (Tone.ERROR, ":x:"),
+        (Tone.WARNING, ":warning:"),
+        (Tone.INFO, ":information_source:"),
+    ]:
         assert render_blocks(Reply(headline="x", tone=tone), "en")[0]["text"]["text"].startswith(emoji)
 
 
@@ -121,7 +129,9 @@ def test_check_in_and_digest_render_as_sections() -> None:
 
     digest = Reply(
         headline="Daily digest — #launch-v2",
-        sections=tuple(Section(title=d, items=tuple(f"#{i} item" for i in range(8)), more=12) for d in "ABCD"),
+        sections=tuple(
+            Section(title=d, items=tuple(f"#{i} item" for i in range(8)), more=12) for d in "ABCD"
+        ),
     )
     blocks = render_blocks(digest, "zh")
     check_blocks(blocks)
@@ -244,7 +254,9 @@ replies = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(replies)
 def test_any_reply_renders_within_limits(reply: Reply) -> None:
     check_blocks(render_blocks(reply, "en"))
