@@ -1,0 +1,177 @@
+"""Sending to Feishu: channel posts and DMs (``im.v1.message.create``), replies and card updates.
+
+Every message is an interactive card rendered from the core's :class:`Reply`. A message with a
+notification key carries a ``uuid`` derived from it, so Feishu drops a retried duplicate (it
+de-duplicates a uuid for an hour). Rate-limit answers are retried after the reset Feishu
+names; permission problems (bot not in the chat, chat gone, missing scope) are permanent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import lark_oapi as lark
+from lark_oapi.api.im.v1 import (
+    CreateMessageRequest,
+    CreateMessageRequestBody,
+    PatchMessageRequest,
+    PatchMessageRequestBody,
+    ReplyMessageRequest,
+    ReplyMessageRequestBody,
+)
+
+from bot.feishu.cards import card_content
+from bot.messenger import Delivery, DeliveryError
+from handlers.replies import Outbound, Reply
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_CODES = frozenset({99991400, 230020})  # app-wide limit; per-chat frequency limit
+PERMANENT_CODES = frozenset(
+    {
+        230001,  # invalid parameter (e.g. a receive_id that does not exist)
+        230002,  # the bot is not in the chat
+        230006,  # the app's bot ability is not enabled
+        230011,  # the message was recalled
+        230013,  # the user is outside the bot's availability
+        230017,  # the bot has no permission in this chat
+        230027,  # missing permission
+        230035,  # sending is not allowed in this chat
+        230099,  # the card content is invalid
+        99991672,  # the app lacks a scope (im:message / im:message:send_as_bot)
+        99992361,  # an open_id of another app
+        99992402,  # field validation failed
+    }
+)
+UUID_MAX = 50
+
+
+def message_uuid(key: str) -> str:
+    """A stable uuid (≤ 50 chars) for a notification key: the same key, the same uuid."""
+    return "cb-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[: UUID_MAX - 3]
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+class FeishuMessenger:
+    """The Feishu :class:`~bot.messenger.Messenger`, over the app's ``lark.Client``."""
+
+    platform = "feishu"
+
+    def __init__(
+        self,
+        client: lark.Client,
+        *,
+        max_attempts: int = 3,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+        self._sleep = sleep
+
+    # -- the Messenger interface ----------------------------------------------------------------
+
+    def send(self, message: Outbound) -> Delivery:
+        if message.target.kind == "channel":
+            receive_id_type = "chat_id"
+        elif message.target.kind == "user":
+            receive_id_type = "open_id"
+        else:
+            raise DeliveryError(f"unknown target kind {message.target.kind!r}", permanent=True)
+        body = (
+            CreateMessageRequestBody.builder()
+            .receive_id(message.target.id)
+            .msg_type("interactive")
+            .content(card_content(message.reply))
+        )
+        if message.key:
+            body = body.uuid(message_uuid(message.key))
+        request = CreateMessageRequest.builder().receive_id_type(receive_id_type).request_body(body.build())
+        response = self._call(lambda: self.client.im.v1.message.create(request.build()), message.target.label)
+        return Delivery(message_id=_message_id(response))
+
+    # -- answering commands and button presses --------------------------------------------------
+
+    def reply(self, message_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
+        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card."""
+        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(card_content(reply))
+        if key:
+            body = body.uuid(message_uuid(key))
+        request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()
+        response = self._call(lambda: self.client.im.v1.message.reply(request), f"reply to {message_id}")
+        return Delivery(message_id=_message_id(response))
+
+    def post(self, chat_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
+        """Post ``reply`` to the chat ``chat_id`` (used for direct chats, where replies do not thread)."""
+        body = (
+            CreateMessageRequestBody.builder().receive_id(chat_id).msg_type("interactive").content(
+                card_content(reply)
+            )
+        )
+        if key:
+            body = body.uuid(message_uuid(key))
+        request = CreateMessageRequest.builder().receive_id_type("chat_id").request_body(body.build()).build()
+        response = self._call(lambda: self.client.im.v1.message.create(request), f"chat {chat_id}")
+        return Delivery(message_id=_message_id(response))
+
+    def update(self, message_id: str, reply: Reply) -> None:
+        """Replace the card of the bot's message ``message_id`` (``im.v1.message.patch``)."""
+        body = PatchMessageRequestBody.builder().content(card_content(reply)).build()
+        request = PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
+        self._call(lambda: self.client.im.v1.message.patch(request), f"update {message_id}")
+
+    # -- the call, its retries and its errors ----------------------------------------------------
+
+    def _call(self, do: Callable[[], Any], where: str) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = do()
+            except Exception as exc:  # transport errors, unreadable answers, token failures
+                detail = f"{type(exc).__name__}: {exc}"
+                raise DeliveryError(f"Feishu request for {where} failed: {detail}") from exc
+            if response.success():
+                return response
+            raw = response.raw
+            status = raw.status_code if raw is not None else None
+            code = response.code
+            log_id = response.get_log_id()
+            if status == 429 or code in RATE_LIMIT_CODES:
+                wait = _reset_seconds(raw.headers if raw is not None else None)
+                if attempt < self.max_attempts and wait <= self.max_wait:
+                    log.info("Feishu rate limit for %s (code %s); retrying in %.1fs", where, code, wait)
+                    self._sleep(wait)
+                    continue
+                raise DeliveryError(
+                    f"Feishu rate limit for {where} (code {code}) after {attempt} attempts",
+                    retry_after=wait,
+                )
+            message = f"Feishu refused {where}: code {code} {response.msg or ''}".strip()
+            permanent = code in PERMANENT_CODES or status in (403, 404)
+            raise DeliveryError(f"{message} (HTTP {status}, log id {log_id})", permanent=permanent)
+
+
+def _reset_seconds(headers: dict[str, str] | None) -> float:
+    """Seconds until the rate-limit window resets (``x-ogw-ratelimit-reset``), 1 s if not said."""
+    value = _header(headers, "x-ogw-ratelimit-reset")
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _message_id(response: Any) -> str | None:
+    data = getattr(response, "data", None)
+    return getattr(data, "message_id", None)
