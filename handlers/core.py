@@ -6,21 +6,36 @@ exception escapes — a user gets a specific message, the operator a log line.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from handlers import admin_commands, help_text, launch_commands, task_commands
+from handlers import grammar as g
 from handlers.clock import Clock
 from handlers.context import Caller
-from handlers.replies import Outcome, Reply
+from handlers.execution import CommandError, Ctx
+from handlers.i18n import Translator, normalise_language
+from handlers.replies import Outcome, Reply, Section, Tone
+from handlers.views import (  # noqa: F401  (re-exported: adapters import the action ids from here)
+    ACTION_DONE,
+    ACTION_REOPEN,
+    ACTION_SNOOZE,
+    ACTION_START,
+    ACTION_UNBLOCK,
+    ACTIONS,
+)
+from storage import repo
 from storage.db import Database
+from storage.models import Person, Workspace
 
-# Action ids carried by buttons; the value is the task number ("12") unless noted.
-ACTION_START = "task.start"
-ACTION_DONE = "task.done"
-ACTION_SNOOZE = "task.snooze"  # snooze one day
-ACTION_UNBLOCK = "task.unblock"
-ACTION_REOPEN = "task.reopen"
-ACTIONS = (ACTION_START, ACTION_DONE, ACTION_SNOOZE, ACTION_UNBLOCK, ACTION_REOPEN)
+log = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE_BY_PLATFORM = {"feishu": "zh"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,31 @@ class TaskForm:
     high_priority: bool = False
 
 
+HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
+    g.AddTask: task_commands.add,
+    g.ListTasks: task_commands.list_tasks,
+    g.ShowTask: task_commands.show,
+    g.ChangeStatus: task_commands.change_status,
+    g.BlockTask: task_commands.block,
+    g.AssignTask: task_commands.assign,
+    g.SetDue: task_commands.set_due,
+    g.SnoozeTask: task_commands.snooze,
+    g.RenameTask: task_commands.rename,
+    g.DeleteTask: task_commands.delete,
+    g.NewLaunch: launch_commands.new,
+    g.ListLaunches: launch_commands.list_launches,
+    g.ShowLaunch: launch_commands.show,
+    g.CheckItem: launch_commands.check,
+    g.ListDepartments: admin_commands.list_departments,
+    g.AddDepartment: admin_commands.add_department,
+    g.RenameDepartment: admin_commands.rename_department,
+    g.SetDepartment: admin_commands.set_department,
+    g.ShowSettings: admin_commands.show_settings,
+    g.ChangeSetting: admin_commands.change_setting,
+    g.Digest: admin_commands.digest,
+}
+
+
 class Coordinator:
     def __init__(
         self,
@@ -67,26 +107,143 @@ class Coordinator:
         self.default_language = default_language
         self.admin_ids = frozenset(admin_ids)
 
+    # -- entry points -------------------------------------------------------------------------
+
     def handle_text(self, caller: Caller, text: str) -> Outcome:
         """Run one command line (with or without the leading ``/coord``)."""
-        raise NotImplementedError
+
+        def run(ctx: Ctx) -> Reply:
+            command = g.parse(text, ctx.today)
+            if isinstance(command, g.Help):
+                return help_text.help_reply(ctx.tr, command.topic)
+            return HANDLERS[type(command)](ctx, command)
+
+        return self._run(caller, run, what=f"command {text[:60]!r}")
+
+    def handle_command(self, caller: Caller, command: g.Command) -> Outcome:
+        """Run an already-typed command (forms build these)."""
+        if isinstance(command, g.Help):
+            return self._run(caller, lambda ctx: help_text.help_reply(ctx.tr, command.topic), what="help")
+        return self._run(
+            caller, lambda ctx: HANDLERS[type(command)](ctx, command), what=type(command).__name__
+        )
 
     def handle_action(self, caller: Caller, action_id: str, value: str) -> Outcome:
         """Run a button press (one of :data:`ACTIONS`) as ``caller``; permissions apply."""
-        raise NotImplementedError
+        outcome = self._run(
+            caller, lambda ctx: task_commands.run_action(ctx, action_id, value), what=f"action {action_id}"
+        )
+        if outcome.reply.tone != Tone.ERROR and value.isdigit():
+            outcome.changed_task = int(value)
+        return outcome
 
     def form_options(self, caller: Caller) -> FormOptions:
         """Choices and labels for a "new task" form."""
-        raise NotImplementedError
+        with self.db.transaction() as session:
+            ctx = self._context(session, caller)
+            departments = tuple(Choice(d.key, d.key) for d in repo.departments(session, ctx.workspace))
+            launches = tuple(
+                Choice(launch.name, f"{launch.name} ({launch.launch_date.isoformat()})")
+                for launch in repo.launches(session, ctx.workspace, from_day=ctx.today)
+            )
+            names = (
+                "title",
+                "department",
+                "assignee",
+                "due",
+                "launch",
+                "priority",
+                "high",
+                "submit",
+                "cancel",
+            )
+            labels = {name: ctx.tr(f"form.{name}") for name in names}
+            labels["heading"] = ctx.tr("form.heading")
+            return FormOptions(departments, launches, labels)
 
     def submit_task_form(self, caller: Caller, form: TaskForm) -> Outcome:
         """Create a task from a form; on bad input ``Outcome.error_field`` names the field."""
-        raise NotImplementedError
+        title = g.clean_text(form.title or "")
+
+        def run(ctx: Ctx) -> Reply:
+            if not title:
+                raise g.UsageError("err.missing_title", "add", field="title")
+            if len(title) > g.MAX_TITLE:
+                raise g.UsageError("err.title_too_long", "add", {"limit": g.MAX_TITLE}, field="title")
+            if form.due is not None and form.due < ctx.today:
+                raise g.UsageError("err.due_in_past", "add", {"date": form.due.isoformat()}, field="due")
+            assignee = g.PersonRef(form.assignee_id, form.assignee_name) if form.assignee_id else None
+            command = g.AddTask(form.department, title, assignee, form.due, form.launch, form.high_priority)
+            return task_commands.add(ctx, command)
+
+        return self._run(caller, run, what="task form")
 
     def language_for(self, caller: Caller) -> str:
         """The language replies to ``caller`` use ("en" or "zh")."""
-        raise NotImplementedError
+        with self.db.transaction() as session:
+            return self._context(session, caller).tr.lang
 
     def home(self, caller: Caller) -> Reply:
         """The caller's overview: open tasks, their departments' overdue/blocked, upcoming launches."""
-        raise NotImplementedError
+        from handlers import home_view
+
+        outcome = self._run(caller, home_view.home, what="home")
+        return outcome.reply
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _context(self, session, caller: Caller) -> Ctx:  # type: ignore[no-untyped-def]
+        now = self.clock.now()
+        workspace: Workspace = repo.get_or_create_workspace(
+            session,
+            caller.platform,
+            caller.workspace_id,
+            now=now,
+            timezone=self.default_timezone,
+            language=DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language),
+            name=caller.workspace_name,
+        )
+        me: Person = repo.get_or_create_person(
+            session,
+            workspace,
+            caller.user_id,
+            now=now,
+            name=caller.user_name,
+            timezone=caller.timezone,
+            language=normalise_language(caller.language) if caller.language else None,
+            make_admin=caller.user_id in self.admin_ids,
+        )
+        lang = me.language or workspace.language
+        return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
+
+    def _run(self, caller: Caller, body: Callable[[Ctx], Reply], *, what: str) -> Outcome:
+        lang = DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language)
+        try:
+            with self.db.transaction() as session:
+                ctx = self._context(session, caller)
+                lang = ctx.tr.lang
+                reply = body(ctx)
+                outbox = list(ctx.outbox)
+            return Outcome(reply, outbox)
+        except g.UsageError as error:  # CommandError too: the transaction was rolled back
+            log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
+            return Outcome(self._error_reply(lang, error), error_field=error.field)
+        except (OperationalError, DBAPIError):
+            log.exception("database error running %s", what)
+            tr = Translator(lang)
+            return Outcome(Reply(tr("err.database_unavailable"), tone=Tone.ERROR))
+        except Exception:
+            log.exception("unexpected error running %s", what)
+            tr = Translator(lang)
+            return Outcome(Reply(tr("err.internal"), tone=Tone.ERROR))
+
+    @staticmethod
+    def _error_reply(lang: str, error: g.UsageError) -> Reply:
+        tr = Translator(lang)
+        message = tr(error.key, **error.params)
+        usage = help_text.usage_line(tr, error.usage) if error.usage else None
+        if isinstance(error, CommandError) or not usage:
+            return Reply(message, tone=Tone.ERROR, usage=usage)
+        return Reply(
+            message, (Section(text=help_text.examples(tr, error.usage)),), tone=Tone.ERROR, usage=usage
+        )

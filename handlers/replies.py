@@ -7,8 +7,22 @@ core only says what there is to show.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# People and channels inside reply text are written ``<@USERID|name>`` / ``<#CHANNELID|name>``;
+# each renderer turns them into its platform's mention (or plain ``@name`` on the console).
+MENTION = re.compile(r"<([@#])([^<>|\s]+)(?:\|([^<>]*))?>")
+
+
+def mention(user_id: str, name: str | None = None) -> str:
+    return f"<@{user_id}|{name}>" if name else f"<@{user_id}>"
+
+
+def plain_mentions(text: str) -> str:
+    """``<@U1|alice>`` -> ``@alice``; ``<#C1|launch>`` -> ``#launch``."""
+    return MENTION.sub(lambda m: f"{m.group(1)}{m.group(3) or m.group(2)}", text)
 
 
 class Tone(StrEnum):
@@ -86,7 +100,7 @@ class Reply:
                 lines.append(f"    ({section.context})")
         if self.usage:
             lines.append(f"  {self.usage}")
-        return "\n".join(lines)
+        return plain_mentions("\n".join(lines))
 
 
 @dataclass(frozen=True)

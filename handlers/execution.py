@@ -1,0 +1,107 @@
+"""What every command runs with: the context (who, where, when, in which language) and shared checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from handlers.context import Caller
+from handlers.grammar import PersonRef, UsageError
+from handlers.i18n import Translator
+from handlers.replies import Outbound, Reply, Target
+from storage import repo
+from storage.models import Department, Launch, Person, Task, Workspace
+
+
+class CommandError(UsageError):
+    """A well-formed command that cannot be carried out (unknown department, not allowed …)."""
+
+
+@dataclass
+class Ctx:
+    session: Session
+    workspace: Workspace
+    me: Person
+    caller: Caller
+    tr: Translator
+    now: datetime
+    admin_ids: frozenset[str] = frozenset()
+    outbox: list[Outbound] = field(default_factory=list)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.me.timezone or self.workspace.timezone)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.me.is_admin or self.me.user_id in self.admin_ids
+
+    def dm(self, person: Person | None, reply: Reply) -> None:
+        """Queue a DM to ``person`` (sent after commit); nobody is told about their own actions."""
+        if person is None or person.id == self.me.id:
+            return
+        self.outbox.append(
+            Outbound(
+                platform=self.caller.platform,
+                workspace_external_id=self.workspace.external_id,
+                target=Target.user(person.user_id, person.name),
+                reply=reply,
+            )
+        )
+
+
+def department(ctx: Ctx, word: str, usage: str) -> Department:
+    found = repo.find_department(ctx.session, ctx.workspace, word)
+    if found is None:
+        known = ", ".join(d.key for d in repo.departments(ctx.session, ctx.workspace))
+        raise CommandError(
+            "err.unknown_department", usage, {"department": word[:40], "known": known}, field="department"
+        )
+    return found
+
+
+def person(ctx: Ctx, ref: PersonRef) -> Person:
+    return repo.get_or_create_person(ctx.session, ctx.workspace, ref.user_id, now=ctx.now, name=ref.name)
+
+
+def task(ctx: Ctx, number: int, usage: str, *, for_update: bool = False) -> Task:
+    lookup = repo.find_task_for_update if for_update else repo.find_task
+    found = lookup(ctx.session, ctx.workspace, number)
+    if found is None or found.status == "deleted":
+        raise CommandError("err.no_task", usage, {"number": number})
+    return found
+
+
+def launch(ctx: Ctx, name: str, usage: str, fld: str = "launch") -> Launch:
+    found = repo.find_launch(ctx.session, ctx.workspace, name)
+    if found is None:
+        raise CommandError("err.no_launch", usage, {"name": name[:40]}, field=fld)
+    return found
+
+
+def may_manage(ctx: Ctx, subject: Task) -> bool:
+    """Creator, assignee, the department's lead, or a workspace admin."""
+    me = ctx.me.id
+    return (
+        ctx.is_admin
+        or subject.creator_id == me
+        or subject.assignee_id == me
+        or subject.department.lead_id == me
+    )
+
+
+def require_manage(ctx: Ctx, subject: Task, usage: str) -> None:
+    if not may_manage(ctx, subject):
+        raise CommandError("err.not_allowed_task", usage, {"number": subject.number})
+
+
+def require_admin(ctx: Ctx, usage: str) -> None:
+    if not ctx.is_admin:
+        raise CommandError("err.admin_only", usage)

@@ -1,0 +1,616 @@
+"""The command language: text -> a typed :data:`Command`, or a :class:`UsageError`.
+
+One grammar for every platform. Mentions arrive as Slack-style escapes (``<@U123|name>``,
+``<#C123|name>``); Feishu's adapter rewrites its placeholders into the same form, and the
+console's plain ``@alice`` / ``#launches`` are accepted too. ``#12`` is a task number.
+Parsing never touches the database: departments, people and launches are resolved later.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from handlers.dates import parse_clock_time, parse_date, parse_duration, parse_weekdays
+
+MAX_TEXT = 2000
+MAX_TITLE = 200
+MAX_REASON = 300
+MAX_NAME = 40
+
+PREFIXES = ("/coord", "coord")
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    channel_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class AddTask:
+    department: str
+    title: str
+    assignee: PersonRef | None = None
+    due: date | None = None
+    launch: str | None = None
+    high_priority: bool = False
+
+
+@dataclass(frozen=True)
+class ListTasks:
+    scope: str = "open"  # open | mine | department | overdue | blocked | all
+    department: str | None = None
+    launch: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowTask:
+    number: int
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    verb: str  # start | done | reopen | unblock
+    number: int
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssignTask:
+    number: int
+    person: PersonRef | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class SetDue:
+    number: int
+    due: date | None  # None clears the due date
+
+
+@dataclass(frozen=True)
+class SnoozeTask:
+    number: int
+    duration: timedelta
+
+
+@dataclass(frozen=True)
+class RenameTask:
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class DeleteTask:
+    number: int
+
+
+@dataclass(frozen=True)
+class NewLaunch:
+    name: str
+    day: date
+    channel: ChannelRef | None = None
+
+
+@dataclass(frozen=True)
+class ListLaunches:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowLaunch:
+    name: str
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    launch: str
+    department: str
+    item: int
+    done: bool = True
+
+
+@dataclass(frozen=True)
+class ListDepartments:
+    pass
+
+
+@dataclass(frozen=True)
+class SetDepartment:
+    department: str
+    lead: PersonRef | None = None
+    channel: ChannelRef | None = None
+    members: tuple[PersonRef, ...] | None = None
+
+
+@dataclass(frozen=True)
+class AddDepartment:
+    key: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenameDepartment:
+    department: str
+    new_key: str
+
+
+@dataclass(frozen=True)
+class ShowSettings:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeSetting:
+    name: str  # timezone | language | workdays | checkin | nudge | offsets | escalate
+    value: object
+
+
+@dataclass(frozen=True)
+class Digest:
+    action: str  # here | off | now
+    at: time | None = None
+    days: int | None = None
+
+
+Command = (
+    Help
+    | AddTask
+    | ListTasks
+    | ShowTask
+    | ChangeStatus
+    | BlockTask
+    | AssignTask
+    | SetDue
+    | SnoozeTask
+    | RenameTask
+    | DeleteTask
+    | NewLaunch
+    | ListLaunches
+    | ShowLaunch
+    | CheckItem
+    | ListDepartments
+    | SetDepartment
+    | AddDepartment
+    | RenameDepartment
+    | ShowSettings
+    | ChangeSetting
+    | Digest
+)
+
+
+@dataclass
+class UsageError(Exception):
+    """What was wrong with a command: a catalog key, its parameters, and which usage to show."""
+
+    key: str
+    usage: str | None = None  # the command whose usage to show ("add", "list" …)
+    params: dict[str, object] = field(default_factory=dict)
+    field: str | None = None  # the form field at fault, when there is one
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.params}"
+
+
+# Verbs and their aliases (Chinese aliases help on Feishu, where people type in Chinese).
+VERBS: dict[str, str] = {
+    "help": "help", "?": "help", "帮助": "help",
+    "add": "add", "new": "add", "create": "add", "添加": "add", "新建": "add",
+    "list": "list", "ls": "list", "列表": "list", "任务": "list",
+    "show": "show", "info": "show", "查看": "show",
+    "start": "start", "开始": "start",
+    "done": "done", "finish": "done", "close": "done", "完成": "done",
+    "reopen": "reopen", "重开": "reopen",
+    "block": "block", "阻塞": "block",
+    "unblock": "unblock", "解除阻塞": "unblock",
+    "assign": "assign", "指派": "assign",
+    "due": "due", "截止": "due",
+    "snooze": "snooze", "稍后": "snooze",
+    "rename": "rename", "重命名": "rename",
+    "delete": "delete", "remove": "delete", "删除": "delete",
+    "launch": "launch", "launches": "launch", "发布": "launch",
+    "check": "check", "勾选": "check",
+    "uncheck": "uncheck", "取消勾选": "uncheck",
+    "dept": "dept", "depts": "dept", "department": "dept", "部门": "dept",
+    "settings": "settings", "setting": "settings", "设置": "settings",
+    "digest": "digest", "站会": "digest",
+}  # fmt: skip
+COMMAND_NAMES = (
+    "add", "list", "show", "start", "done", "reopen", "block", "unblock", "assign", "due",
+    "snooze", "rename", "delete", "launch", "check", "uncheck", "dept", "settings", "digest", "help",
+)  # fmt: skip
+
+_TOKEN = re.compile(r"<[^<>\s][^<>]*>|\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+")
+_PERSON = re.compile(r"^<@([A-Za-z0-9_.\-]+)(?:\|([^<>]*))?>$|^@([\w.\-]+)$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9_\-]+)(?:\|([^<>]*))?>$|^#([^\W\d][\w\-.]*|[\w\-.]*[^\W\d][\w\-.]*)$")
+_TASK = re.compile(r"^#?(\d{1,9})$")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_HIGH = {"!high", "!urgent", "!h", "!高", "!紧急"}
+_NAME = re.compile(r"^[\w][\w.\-+]*$")
+_LANG = {"en": "en", "english": "en", "英文": "en", "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh"}
+
+
+def clean_text(text: str) -> str:
+    """Normalise what users type: full-width forms to ASCII, invisible characters and controls out."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    return "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def unquote(token: str) -> str:
+    if len(token) >= 2 and token[0] + token[-1] in ('""', "“”", "「」"):
+        return token[1:-1].strip()
+    return token
+
+
+def person_ref(token: str) -> PersonRef | None:
+    match = _PERSON.match(token)
+    if not match:
+        return None
+    if match.group(3):
+        return PersonRef(match.group(3), match.group(3))
+    name = match.group(2) or None
+    return PersonRef(match.group(1), name.strip() if name else None)
+
+
+def channel_ref(token: str) -> ChannelRef | None:
+    match = _CHANNEL.match(token)
+    if not match:
+        return None
+    if match.group(3):
+        return ChannelRef(match.group(3), match.group(3))
+    return ChannelRef(match.group(1), (match.group(2) or "").strip() or None)
+
+
+def task_number(token: str | None, usage: str) -> int:
+    if token is None:
+        raise UsageError("err.missing_task", usage)
+    match = _TASK.match(token)
+    if not match:
+        raise UsageError("err.bad_task_ref", usage, {"token": token[:40]})
+    return int(match.group(1))
+
+
+def parse(text: str, today: date) -> Command:
+    """Parse one command line; raises :class:`UsageError` naming what was wrong."""
+    if len(text) > MAX_TEXT:
+        raise UsageError("err.too_long", None, {"limit": MAX_TEXT})
+    tokens = tokenize(clean_text(text))
+    if tokens and tokens[0].lower() in PREFIXES:
+        tokens = tokens[1:]
+    if not tokens:
+        return Help()
+    verb = VERBS.get(tokens[0].lower())
+    if verb is None:
+        raise UsageError("err.unknown_verb", "help", {"verb": tokens[0][:40]})
+    return _PARSERS[verb](verb, tokens[1:], today)
+
+
+def _parse_help(_verb: str, args: list[str], _today: date) -> Command:
+    if not args:
+        return Help()
+    topic = VERBS.get(args[0].lower())
+    if topic is None:
+        raise UsageError("err.unknown_help_topic", "help", {"topic": args[0][:40]})
+    return Help(topic)
+
+
+def _parse_date_or_fail(words: list[str], today: date, usage: str, fld: str = "due") -> date:
+    raw = " ".join(words)
+    if not raw:
+        raise UsageError("err.missing_date", usage, field=fld)
+    parsed = parse_date(raw, today)
+    if parsed is None:
+        raise UsageError("err.bad_date", usage, {"text": raw[:40]}, field=fld)
+    return parsed
+
+
+def _parse_add(_verb: str, args: list[str], today: date) -> Command:
+    if not args:
+        raise UsageError("err.missing_department", "add", field="department")
+    department = args[0]
+    rest = args[1:]
+    assignee: PersonRef | None = None
+    due: date | None = None
+    launch: str | None = None
+    high = False
+    # Options trail the title; peel them off from the end so "for"/"due" inside a title survive.
+    changed = True
+    while changed and rest:
+        changed = False
+        last = rest[-1]
+        if last.lower() in _HIGH:
+            high, rest, changed = True, rest[:-1], True
+        elif (ref := person_ref(last)) is not None and assignee is None:
+            assignee, rest, changed = ref, rest[:-1], True
+        elif len(rest) >= 2 and rest[-2].lower() in ("for", "给", "属于") and launch is None:
+            launch, rest, changed = unquote(last), rest[:-2], True
+        else:
+            due_at = _last_index(rest, ("due", "by", "截止"))
+            if due_at is not None and due is None and due_at < len(rest) - 1:
+                due = _parse_date_or_fail(rest[due_at + 1 :], today, "add")
+                rest, changed = rest[:due_at], True
+    title = " ".join(unquote(word) for word in rest).strip()
+    if not title:
+        raise UsageError("err.missing_title", "add", field="title")
+    if len(title) > MAX_TITLE:
+        raise UsageError("err.title_too_long", "add", {"limit": MAX_TITLE}, field="title")
+    return AddTask(department, title, assignee, due, launch, high)
+
+
+def _last_index(words: list[str], keys: tuple[str, ...]) -> int | None:
+    for index in range(len(words) - 1, -1, -1):
+        if words[index].lower() in keys:
+            return index
+    return None
+
+
+LIST_SCOPES = {
+    "mine": "mine", "my": "mine", "我的": "mine",
+    "overdue": "overdue", "late": "overdue", "逾期": "overdue",
+    "blocked": "blocked", "阻塞": "blocked",
+    "all": "all", "全部": "all",
+    "open": "open",
+}  # fmt: skip
+
+
+def _parse_list(_verb: str, args: list[str], _today: date) -> Command:
+    launch = None
+    if len(args) >= 2 and args[-2].lower() in ("for", "给", "属于"):
+        launch, args = unquote(args[-1]), args[:-2]
+    if not args:
+        return ListTasks("open", None, launch)
+    if len(args) > 1:
+        raise UsageError("err.extra_words", "list", {"words": " ".join(args[1:])[:60]})
+    scope = LIST_SCOPES.get(args[0].lower())
+    if scope:
+        return ListTasks(scope, None, launch)
+    return ListTasks("department", args[0], launch)
+
+
+def _parse_show(_verb: str, args: list[str], _today: date) -> Command:
+    if len(args) > 1:
+        raise UsageError("err.extra_words", "show", {"words": " ".join(args[1:])[:60]})
+    return ShowTask(task_number(args[0] if args else None, "show"))
+
+
+def _parse_status(verb: str, args: list[str], _today: date) -> Command:
+    if len(args) > 1:
+        raise UsageError("err.extra_words", verb, {"words": " ".join(args[1:])[:60]})
+    return ChangeStatus(verb, task_number(args[0] if args else None, verb))
+
+
+def _parse_block(_verb: str, args: list[str], _today: date) -> Command:
+    number = task_number(args[0] if args else None, "block")
+    reason = " ".join(unquote(a) for a in args[1:]).strip()
+    if not reason:
+        raise UsageError("err.missing_reason", "block")
+    if len(reason) > MAX_REASON:
+        raise UsageError("err.reason_too_long", "block", {"limit": MAX_REASON})
+    return BlockTask(number, reason)
+
+
+def _parse_assign(_verb: str, args: list[str], _today: date) -> Command:
+    number = task_number(args[0] if args else None, "assign")
+    if len(args) != 2:
+        raise UsageError("err.assign_target", "assign")
+    ref = person_ref(args[1])
+    if ref is not None:
+        return AssignTask(number, person=ref)
+    return AssignTask(number, department=args[1])
+
+
+def _parse_due(_verb: str, args: list[str], today: date) -> Command:
+    number = task_number(args[0] if args else None, "due")
+    if len(args) == 2 and args[1].lower() in ("none", "clear", "-", "无"):
+        return SetDue(number, None)
+    return SetDue(number, _parse_date_or_fail(args[1:], today, "due"))
+
+
+def _parse_snooze(_verb: str, args: list[str], _today: date) -> Command:
+    number = task_number(args[0] if args else None, "snooze")
+    raw = " ".join(args[1:])
+    if not raw:
+        raise UsageError("err.missing_duration", "snooze")
+    duration = parse_duration(raw)
+    if duration is None:
+        raise UsageError("err.bad_duration", "snooze", {"text": raw[:40]})
+    return SnoozeTask(number, duration)
+
+
+def _parse_rename(_verb: str, args: list[str], _today: date) -> Command:
+    number = task_number(args[0] if args else None, "rename")
+    title = " ".join(unquote(a) for a in args[1:]).strip()
+    if not title:
+        raise UsageError("err.missing_title", "rename", field="title")
+    if len(title) > MAX_TITLE:
+        raise UsageError("err.title_too_long", "rename", {"limit": MAX_TITLE}, field="title")
+    return RenameTask(number, title)
+
+
+def _parse_delete(_verb: str, args: list[str], _today: date) -> Command:
+    if len(args) > 1:
+        raise UsageError("err.extra_words", "delete", {"words": " ".join(args[1:])[:60]})
+    return DeleteTask(task_number(args[0] if args else None, "delete"))
+
+
+def _launch_name(token: str, usage: str) -> str:
+    name = unquote(token)
+    if not name or len(name) > MAX_NAME or not _NAME.match(name):
+        raise UsageError("err.bad_launch_name", usage, {"name": name[:40], "limit": MAX_NAME})
+    return name
+
+
+def _parse_launch(_verb: str, args: list[str], today: date) -> Command:
+    if not args or args[0].lower() in ("list", "ls", "列表"):
+        if len(args) > 1:
+            raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
+        return ListLaunches()
+    if args[0].lower() in ("new", "add", "create", "新建"):
+        if len(args) < 3:
+            raise UsageError("err.launch_new_args", "launch")
+        name = _launch_name(args[1], "launch")
+        rest = args[2:]
+        channel = channel_ref(rest[-1]) if rest else None
+        if channel is not None:
+            rest = rest[:-1]
+        day = _parse_date_or_fail(rest, today, "launch", "date")
+        return NewLaunch(name, day, channel)
+    if len(args) > 1:
+        raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
+    return ShowLaunch(_launch_name(args[0], "launch"))
+
+
+def _parse_check(verb: str, args: list[str], _today: date) -> Command:
+    if len(args) != 3:
+        raise UsageError("err.check_args", verb)
+    try:
+        item = int(args[2])
+    except ValueError:
+        raise UsageError("err.bad_item_number", verb, {"token": args[2][:40]}) from None
+    return CheckItem(_launch_name(args[0], verb), args[1], item, done=verb == "check")
+
+
+def _parse_dept(_verb: str, args: list[str], _today: date) -> Command:
+    if not args or args[0].lower() in ("list", "ls", "列表"):
+        return ListDepartments()
+    sub = args[0].lower()
+    if sub in ("add", "new"):
+        if len(args) < 2 or not _NAME.match(args[1]) or len(args[1]) > MAX_NAME:
+            raise UsageError("err.dept_add_args", "dept")
+        return AddDepartment(args[1].lower(), tuple(a.lower() for a in args[2:]))
+    if sub == "rename":
+        if len(args) != 3 or not _NAME.match(args[2]) or len(args[2]) > MAX_NAME:
+            raise UsageError("err.dept_rename_args", "dept")
+        return RenameDepartment(args[1], args[2].lower())
+    if sub == "set":
+        if len(args) < 4:
+            raise UsageError("err.dept_set_args", "dept")
+        department, what, values = args[1], args[2].lower(), args[3:]
+        if what == "lead" and len(values) == 1 and (ref := person_ref(values[0])):
+            return SetDepartment(department, lead=ref)
+        if what == "channel" and len(values) == 1 and (chan := channel_ref(values[0])):
+            return SetDepartment(department, channel=chan)
+        if what == "members":
+            refs = [person_ref(v) for v in values]
+            if all(refs):
+                return SetDepartment(department, members=tuple(r for r in refs if r))
+        raise UsageError("err.dept_set_args", "dept")
+    raise UsageError("err.unknown_subcommand", "dept", {"word": args[0][:40]})
+
+
+def _parse_settings(_verb: str, args: list[str], _today: date) -> Command:
+    if not args:
+        return ShowSettings()
+    name, values = args[0].lower(), args[1:]
+    raw = " ".join(values)
+    if name in ("timezone", "tz", "时区"):
+        if len(values) != 1:
+            raise UsageError("err.settings_value", "settings", {"name": "timezone"})
+        return ChangeSetting("timezone", values[0])
+    if name in ("language", "lang", "语言"):
+        lang = _LANG.get(raw.lower())
+        if lang is None:
+            raise UsageError("err.bad_language", "settings", {"text": raw[:20]})
+        return ChangeSetting("language", lang)
+    if name in ("workdays", "工作日"):
+        mask = parse_weekdays(raw)
+        if mask is None:
+            raise UsageError("err.bad_weekdays", "settings", {"text": raw[:40]})
+        return ChangeSetting("workdays", mask)
+    if name in ("checkin", "nudge"):
+        at = parse_clock_time(raw)
+        if at is None:
+            raise UsageError("err.bad_time", "settings", {"text": raw[:20]})
+        return ChangeSetting(name, at)
+    if name == "offsets":
+        try:
+            offsets = sorted({int(v) for v in raw.replace(",", " ").split()})
+        except ValueError:
+            raise UsageError("err.bad_offsets", "settings", {"text": raw[:40]}) from None
+        if not offsets or any(abs(o) > 60 for o in offsets):
+            raise UsageError("err.bad_offsets", "settings", {"text": raw[:40]})
+        return ChangeSetting("offsets", tuple(offsets))
+    if name == "escalate":
+        try:
+            lead, creator = (int(v) for v in values)
+        except ValueError:
+            raise UsageError("err.bad_escalate", "settings") from None
+        if not 1 <= lead <= creator <= 30:
+            raise UsageError("err.bad_escalate", "settings")
+        return ChangeSetting("escalate", (lead, creator))
+    raise UsageError("err.unknown_setting", "settings", {"name": args[0][:40]})
+
+
+def _parse_digest(_verb: str, args: list[str], _today: date) -> Command:
+    if not args:
+        raise UsageError("err.digest_args", "digest")
+    sub = args[0].lower()
+    if sub in ("off", "stop", "关闭") and len(args) == 1:
+        return Digest("off")
+    if sub in ("now", "立即") and len(args) == 1:
+        return Digest("now")
+    if sub in ("here", "这里"):
+        rest = args[1:]
+        if rest and rest[0].lower() in ("at", "在"):
+            rest = rest[1:]
+        if not rest:
+            raise UsageError("err.digest_args", "digest")
+        at = parse_clock_time(rest[0])
+        if at is None:
+            raise UsageError("err.bad_time", "digest", {"text": rest[0][:20]})
+        days = 0b0011111
+        if len(rest) > 1:
+            parsed_days = parse_weekdays(" ".join(rest[1:]))
+            if parsed_days is None:
+                raise UsageError("err.bad_weekdays", "digest", {"text": " ".join(rest[1:])[:40]})
+            days = parsed_days
+        return Digest("here", at, days)
+    raise UsageError("err.digest_args", "digest")
+
+
+_PARSERS = {
+    "help": _parse_help,
+    "add": _parse_add,
+    "list": _parse_list,
+    "show": _parse_show,
+    "start": _parse_status,
+    "done": _parse_status,
+    "reopen": _parse_status,
+    "unblock": _parse_status,
+    "block": _parse_block,
+    "assign": _parse_assign,
+    "due": _parse_due,
+    "snooze": _parse_snooze,
+    "rename": _parse_rename,
+    "delete": _parse_delete,
+    "launch": _parse_launch,
+    "check": _parse_check,
+    "uncheck": _parse_check,
+    "dept": _parse_dept,
+    "settings": _parse_settings,
+    "digest": _parse_digest,
+}

@@ -1,0 +1,305 @@
+"""Repository functions: every query is scoped to one workspace and works on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.events import insert_ignore
+from storage.models import (
+    ChecklistItem,
+    Department,
+    DepartmentMember,
+    DigestSchedule,
+    Launch,
+    Person,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    Workspace,
+)
+
+# The default departments and their aliases in both languages.
+DEFAULT_DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dev", ("development", "engineering", "eng", "研发", "开发", "技术")),
+    ("design", ("ux", "ui", "设计")),
+    ("marketing", ("mkt", "market", "市场", "营销")),
+    ("ops", ("operations", "support", "运营")),
+)
+
+# The default launch-readiness checklist: catalog keys of the item texts, per department.
+DEFAULT_CHECKLIST: dict[str, tuple[str, ...]] = {
+    "dev": ("check.dev.feature_complete", "check.dev.qa_passed", "check.dev.release_plan"),
+    "design": ("check.design.ux_signed_off", "check.design.assets_delivered"),
+    "marketing": ("check.marketing.plan_ready", "check.marketing.materials_approved"),
+    "ops": ("check.ops.support_trained", "check.ops.runbook_ready", "check.ops.feedback_channel"),
+}
+
+
+def get_or_create_workspace(
+    session: Session,
+    platform: str,
+    external_id: str,
+    *,
+    now: datetime,
+    timezone: str,
+    language: str,
+    name: str | None = None,
+) -> Workspace:
+    """The workspace row, created with default departments on first contact (race-safe)."""
+    query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
+    workspace = session.scalars(query).one_or_none()
+    if workspace is not None:
+        return workspace
+    inserted = insert_ignore(
+        session,
+        Workspace,
+        {
+            "platform": platform,
+            "external_id": external_id,
+            "name": name,
+            "timezone": timezone,
+            "language": language,
+            "workdays": 0b0011111,
+            "task_seq": 0,
+            "checkin_time": "10:00",
+            "checkin_offsets": "-14,-7,-3,-1,0,1,7",
+            "nudge_time": "09:30",
+            "escalate_lead_after": 2,
+            "escalate_creator_after": 4,
+            "created_at": now,
+        },
+    )
+    workspace = session.scalars(query).one()
+    if inserted:
+        for position, (key, aliases) in enumerate(DEFAULT_DEPARTMENTS):
+            session.add(
+                Department(workspace_id=workspace.id, key=key, aliases=",".join(aliases), position=position)
+            )
+        session.flush()
+    return workspace
+
+
+def get_or_create_person(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    *,
+    now: datetime,
+    name: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    make_admin: bool = False,
+) -> Person:
+    """The person, created on first sight; the workspace's first person becomes an admin."""
+    query = select(Person).where(Person.workspace_id == workspace.id, Person.user_id == user_id)
+    person = session.scalars(query).one_or_none()
+    if person is None:
+        first = session.scalar(select(func.count()).where(Person.workspace_id == workspace.id)) == 0
+        insert_ignore(
+            session,
+            Person,
+            {
+                "workspace_id": workspace.id,
+                "user_id": user_id,
+                "name": name,
+                "timezone": timezone,
+                "language": language,
+                "is_admin": first or make_admin,
+                "created_at": now,
+            },
+        )
+        person = session.scalars(query).one()
+    else:
+        if name and person.name != name:
+            person.name = name
+        if timezone and person.timezone != timezone:
+            person.timezone = timezone
+        if language and person.language != language:
+            person.language = language
+        if make_admin and not person.is_admin:
+            person.is_admin = True
+    return person
+
+
+def departments(session: Session, workspace: Workspace) -> Sequence[Department]:
+    query = select(Department).where(Department.workspace_id == workspace.id)
+    return session.scalars(query.order_by(Department.position, Department.id)).unique().all()
+
+
+def find_department(session: Session, workspace: Workspace, word: str) -> Department | None:
+    """A department by key or alias, case-insensitive."""
+    word = word.strip().lower()
+    for department in departments(session, workspace):
+        if word == department.key or word in department.alias_list:
+            return department
+    return None
+
+
+def next_task_number(session: Session, workspace: Workspace) -> int:
+    """The workspace's next ``#number``; the row lock keeps concurrent creators apart."""
+    statement = (
+        update(Workspace)
+        .where(Workspace.id == workspace.id)
+        .values(task_seq=Workspace.task_seq + 1)
+        .returning(Workspace.task_seq)
+    )
+    number = session.execute(statement).scalar_one()
+    return int(number)
+
+
+def find_task(session: Session, workspace: Workspace, number: int) -> Task | None:
+    query = select(Task).where(Task.workspace_id == workspace.id, Task.number == number)
+    return session.scalars(query).unique().one_or_none()
+
+
+def find_task_for_update(session: Session, workspace: Workspace, number: int) -> Task | None:
+    """The task with its row locked (PostgreSQL) so concurrent changes apply one after another."""
+    query = select(Task).where(Task.workspace_id == workspace.id, Task.number == number)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Task)
+    return session.scalars(query).unique().one_or_none()
+
+
+def record_event(
+    session: Session, task: Task, actor: Person | None, at: datetime, kind: str, changes: dict[str, Any]
+) -> TaskEvent:
+    event = TaskEvent(
+        workspace_id=task.workspace_id,
+        task_id=task.id,
+        actor_id=actor.id if actor else None,
+        at=at,
+        kind=kind,
+        changes=changes,
+    )
+    session.add(event)
+    return event
+
+
+def task_history(session: Session, task: Task) -> Sequence[TaskEvent]:
+    query = select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+    return session.scalars(query).unique().all()
+
+
+def list_tasks(
+    session: Session,
+    workspace: Workspace,
+    *,
+    statuses: Sequence[str] | None = TaskStatus.OPEN,
+    department: Department | None = None,
+    assignee: Person | None = None,
+    launch: Launch | None = None,
+    due_before: date | None = None,
+    limit: int = 200,
+) -> Sequence[Task]:
+    query = select(Task).where(Task.workspace_id == workspace.id)
+    if statuses is not None:
+        query = query.where(Task.status.in_(statuses))
+    if department is not None:
+        query = query.where(Task.department_id == department.id)
+    if assignee is not None:
+        query = query.where(Task.assignee_id == assignee.id)
+    if launch is not None:
+        query = query.where(Task.launch_id == launch.id)
+    if due_before is not None:
+        query = query.where(Task.due_date < due_before)
+    order = (Task.due_date.is_(None), Task.due_date, Task.number)
+    return session.scalars(query.order_by(*order).limit(limit)).unique().all()
+
+
+def count_tasks(session: Session, workspace: Workspace, **filters: Any) -> int:
+    query = select(func.count()).select_from(Task).where(Task.workspace_id == workspace.id)
+    statuses = filters.get("statuses", TaskStatus.OPEN)
+    if statuses is not None:
+        query = query.where(Task.status.in_(statuses))
+    for name, column in (
+        ("department", Task.department_id),
+        ("assignee", Task.assignee_id),
+        ("launch", Task.launch_id),
+    ):
+        if filters.get(name) is not None:
+            query = query.where(column == filters[name].id)
+    if filters.get("due_before") is not None:
+        query = query.where(Task.due_date < filters["due_before"])
+    return int(session.scalar(query) or 0)
+
+
+def find_launch(session: Session, workspace: Workspace, name: str) -> Launch | None:
+    query = select(Launch).where(Launch.workspace_id == workspace.id, Launch.name_key == name.casefold())
+    return session.scalars(query).unique().one_or_none()
+
+
+def launches(session: Session, workspace: Workspace, *, from_day: date | None = None) -> Sequence[Launch]:
+    query = select(Launch).where(Launch.workspace_id == workspace.id)
+    if from_day is not None:
+        query = query.where(Launch.launch_date >= from_day)
+    return session.scalars(query.order_by(Launch.launch_date, Launch.id)).unique().all()
+
+
+def create_launch(
+    session: Session,
+    workspace: Workspace,
+    name: str,
+    day: date,
+    *,
+    creator: Person,
+    now: datetime,
+    channel_id: str | None,
+    channel_name: str | None,
+) -> Launch:
+    launch = Launch(
+        workspace_id=workspace.id,
+        name=name,
+        name_key=name.casefold(),
+        launch_date=day,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        created_by_id=creator.id,
+        created_at=now,
+    )
+    session.add(launch)
+    session.flush()
+    for department in departments(session, workspace):
+        for position, text_key in enumerate(DEFAULT_CHECKLIST.get(department.key, ()), start=1):
+            session.add(
+                ChecklistItem(
+                    launch_id=launch.id,
+                    department_id=department.id,
+                    position=position,
+                    text_key=text_key,
+                    text="",
+                )
+            )
+    session.flush()
+    session.refresh(launch)
+    return launch
+
+
+def set_members(session: Session, department: Department, people: Sequence[Person]) -> None:
+    department.members.clear()
+    session.flush()
+    seen: set[int] = set()
+    for person in people:
+        if person.id not in seen:
+            seen.add(person.id)
+            department.members.append(DepartmentMember(person_id=person.id, person=person))
+
+
+def departments_led_or_joined(session: Session, person: Person) -> Sequence[Department]:
+    member_of = select(DepartmentMember.department_id).where(DepartmentMember.person_id == person.id)
+    query = select(Department).where(
+        Department.workspace_id == person.workspace_id,
+        (Department.lead_id == person.id) | Department.id.in_(member_of),
+    )
+    return session.scalars(query.order_by(Department.position)).unique().all()
+
+
+def digest_for_channel(session: Session, workspace: Workspace, channel_id: str) -> DigestSchedule | None:
+    query = select(DigestSchedule).where(
+        DigestSchedule.workspace_id == workspace.id, DigestSchedule.channel_id == channel_id
+    )
+    return session.scalars(query).one_or_none()
