@@ -27,9 +27,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.events import insert_ignore
 from storage.models import Notification
 
 PENDING = "pending"
@@ -98,9 +99,7 @@ def claim(session: Session, new: NewNotification, now: datetime) -> int | None:
         "next_attempt_at": now + LEASE,
         "created_at": now,
     }
-    if not insert_ignore(session, Notification, values):
-        return None
-    return session.scalar(select(Notification.id).where(Notification.key == new.key))
+    return _insert_ignore_returning_id(session, values)
 
 
 def mark(session: Session, key: str, workspace_id: int, kind: str, now: datetime) -> bool:
@@ -118,7 +117,7 @@ def mark(session: Session, key: str, workspace_id: int, kind: str, now: datetime
         "created_at": now,
         "sent_at": now,
     }
-    return insert_ignore(session, Notification, values)
+    return _insert_ignore_returning_id(session, values) is not None
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -153,7 +152,7 @@ def acquire(session: Session, notification_id: int, now: datetime, *, own: bool 
     ).one_or_none()
     if row is None or row.status not in RETRYABLE:
         return None
-    if not own and row.next_attempt_at is not None and row.next_attempt_at > now:
+    if not (own and row.status == PENDING) and row.next_attempt_at is not None and row.next_attempt_at > now:
         return None
     guard = (
         (Notification.id == notification_id)
@@ -252,3 +251,14 @@ def prune(session: Session, before: datetime) -> int:
         )
     )
     return int(result.rowcount or 0)
+
+
+def _insert_ignore_returning_id(session: Session, values: dict[str, Any]) -> int | None:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the new id, or None when the key existed.
+
+    (RETURNING rather than ``rowcount``: with psycopg 3 the rowcount of this statement is -1.)
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Notification).values(**values).on_conflict_do_nothing().returning(Notification.id)
+    return session.execute(statement).scalar_one_or_none()

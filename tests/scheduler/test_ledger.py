@@ -1,0 +1,171 @@
+"""The notification ledger on SQLite (and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storage import notifications as ledger
+from storage.db import Database
+from tests.scheduler import factories as f
+
+NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+
+
+def _new(ws_id: int, key: str = "nudge:user:1:U1:2026-12-02", **kw: object) -> ledger.NewNotification:
+    values: dict = {"kind": "nudge", "target_kind": "user", "target_id": "U1", "payload": {"x": 1}}
+    values.update(kw)
+    return ledger.NewNotification(key=key, workspace_id=ws_id, **values)
+
+
+def _ws(db: Database) -> int:
+    with db.transaction() as s:
+        return f.workspace(s).id
+
+
+def test_claim_is_once_per_key(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        first = ledger.claim(s, _new(ws), NOW)
+    with db.transaction() as s:
+        second = ledger.claim(s, _new(ws), NOW)
+        assert ledger.existing_keys(s, ["nudge:user:1:U1:2026-12-02", "other"]) == {
+            "nudge:user:1:U1:2026-12-02"
+        }
+    assert first is not None
+    assert second is None
+
+
+def test_owner_acquires_at_once_others_wait_for_the_reservation(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws), NOW)
+    assert nid is not None
+    with db.transaction() as s:
+        assert ledger.acquire(s, nid, NOW) is None  # reserved for the inserter
+        assert ledger.due_for_retry(s, NOW) == []
+    with db.transaction() as s:
+        got = ledger.acquire(s, nid, NOW, own=True)
+        assert got is not None and got.attempt == 1 and got.payload["x"] == 1
+    with db.transaction() as s:  # now it is being sent: nobody else gets it
+        assert ledger.acquire(s, nid, NOW, own=True) is None
+        ledger.record_sent(s, nid, NOW)
+    with db.transaction() as s:
+        row = ledger.get(s, "nudge:user:1:U1:2026-12-02")
+        assert row is not None and row.status == ledger.SENT and row.attempts == 1
+        assert ledger.acquire(s, nid, NOW + timedelta(days=1)) is None
+
+
+def test_failure_backs_off_then_retries_until_sent(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws), NOW)
+    assert nid is not None
+    now = NOW
+    delays = []
+    for _ in range(3):
+        with db.transaction() as s:
+            got = ledger.acquire(s, nid, now, own=True)
+            assert got is not None
+            assert ledger.record_failure(s, nid, now, "timeout") == ledger.FAILED
+        with db.transaction() as s:
+            row = ledger.get(s, got.key)
+            assert row is not None and row.next_attempt_at is not None
+            delays.append(row.next_attempt_at - now)
+            assert ledger.due_for_retry(s, now) == []
+            assert ledger.due_for_retry(s, row.next_attempt_at) == [nid]
+            assert ledger.next_attempt_after(s, now) == row.next_attempt_at
+            now = row.next_attempt_at
+    assert delays == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    with db.transaction() as s:
+        assert ledger.acquire(s, nid, now) is not None
+        ledger.record_sent(s, nid, now)
+    with db.transaction() as s:
+        row = ledger.get(s, "nudge:user:1:U1:2026-12-02")
+        assert row is not None and (row.status, row.attempts) == (ledger.SENT, 4)
+
+
+def test_retry_after_is_honoured_and_attempts_run_out(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws), NOW)
+    assert nid is not None
+    with db.transaction() as s:
+        ledger.acquire(s, nid, NOW, own=True)
+        ledger.record_failure(s, nid, NOW, "429", retry_after=600)
+    with db.transaction() as s:
+        row = ledger.get(s, "nudge:user:1:U1:2026-12-02")
+        assert row is not None and row.next_attempt_at == NOW + timedelta(seconds=600)
+        assert row.last_error == "429"
+    now = NOW
+    status = ledger.FAILED
+    while status == ledger.FAILED:
+        now += timedelta(days=1)
+        with db.transaction() as s:
+            assert ledger.acquire(s, nid, now) is not None
+            status = ledger.record_failure(s, nid, now, "boom")
+    assert status == ledger.DEAD
+    with db.transaction() as s:
+        row = ledger.get(s, "nudge:user:1:U1:2026-12-02")
+        assert row is not None and row.attempts == ledger.MAX_ATTEMPTS
+        assert ledger.due_for_retry(s, now + timedelta(days=30)) == []
+
+
+def test_permanent_failure_is_dead_at_once(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws), NOW)
+        assert nid is not None
+    with db.transaction() as s:
+        ledger.acquire(s, nid, NOW, own=True)
+        assert ledger.record_failure(s, nid, NOW, "channel_not_found", permanent=True) == ledger.DEAD
+    with db.transaction() as s:
+        assert ledger.due_for_retry(s, NOW + timedelta(days=1)) == []
+
+
+def test_a_send_left_behind_by_a_dead_process_is_retried_after_its_lease(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws), NOW)
+        assert nid is not None
+    with db.transaction() as s:
+        assert ledger.acquire(s, nid, NOW, own=True) is not None  # …and the process dies here
+    with db.transaction() as s:
+        assert ledger.due_for_retry(s, NOW + timedelta(minutes=1)) == []
+        later = NOW + ledger.LEASE
+        assert ledger.due_for_retry(s, later) == [nid]
+        again = ledger.acquire(s, nid, later)
+        assert again is not None and again.attempt == 2
+
+
+def test_expired_notifications_are_never_sent(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        nid = ledger.claim(s, _new(ws, expires_at=NOW + timedelta(hours=1)), NOW)
+        assert nid is not None
+    with db.transaction() as s:
+        ledger.acquire(s, nid, NOW, own=True)
+        ledger.record_failure(s, nid, NOW, "timeout")
+    with db.transaction() as s:
+        assert ledger.acquire(s, nid, NOW + timedelta(hours=2)) is None
+    with db.transaction() as s:
+        row = ledger.get(s, "nudge:user:1:U1:2026-12-02")
+        assert row is not None and row.status == ledger.EXPIRED
+
+
+def test_markers_are_once_and_never_retried(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        assert ledger.mark(s, "sweep:nudge:1:UTC:2026-12-02", ws, "sweep", NOW)
+    with db.transaction() as s:
+        assert not ledger.mark(s, "sweep:nudge:1:UTC:2026-12-02", ws, "sweep", NOW)
+        assert ledger.due_for_retry(s, NOW + timedelta(days=9)) == []
+    with db.transaction() as s:
+        assert ledger.prune(s, NOW + timedelta(days=1)) == 1
+
+
+def test_backoff_schedule() -> None:
+    assert ledger.backoff(1) == timedelta(minutes=1)
+    assert ledger.backoff(4) == timedelta(minutes=8)
+    assert ledger.backoff(30) == timedelta(hours=1)
+    assert ledger.backoff(1, retry_after=90) == timedelta(seconds=90)
+    assert ledger.backoff(3, retry_after=1) == timedelta(minutes=4)
