@@ -1,0 +1,234 @@
+"""A loopback fake of the Slack Web API (and of ``response_url`` endpoints) that records calls.
+
+``FakeSlack().start()`` serves ``http://127.0.0.1:<port>/api/<method>`` from a thread. It answers
+the methods coordbot uses with plausible bodies, records every call (method, parameters, token),
+and can be told to fail: ``fail("chat.postMessage", "not_in_channel")``,
+``rate_limit("chat.postMessage", times=5, retry_after=7)``, ``http_error(..., status=503)``.
+Tests wait for background work with :meth:`wait_for` (a condition variable with a bounded
+timeout — never a fixed sleep).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method ("chat.postMessage"), or "response_url" for respond()
+    params: dict[str, Any]
+    token: str | None
+    path: str
+    ok: bool = True
+
+    def json(self, key: str) -> Any:
+        """A parameter that may arrive JSON-encoded (form posts) or as JSON already."""
+        value = self.params.get(key)
+        if isinstance(value, str) and value[:1] in "[{":
+            return json.loads(value)
+        return value
+
+
+@dataclass
+class _Script:
+    remaining: int
+    status: int
+    body: dict[str, Any] | str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.socket_url: str | None = None
+        self._scripts: dict[str, list[_Script]] = {}
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.oauth_access: dict[str, Any] | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            do_GET = do_POST
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.base}/respond/{key}"
+
+    # ---- scripting -------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, *, tz: str = "UTC", locale: str | None = None) -> None:
+        user: dict[str, Any] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.lower(),
+            "real_name": name,
+            "tz": tz,
+            "profile": {"display_name": name, "real_name": name},
+        }
+        if locale:
+            user["locale"] = locale
+        self.users[user_id] = user
+
+    def fail(self, method: str, error: str, *, times: int = 1, status: int = 200) -> None:
+        self._script(method, _Script(times, status, {"ok": False, "error": error}))
+
+    def rate_limit(self, method: str, *, times: int, retry_after: int = 1) -> None:
+        body = {"ok": False, "error": "ratelimited"}
+        self._script(method, _Script(times, 429, body, {"Retry-After": str(retry_after)}))
+
+    def http_error(
+        self, method: str, *, status: int = 503, times: int = 1, body: str = "upstream error"
+    ) -> None:
+        self._script(method, _Script(times, status, body))
+
+    def _script(self, method: str, script: _Script) -> None:
+        with self._cond:
+            self._scripts.setdefault(method, []).append(script)
+
+    # ---- inspection ------------------------------------------------------------------------
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        *,
+        timeout: float = 10.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until ``count`` successful calls of ``method`` (matching ``where``) were recorded."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if c.method == method and c.ok and (where is None or where(c))]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"expected {count} call(s) to {method}; calls so far: {seen}")
+            return matching()
+
+    def clear(self) -> None:
+        with self._cond:
+            self.calls.clear()
+
+    # ---- serving ---------------------------------------------------------------------------
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode("utf-8") if length else ""
+        path, _, query = request.path.partition("?")
+        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+        if raw:
+            if (request.headers.get("Content-Type") or "").startswith("application/json"):
+                params.update(json.loads(raw))
+            else:
+                params.update({k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()})
+        auth = request.headers.get("Authorization") or ""
+        token = auth.removeprefix("Bearer ") or params.get("token")
+        if path.startswith("/respond/"):
+            method = "response_url"
+        elif path.startswith("/api/"):
+            method = path.removeprefix("/api/")
+        else:
+            method = path
+        status, body, headers = self._answer(method, params)
+        ok = status == 200 and isinstance(body, dict) and body.get("ok", False)
+        with self._cond:
+            self.calls.append(Call(method, params, token, path, ok=bool(ok)))
+            self._cond.notify_all()
+        payload = json.dumps(body) if isinstance(body, dict) else body
+        data = payload.encode("utf-8")
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json" if isinstance(body, dict) else "text/plain")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _answer(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
+        with self._cond:
+            scripts = self._scripts.get(method) or []
+            if scripts:
+                script = scripts[0]
+                script.remaining -= 1
+                if script.remaining <= 0:
+                    scripts.pop(0)
+                return script.status, script.body, script.headers
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return (
+                200,
+                {**ok, "team_id": TEAM_ID, "team": "Acme", "user_id": BOT_USER_ID, "bot_id": BOT_ID},
+                {},
+            )
+        if method in ("chat.postMessage", "chat.update"):
+            channel = params.get("channel", "")
+            if channel.startswith("U"):  # a DM to a user id lands in the IM channel
+                channel = "D" + channel[1:]
+            ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return 200, {**ok, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}, {}
+        if method == "chat.postEphemeral":
+            return 200, {**ok, "message_ts": f"1700000000.{next(self._ts):06d}"}, {}
+        if method == "users.info":
+            user = self.users.get(params.get("user", ""))
+            if user is None:
+                return 200, {"ok": False, "error": "user_not_found"}, {}
+            return 200, {**ok, "user": user}, {}
+        if method in ("views.open", "views.publish", "views.update"):
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return 200, {**ok, "view": {**(view or {}), "id": "V123"}}, {}
+        if method == "apps.connections.open":
+            return 200, {**ok, "url": self.socket_url}, {}
+        if method == "oauth.v2.access":
+            return 200, self.oauth_access or {"ok": False, "error": "invalid_code"}, {}
+        return 200, ok, {}
