@@ -1,0 +1,124 @@
+"""``coordbot`` — console, serve, demo and db commands.
+
+Plain ``coordbot`` opens the console when no chat platform is configured, else serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("coordbot")
+
+
+def _parse_start(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coordbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    console = commands.add_parser("console", help="talk to coordbot in this terminal")
+    console.add_argument("--start", type=_parse_start, help="fix the console clock (ISO date/time)")
+    console.add_argument("--user", default="alice", help="who you are at the start (default alice)")
+    console.add_argument("--channel", default="general", help="channel at the start (default general)")
+    serve = commands.add_parser("serve", help="serve Slack and/or Feishu over HTTP")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument(
+        "--feishu-long-connection",
+        action="store_true",
+        help="Feishu over its long connection",
+    )
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    demo = commands.add_parser("demo", help="play a scripted two-week launch")
+    demo.add_argument("--lang", choices=("en", "zh"), default="en")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=("upgrade",))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"coordbot: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or ("serve" if settings.any_platform else "console")
+    quiet = command in ("console", "demo") and "COORDBOT_LOG_LEVEL" not in os.environ
+    logging.basicConfig(
+        level="WARNING" if quiet else settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        if command == "console":
+            return run_console(
+                settings,
+                getattr(args, "start", None),
+                getattr(args, "user", "alice"),
+                getattr(args, "channel", "general"),
+            )
+        if command == "serve":
+            from bot.serve import run_serve
+
+            return run_serve(
+                settings,
+                host=getattr(args, "host", "0.0.0.0"),
+                port=getattr(args, "port", 3000),
+                socket_mode=getattr(args, "socket_mode", False),
+                feishu_long_connection=getattr(args, "feishu_long_connection", False),
+                scheduler=not getattr(args, "no_scheduler", False),
+            )
+        if command == "demo":
+            from bot.demo import run_demo
+
+            run_demo(args.lang)
+            return 0
+        if command == "db":
+            from storage.db import Database
+
+            Database(settings.database_url).upgrade()
+            print("database is up to date")
+            return 0
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def run_console(settings: Settings, start: datetime | None, user: str, channel: str) -> int:
+    from bot.app import Services
+    from bot.console import Console
+    from handlers.clock import ManualClock
+
+    clock = ManualClock(start or datetime.now(UTC).replace(second=0, microsecond=0))
+    services = Services.build(settings, clock)
+    scheduler = None
+    try:
+        from bot.scheduler import CoordScheduler
+
+        scheduler = CoordScheduler(services)
+    except ImportError:
+        log.debug("scheduler not available")
+    console = Console(services, clock, user=user, channel=channel, scheduler=scheduler)
+    if sys.stdin.isatty():
+        console.run_interactive()
+    else:
+        console.run_script(sys.stdin)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

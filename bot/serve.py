@@ -1,0 +1,78 @@
+"""``coordbot serve``: one HTTP server (uvicorn) for Slack and Feishu, plus the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.app import Services
+from bot.server import build_asgi_app
+from bot.settings import Settings
+from handlers.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+
+def missing_settings(settings: Settings) -> str:
+    return (
+        "no chat platform is configured. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+        "(plus SLACK_APP_TOKEN for --socket-mode); for Feishu set FEISHU_APP_ID and FEISHU_APP_SECRET "
+        "(plus FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY for HTTP events). "
+        "Without them, run `coordbot console`."
+    )
+
+
+def run_serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    socket_mode: bool = False,
+    feishu_long_connection: bool = False,
+    scheduler: bool = True,
+) -> int:
+    if not settings.any_platform:
+        print(f"coordbot serve: {missing_settings(settings)}", file=sys.stderr)
+        return 2
+    services = Services.build(settings, SystemClock())
+    routes = []
+    runtimes = []
+    if settings.slack_configured:
+        from bot.slack.runtime import create_slack_runtime
+
+        slack = create_slack_runtime(services)
+        services.messengers.register(slack.messenger)
+        routes.extend(slack.routes)
+        runtimes.append(slack)
+        if socket_mode:
+            slack.start_socket_mode()
+    if settings.feishu_configured:
+        from bot.feishu.runtime import create_feishu_runtime
+
+        feishu = create_feishu_runtime(services)
+        services.messengers.register(feishu.messenger)
+        routes.extend(feishu.routes)
+        runtimes.append(feishu)
+        if feishu_long_connection:
+            feishu.start_long_connection()
+    ticker = None
+    if scheduler:
+        from bot.scheduler import CoordScheduler
+
+        ticker = CoordScheduler(services)
+        ticker.start()
+    import uvicorn
+
+    app = build_asgi_app(services.db, routes)
+    log.info("coordbot serving on %s:%s", host, port)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    finally:
+        if ticker is not None:
+            ticker.shutdown()
+        for runtime in runtimes:
+            stop = getattr(runtime, "stop", None)
+            if stop is not None:
+                stop()
+        services.db.dispose()
+    return 0
