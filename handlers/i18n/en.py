@@ -145,12 +145,14 @@ MESSAGES: dict[str, str] = {
     # help
     "help.title": "coordbot — coordination tasks and launches across departments",
     "help.intro": "Commands (type /coord help <command> for details):",
-    "help.more": "Dates: 2026-12-15, today, tomorrow, fri, +3d, 明天, 下周五, 12月15日. Durations: 2h, 3d, 1w.",
+    "help.more": "Dates: 2026-12-15, today, tomorrow, fri, +3d, 明天, 下周五, 12月15日. "
+    "Durations: 2h, 3d, 1w.",
     "help.topic_title": "/coord {command}",
     "help.examples": "Examples",
     "help.add": "Create a task for a department; optionally assign it, give a due date, link a launch, "
     "mark it high priority. The assignee gets a DM.",
-    "help.list": "List open tasks: yours, a department's, overdue, blocked, or all; optionally for one launch.",
+    "help.list": "List open tasks: yours, a department's, overdue, blocked, or all; "
+    "optionally for one launch.",
     "help.show": "Show a task with its history.",
     "help.start": "Mark a task in progress.",
     "help.done": "Mark a task done (creator, assignee, department lead or admin).",
@@ -258,7 +260,8 @@ MESSAGES: dict[str, str] = {
     "err.bad_weekdays": "I can't read “{text}” as days; try mon-fri or mon,wed,fri.",
     "err.bad_time": "I can't read “{text}” as a time of day; try 09:30.",
     "err.bad_offsets": "Check-in days must be numbers of days from launch (-60…60), like -7,-1,0,1.",
-    "err.bad_escalate": "Give two numbers of working days: lead first, then creator (1 ≤ lead ≤ creator ≤ 30).",
+    "err.bad_escalate": "Give two numbers of working days: lead first, then creator "
+    "(1 ≤ lead ≤ creator ≤ 30).",
     "err.unknown_setting": "There is no setting “{name}”.",
     "err.digest_args": "Say when: here at 09:30 [mon-fri], off, or now.",
     "err.digest_needs_channel": "Run this in the channel the digest is for.",

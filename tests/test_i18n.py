@@ -1,0 +1,92 @@
+"""Every English catalog in handlers/i18n has a Chinese twin with the same keys and placeholders."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import string
+
+import pytest
+
+import handlers.i18n as i18n
+from handlers.i18n import t
+
+_FORMATTER = string.Formatter()
+
+
+def _catalog_modules(lang: str) -> dict[str, str]:
+    """``area -> module name`` for the catalogs of ``lang`` (``""`` is the core ``en``/``zh`` pair)."""
+    found = {}
+    for module in pkgutil.iter_modules(i18n.__path__):
+        if module.name == lang:
+            found[""] = module.name
+        elif module.name.endswith(f"_{lang}"):
+            found[module.name.removesuffix(f"_{lang}")] = module.name
+    return found
+
+
+def _messages(module_name: str) -> dict[str, str]:
+    return importlib.import_module(f"{i18n.__name__}.{module_name}").MESSAGES
+
+
+def _fields(template: str) -> dict[str, str]:
+    """``field name -> format spec`` of every replacement field in ``template``."""
+    return {name: spec or "" for _, name, spec, _ in _FORMATTER.parse(template) if name is not None}
+
+
+EN = _catalog_modules("en")
+ZH = _catalog_modules("zh")
+PAIRS = sorted(EN.keys() & ZH.keys())
+
+
+def _dummy(spec: str) -> object:
+    return 7 if spec and spec[-1] in "dxXobn" else "x"
+
+
+def test_every_catalog_has_a_twin() -> None:
+    assert "" in PAIRS
+    assert EN.keys() == ZH.keys(), f"catalogs without a twin: {sorted(EN.keys() ^ ZH.keys())}"
+
+
+@pytest.mark.parametrize("area", PAIRS, ids=lambda area: area or "core")
+def test_pair_has_same_keys(area: str) -> None:
+    en, zh = _messages(EN[area]), _messages(ZH[area])
+    assert sorted(en.keys() - zh.keys()) == [], f"missing in {ZH[area]}"
+    assert sorted(zh.keys() - en.keys()) == [], f"missing in {EN[area]}"
+
+
+@pytest.mark.parametrize("area", PAIRS, ids=lambda area: area or "core")
+def test_pair_has_same_placeholders(area: str) -> None:
+    en, zh = _messages(EN[area]), _messages(ZH[area])
+    different = {
+        key: (sorted(_fields(en[key])), sorted(_fields(zh[key])))
+        for key in en.keys() & zh.keys()
+        if _fields(en[key]).keys() != _fields(zh[key]).keys()
+    }
+    assert different == {}
+
+
+def test_every_chinese_text_formats() -> None:
+    for key, template in i18n.catalog("zh").items():
+        params = {name: _dummy(spec) for name, spec in _fields(template).items()}
+        # format directly so a broken template raises instead of being logged and returned as is
+        template.format(**params)
+        assert t("zh", key, **params) == template.format(**params)
+
+
+def test_chinese_date_format() -> None:
+    text = t("zh", "fmt.date", y=2026, m=1, d=5, wd=t("zh", "weekday.0"))
+    assert text.startswith("2026年") and text.endswith("周一")
+    assert [t("zh", f"weekday.{n}") for n in range(7)] == [f"周{c}" for c in "一二三四五六日"]
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    assert t("fr", "word.today") == i18n.catalog("en")["word.today"]
+    assert t("de-DE", "task.renamed_ok", number=3) == "#3 renamed"
+    assert t(None, "word.today") == "today"
+    assert t("zh-CN", "word.today") == "今天"
+
+
+def test_unknown_key_returns_the_key() -> None:
+    assert t("en", "no.such.key") == "no.such.key"
+    assert t("zh", "no.such.key", n=1) == "no.such.key"
