@@ -349,7 +349,7 @@ def _parse_add(_verb: str, args: list[str], today: date) -> Command:
         elif len(rest) >= 2 and rest[-2].lower() in ("for", "给", "属于") and launch is None:
             launch, rest, changed = unquote(last), rest[:-2], True
         else:
-            due_at = _last_index(rest, ("due", "by", "截止"))
+            due_at = _last_index(rest, ("due", "截止"))
             if due_at is not None and due is None and due_at < len(rest) - 1:
                 due = _parse_date_or_fail(rest[due_at + 1 :], today, "add")
                 rest, changed = rest[:due_at], True
