@@ -3,7 +3,8 @@
 A card has a header coloured by the reply's tone and a body of elements: markdown for titles,
 text and list items, two-column rows for fields, a row of callback buttons per section and a
 small grey line for context. Buttons carry ``{"action": action_id, "value": value}`` as their
-callback value; a press comes back as ``card.action.trigger``.
+callback value (plus ``"in_place": true`` on a card about a single task, which the press then
+replaces with the updated card); a press comes back as ``card.action.trigger``.
 
 Feishu limits a card to about 30 KB of JSON and 200 elements, so long lists are cut with an
 "… and N more" line until the card fits.
@@ -89,23 +90,26 @@ def _markdown(content: str, **extra: Any) -> dict[str, Any]:
     return {"tag": "markdown", "content": _clip(content, MAX_TEXT), **extra}
 
 
-def _button(button: Button) -> dict[str, Any]:
+def _button(button: Button, in_place: bool) -> dict[str, Any]:
+    value: dict[str, Any] = {"action": button.action_id, "value": button.value}
+    if in_place:
+        value["in_place"] = True
     return {
         "tag": "button",
         "text": {"tag": "plain_text", "content": _clip(plain(button.label), MAX_BUTTON_LABEL)},
         "type": BUTTON_TYPES.get(button.style, "default"),
         "size": "small",
-        "behaviors": [{"type": "callback", "value": {"action": button.action_id, "value": button.value}}],
+        "behaviors": [{"type": "callback", "value": value}],
     }
 
 
-def _buttons_row(buttons: tuple[Button, ...]) -> dict[str, Any]:
+def _buttons_row(buttons: tuple[Button, ...], in_place: bool) -> dict[str, Any]:
     return {
         "tag": "column_set",
         "flex_mode": "flow",
         "horizontal_spacing": "small",
         "columns": [
-            {"tag": "column", "width": "auto", "elements": [_button(button)]} for button in buttons
+            {"tag": "column", "width": "auto", "elements": [_button(button, in_place)]} for button in buttons
         ],
     }
 
@@ -134,7 +138,7 @@ def _more_line(lang: str, count: int) -> dict[str, Any]:
     return _markdown(f"<font color='grey'>{escape_markdown(t(lang, 'feishu.more', count=count))}</font>")
 
 
-def _section_elements(section: Section, lang: str, max_items: int) -> list[dict[str, Any]]:
+def _section_elements(section: Section, lang: str, max_items: int, in_place: bool) -> list[dict[str, Any]]:
     elements: list[dict[str, Any]] = []
     head = []
     if section.title:
@@ -158,18 +162,21 @@ def _section_elements(section: Section, lang: str, max_items: int) -> list[dict[
     if left_out > 0:
         elements.append(_more_line(lang, left_out))
     if section.buttons:
-        elements.append(_buttons_row(section.buttons))
+        elements.append(_buttons_row(section.buttons, in_place))
     if section.context:
         elements.append(_markdown(escape_markdown(section.context), text_size="notation"))
     return elements
 
 
 def _build(reply: Reply, lang: str, max_items: int) -> dict[str, Any]:
+    # A card about one task is replaced in place when its buttons are pressed; a card listing
+    # several keeps its content and the press answers with a toast.
+    in_place = len({b.value for section in reply.sections for b in section.buttons}) == 1
     elements: list[dict[str, Any]] = []
     for index, section in enumerate(reply.sections):
         if index and elements:
             elements.append({"tag": "hr"})
-        elements.extend(_section_elements(section, lang, max_items))
+        elements.extend(_section_elements(section, lang, max_items, in_place))
     if reply.usage:
         elements.append(_markdown(escape_markdown(reply.usage), text_size="notation"))
     if len(elements) > MAX_ELEMENTS:

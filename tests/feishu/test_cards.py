@@ -69,7 +69,15 @@ def test_buttons_carry_callback_action_and_value() -> None:
     assert [b["text"]["content"] for b in buttons] == ["Start", "Done", "Snooze"]
     assert [b["type"] for b in buttons] == ["primary", "default", "danger"]
     for button, action in zip(buttons, [ACTION_START, ACTION_DONE, ACTION_SNOOZE], strict=True):
-        assert button["behaviors"] == [{"type": "callback", "value": {"action": action, "value": "12"}}]
+        value = {"action": action, "value": "12", "in_place": True}
+        assert button["behaviors"] == [{"type": "callback", "value": value}]
+
+
+def test_buttons_of_several_tasks_are_not_replaced_in_place() -> None:
+    sections = tuple(Section(text=f"#{n}", buttons=(Button(ACTION_DONE, "Done", str(n)),)) for n in (1, 2))
+    card = render_card(Reply(headline="Mine", sections=sections))
+    values = [e["behaviors"][0]["value"] for e in all_elements(card) if e["tag"] == "button"]
+    assert values == [{"action": ACTION_DONE, "value": "1"}, {"action": ACTION_DONE, "value": "2"}]
 
 
 def test_fields_are_two_column_rows() -> None:
