@@ -104,3 +104,21 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "FEISHU_APP_ID" in result.stderr
+
+
+def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
+    for _ in range(2):  # idempotent
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "up to date" in result.stdout
+    assert (tmp_path / "fresh.db").stat().st_size > 0
