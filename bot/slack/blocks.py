@@ -272,6 +272,11 @@ def render_home(reply: Reply, lang: str) -> dict[str, Any]:
     return {"type": "home", "blocks": render_blocks(reply, lang, max_blocks=MAX_VIEW_BLOCKS)}
 
 
+def render_card(section: Section, lang: str) -> list[Block]:
+    """The blocks of one task card on its own (for splicing into an existing message)."""
+    return render_section(section, lang, MAX_MESSAGE_BLOCKS - 1, _Ids()) or []
+
+
 def replace_task_blocks(
     original: Sequence[Block], task: int, replacement: Sequence[Block]
 ) -> list[Block] | None:

@@ -1,0 +1,337 @@
+"""The bolt listeners: slash command, @mentions, DMs, buttons, the modal and App Home.
+
+Every listener acknowledges first (bolt lazy listeners, or ``ack()`` as the first statement),
+then translates the payload to a :class:`~handlers.context.Caller`, calls the core, renders the
+reply as Block Kit and sends the outcome's outbox through the messengers.
+
+Slack redelivers an event when it did not see the acknowledgement in time (``X-Slack-Retry-Num``,
+same ``event_id``; in Socket Mode the same envelope again). :func:`SlackHandlers.dedupe` claims
+each event id (and each interaction's ``trigger_id``) in the database before anything runs, so
+a redelivery changes nothing twice — also across replicas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.app import Services
+from bot.delivery import deliver_outbox
+from bot.slack import blocks, modal
+from bot.slack.users import UserDirectory
+from handlers.context import Caller
+from handlers.core import ACTIONS
+from handlers.i18n import t
+from handlers.replies import Outcome, Reply, Section, Tone
+from storage.events import claim_event
+
+log = logging.getLogger(__name__)
+
+ACTION_PATTERN = re.compile(r"^(" + "|".join(re.escape(a) for a in ACTIONS) + r")(:.*)?$")
+DEDUPED_EVENTS = {"app_mention", "message"}
+DEDUPED_INTERACTIONS = {"block_actions", "shortcut", "message_action"}
+
+
+def _team_id(body: dict[str, Any], context: BoltContext) -> str:
+    team = body.get("team")
+    return (
+        context.team_id
+        or body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (body.get("user") or {}).get("team_id")
+        or context.enterprise_id
+        or ""
+    )
+
+
+class SlackHandlers:
+    def __init__(self, services: Services, users: UserDirectory, slash_command: str) -> None:
+        self.services = services
+        self.coordinator = services.coordinator
+        self.users = users
+        self.slash_command = slash_command
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def register(self, app: App) -> None:
+        app.use(self.dedupe)
+        app.command(self.slash_command)(ack=self._ack, lazy=[self.on_command])
+        app.action(ACTION_PATTERN)(ack=self._ack, lazy=[self.on_button])
+        app.shortcut(modal.SHORTCUT_ID)(ack=self._ack, lazy=[self.on_shortcut])
+        app.view_submission(modal.CALLBACK_ID)(self.on_form_submit)
+        app.view_closed(modal.CALLBACK_ID)(self._ack)
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.error(self.on_error)
+
+    @staticmethod
+    def _ack(ack: Ack) -> None:
+        ack()
+
+    def dedupe(self, body: dict[str, Any], next: Callable[[], BoltResponse], logger: logging.Logger):
+        """Global middleware: claim the event id; a redelivery is acknowledged and dropped."""
+        key = None
+        if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in DEDUPED_EVENTS:
+            key = body.get("event_id")
+        elif body.get("type") in DEDUPED_INTERACTIONS or body.get("command"):
+            trigger = body.get("trigger_id")
+            key = f"trigger:{trigger}" if trigger else None
+        if key:
+            with self.services.db.transaction() as session:
+                fresh = claim_event(session, "slack", str(key), self.services.clock.now())
+            if not fresh:
+                logger.info("ignoring redelivered Slack event %s", key)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed: %s", error, exc_info=error)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def caller(
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+        *,
+        user_id: str,
+        channel_id: str | None = None,
+        channel_name: str | None = None,
+        fallback_name: str | None = None,
+    ) -> Caller:
+        team = body.get("team") if isinstance(body.get("team"), dict) else {}
+        return self.users.caller(
+            client,
+            team_id=_team_id(body, context),
+            user_id=user_id,
+            fallback_name=fallback_name,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            workspace_name=body.get("team_domain") or (team or {}).get("domain"),
+        )
+
+    def language(self, caller: Caller) -> str:
+        try:
+            return self.coordinator.language_for(caller)
+        except Exception:
+            log.exception("could not find the language of %s", caller.user_id)
+            return self.services.settings.language
+
+    def deliver(self, outcome: Outcome) -> None:
+        if outcome.outbox:
+            deliver_outbox(outcome.outbox, self.services.messengers)
+
+    @staticmethod
+    def respond_reply(respond: Respond, reply: Reply, lang: str) -> None:
+        respond(
+            response_type="ephemeral" if reply.ephemeral else "in_channel",
+            replace_original=False,
+            **blocks.render_message(reply, lang),
+        )
+
+    @staticmethod
+    def post_reply(
+        client: WebClient, reply: Reply, lang: str, *, channel: str, user: str, thread_ts: str | None = None
+    ) -> None:
+        """Answer without a response_url (mentions, DMs): ephemeral to the asker, or in the channel."""
+        content = blocks.render_message(reply, lang)
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        if reply.ephemeral and not channel.startswith("D"):
+            client.chat_postEphemeral(channel=channel, user=user, **content, **extra)
+        else:
+            client.chat_postMessage(channel=channel, unfurl_links=False, **content, **extra)
+
+    def error_reply(self, lang: str) -> Reply:
+        return Reply(t(lang, "slack.error"), tone=Tone.ERROR)
+
+    # -- slash command -----------------------------------------------------------------------
+
+    def on_command(
+        self, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        caller = self.caller(
+            client,
+            body,
+            context,
+            user_id=body["user_id"],
+            channel_id=body.get("channel_id"),
+            channel_name=body.get("channel_name"),
+            fallback_name=body.get("user_name"),
+        )
+        text = body.get("text") or ""
+        if modal.is_bare_add(text) and body.get("trigger_id"):
+            metadata = {
+                "channel": body.get("channel_id") or "",
+                "response_url": body.get("response_url") or "",
+            }
+            self.open_form(client, caller, body["trigger_id"], metadata)
+            return
+        outcome = self.coordinator.handle_text(
+            caller, self.users.name_mentions(client, caller.workspace_id, text)
+        )
+        self.respond_reply(respond, outcome.reply, self.language(caller))
+        self.deliver(outcome)
+
+    # -- mentions and DMs --------------------------------------------------------------------
+
+    def _run_text(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        text = event.get("text") or ""
+        bot = context.bot_user_id
+        if bot:
+            text = re.sub(rf"^\s*<@{re.escape(bot)}(?:\|[^>]*)?>[\s:,]*", "", text)
+        caller = self.caller(client, body, context, user_id=event["user"], channel_id=event.get("channel"))
+        outcome = self.coordinator.handle_text(
+            caller, self.users.name_mentions(client, caller.workspace_id, text)
+        )
+        lang = self.language(caller)
+        self.post_reply(
+            client,
+            outcome.reply,
+            lang,
+            channel=event["channel"],
+            user=event["user"],
+            thread_ts=event.get("thread_ts"),
+        )
+        self.deliver(outcome)
+
+    def on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if event.get("user"):
+            self._run_text(event, body, client, context)
+
+    def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if (
+            event.get("channel_type") != "im"
+            or event.get("subtype")
+            or event.get("bot_id")
+            or not event.get("user")
+        ):
+            return
+        if event.get("user") == context.bot_user_id:
+            return
+        self._run_text(event, body, client, context)
+
+    # -- buttons -----------------------------------------------------------------------------
+
+    def on_button(
+        self, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        action = (body.get("actions") or [{}])[0]
+        core_action = blocks.core_action(action.get("action_id") or "")
+        value = action.get("value") or ""
+        channel = body.get("channel") or {}
+        caller = self.caller(
+            client,
+            body,
+            context,
+            user_id=body["user"]["id"],
+            channel_id=channel.get("id"),
+            channel_name=channel.get("name"),
+            fallback_name=body["user"].get("username") or body["user"].get("name"),
+        )
+        outcome = self.coordinator.handle_action(caller, core_action, value)
+        lang = self.language(caller)
+        container = body.get("container") or {}
+        if container.get("type") == "view":
+            self.publish_home(client, caller, lang, notice=outcome.reply)
+        elif outcome.changed_task is None:
+            self.respond_reply(respond, outcome.reply, lang)
+        else:
+            self.update_in_place(respond, body, outcome, lang)
+        self.deliver(outcome)
+
+    def update_in_place(self, respond: Respond, body: dict[str, Any], outcome: Outcome, lang: str) -> None:
+        """Re-render the changed task inside the message the button was on, then confirm ephemerally."""
+        task = outcome.changed_task
+        reply = outcome.reply
+        section = next((s for s in reply.sections if blocks.section_task(s) == task), None)
+        original = (body.get("message") or {}).get("blocks")
+        spliced = None
+        if section is not None and original and task is not None:
+            spliced = blocks.replace_task_blocks(original, task, blocks.render_card(section, lang))
+        if spliced is None:
+            # an ephemeral message (Slack does not send it back) or one without this task: show the reply
+            respond(replace_original=True, **blocks.render_message(reply, lang))
+            return
+        respond(replace_original=True, blocks=spliced, text=(body.get("message") or {}).get("text") or "")
+        confirmation = Reply(reply.headline, tone=reply.tone)
+        respond(
+            response_type="ephemeral", replace_original=False, **blocks.render_message(confirmation, lang)
+        )
+
+    # -- the modal ---------------------------------------------------------------------------
+
+    def open_form(self, client: WebClient, caller: Caller, trigger_id: str, metadata: dict[str, str]) -> None:
+        options = self.coordinator.form_options(caller)
+        lang = self.language(caller)
+        client.views_open(trigger_id=trigger_id, view=modal.build_modal(options, lang, metadata=metadata))
+
+    def on_shortcut(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        caller = self.caller(client, body, context, user_id=body["user"]["id"])
+        self.open_form(client, caller, body["trigger_id"], {})
+
+    def on_form_submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """Validation needs the core's answer before the ack (``response_action: errors``)."""
+        caller = self.caller(client, body, context, user_id=body["user"]["id"])
+        form = modal.read_submission(view)
+        if form.assignee_id:
+            assignee = self.users.lookup(client, caller.workspace_id, form.assignee_id)
+            form = dataclasses.replace(form, assignee_name=assignee.name if assignee else None)
+        outcome = self.coordinator.submit_task_form(caller, form)
+        if outcome.reply.tone == Tone.ERROR:
+            block_id = modal.error_block(view, outcome.error_field)
+            ack(response_action="errors", errors={block_id: blocks.shorten(outcome.reply.headline, 150)})
+            return
+        ack()
+        lang = self.language(caller)
+        metadata = modal.metadata_of(view)
+        content = blocks.render_message(outcome.reply, lang)
+        response_url = metadata.get("response_url")
+        if response_url:
+            WebhookClient(response_url).send(
+                response_type="ephemeral" if outcome.reply.ephemeral else "in_channel",
+                replace_original=False,
+                **content,
+            )
+        elif metadata.get("channel") and not outcome.reply.ephemeral:
+            client.chat_postMessage(channel=metadata["channel"], unfurl_links=False, **content)
+        else:  # from the global shortcut: tell the creator in their DM with the bot
+            client.chat_postMessage(channel=caller.user_id, unfurl_links=False, **content)
+        self.deliver(outcome)
+
+    # -- App Home ----------------------------------------------------------------------------
+
+    def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ):
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        caller = self.caller(client, body, context, user_id=event["user"])
+        self.publish_home(client, caller, self.language(caller))
+
+    def publish_home(
+        self, client: WebClient, caller: Caller, lang: str, *, notice: Reply | None = None
+    ) -> None:
+        home = self.coordinator.home(caller)
+        if notice is not None:
+            emoji = blocks.TONE_EMOJI.get(notice.tone, "")
+            home = Reply(
+                home.headline, (Section(context=f"{emoji} {notice.headline}"), *home.sections), home.tone
+            )
+        client.views_publish(user_id=caller.user_id, view=blocks.render_home(home, lang))
