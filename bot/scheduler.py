@@ -1,0 +1,571 @@
+"""The scheduler: decides from the database what is due, claims it, sends it, records the outcome.
+
+One tick (every minute, driven by APScheduler, or by the console's simulated clock):
+
+1. **plan** — for each workspace, from its settings and the local time in its timezone (and in
+   the timezones of its people, for DMs): launch check-ins and follow-ups whose local check-in
+   time has come today, digest schedules whose time has come and that have not posted today, and
+   the day's overdue-nudge sweep once the local nudge time has come on a working day. Each
+   message is composed and *claimed* — its unique key inserted into the notification ledger
+   (``INSERT … ON CONFLICT DO NOTHING``) — in one transaction; only the inserter goes on to send.
+2. **send** — each claimed notification is acquired (compare-and-set to ``sending``), sent through
+   the workspace platform's messenger, and its outcome recorded.
+3. **retry** — notifications whose ``next_attempt_at`` has come (failed earlier, or left behind by a
+   process that died mid-send) are acquired and sent the same way. Permanent errors are recorded
+   and reported to the workspace admins once (per target and day).
+
+Because the decision is made from the database every tick, a restart on the same local day
+catches up whatever it missed; a stale message (yesterday's digest) is never composed, and one
+claimed but unsent expires at the end of its local day. Several processes may run this against
+one PostgreSQL database: keys and compare-and-set make every message go out once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messenger import DeliveryError
+from handlers import due, notices
+from handlers.readiness import build_readiness
+from handlers.replies import Outbound, Reply, Target
+from storage import notifications as ledger
+from storage import scheduling
+from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
+from storage.scheduling import WorkspaceInfo
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+Zones = dict[int, set[str]]
+
+MINUTE = timedelta(minutes=1)
+RETRY_BATCH = 200
+JOB_ID = "coordbot-scheduler-tick"
+
+
+@dataclass
+class _Person:
+    person: Person
+    overdue: list[tuple[Task, int]] = field(default_factory=list)
+    blocked: list[Task] = field(default_factory=list)
+
+
+class CoordScheduler:
+    """Runs ticks for one process; any number of processes may share the database."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._lock = threading.Lock()  # one tick at a time in this process
+        self._background: Any = None
+
+    # ------------------------------------------------------------------ public API
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Plan, send and retry what is due at ``now`` (default: the clock); returns how many were sent."""
+        now = _aware(now or self.services.clock.now())
+        with self._lock:
+            claimed: list[int] = []
+            try:
+                with self.services.db.transaction() as s:
+                    infos = scheduling.workspaces(s)
+                    zones = scheduling.person_zones(s)
+            except Exception:
+                log.exception("scheduler: could not read the workspaces")
+                infos, zones = [], {}
+            for step in (self._plan_checkins, self._plan_digests, self._plan_nudges):
+                try:
+                    claimed.extend(step(infos, zones, now))
+                except Exception:
+                    log.exception("scheduler: planning step %s failed", step.__name__)
+            sent = self._send_all(claimed, now, own=True)
+            try:
+                with self.services.db.transaction() as s:
+                    retry = ledger.due_for_retry(s, now, RETRY_BATCH)
+            except Exception:
+                log.exception("scheduler: could not read pending retries")
+                retry = []
+            sent += self._send_all(retry, now, own=False)
+        return sent
+
+    def run_through(self, start: datetime, end: datetime, *, every_minute: bool = False) -> int:
+        """Run every minute tick in ``(start, end]`` (for the console's ``:advance`` and the demo).
+
+        Minutes in which nothing can become due are skipped (the result is the same as ticking
+        each one; ``every_minute=True`` really ticks each). The clock itself is not moved.
+        """
+        start, end = _aware(start), _aware(end)
+        first = _next_minute(start)
+        if first > end:
+            return 0
+        if every_minute:
+            total = 0
+            at = first
+            while at <= end:
+                total += self.tick(at)
+                at += MINUTE
+            return total
+        candidates = sorted(self._interesting_instants(first, end) | {first})
+        total = 0
+        done_until = start
+        index = 0
+        while True:
+            retry_at = self._next_retry(done_until, end)
+            upcoming = candidates[index] if index < len(candidates) else None
+            if upcoming is None and retry_at is None:
+                return total
+            at = min(x for x in (upcoming, retry_at) if x is not None)
+            total += self.tick(at)
+            done_until = at
+            while index < len(candidates) and candidates[index] <= at:
+                index += 1
+
+    def start(self) -> None:
+        """Tick every minute in a background thread (APScheduler 3, in-memory job store of its own)."""
+        if self._background is not None:
+            return
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        background = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50},
+            timezone=UTC,
+        )
+        background.add_job(
+            self._scheduled_tick,
+            "interval",
+            minutes=1,
+            id=JOB_ID,
+            next_run_time=datetime.now(UTC) + timedelta(seconds=1),
+            replace_existing=True,
+        )
+        background.start()
+        self._background = background
+
+    def shutdown(self, wait: bool = True) -> None:
+        background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=wait)
+
+    # ------------------------------------------------------------------ planning
+
+    def _plan_checkins(self, workspaces: list[WorkspaceInfo], _zones: Zones, now: datetime) -> list[int]:
+        """Check-ins (T-14 … launch day) and follow-ups (T+1, T+7) due today in each workspace."""
+        infos = {w.id: w for w in workspaces}
+        with self.services.db.transaction() as s:
+            wanted: dict[int, tuple[date, dict[date, int]]] = {}
+            for info in infos.values():
+                tz = due.zone(info.timezone)
+                today = due.local_date(now, tz)
+                if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
+                    continue
+                on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), info.workdays)
+                if on:
+                    wanted[info.id] = (today, on)
+            days = {d for _today, on in wanted.values() for d in on}
+            candidates = []
+            for launch in scheduling.launches_on(s, days):
+                plan = wanted.get(launch.workspace_id)
+                if plan is None or launch.launch_date not in plan[1] or not launch.channel_id:
+                    continue
+                offset = plan[1][launch.launch_date]
+                key = (
+                    f"checkin:launch:{launch.id}:{launch.launch_date.isoformat()}:{due.offset_label(offset)}"
+                )
+                candidates.append((key, launch, offset, plan[0]))
+            if not candidates:
+                return []
+            existing = ledger.existing_keys(s, [c[0] for c in candidates])
+            todo = sorted((c for c in candidates if c[0] not in existing), key=lambda c: c[0])
+            if not todo:
+                return []
+            items, tasks = scheduling.launch_details(s, [c[1].id for c in todo])
+            claimed = []
+            for key, launch, offset, today in todo:
+                info = infos[launch.workspace_id]
+                readiness = build_readiness(launch, items.get(launch.id, []), tasks.get(launch.id, []))
+                reply = notices.compose_checkin(readiness, offset, today, info.language)
+                target = Target.channel(launch.channel_id or "", launch.channel_name)
+                kind = "followup" if offset > 0 else "checkin"
+                nid = self._claim(s, info, key, kind, target, reply, today, now)
+                if nid is not None:
+                    claimed.append(nid)
+            return claimed
+
+    def _plan_digests(self, workspaces: list[WorkspaceInfo], _zones: Zones, now: datetime) -> list[int]:
+        """Standup digests whose local time has come today and that have not been posted today."""
+        infos = {w.id: w for w in workspaces}
+        with self.services.db.transaction() as s:
+            windows = []
+            by_zone: dict[str, list[int]] = {}
+            for info in infos.values():
+                by_zone.setdefault(info.timezone, []).append(info.id)
+            for name, ids in by_zone.items():
+                tz = due.zone(name)
+                local = now.astimezone(tz)
+                windows.append(
+                    scheduling.DigestWindow(
+                        workspace_ids=tuple(ids),
+                        local_hhmm=local.strftime("%H:%M"),
+                        day_start=due.start_of_day(local.date(), tz),
+                        weekday_bit=1 << local.weekday(),
+                    )
+                )
+            claimed = []
+            for schedule in scheduling.due_digests(s, windows):
+                info = infos[schedule.workspace_id]
+                tz = due.zone(info.timezone)
+                today = due.local_date(now, tz)
+                if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
+                    continue  # the repeated hour of a fall-back night, before the first occurrence
+                try:
+                    with s.begin_nested():
+                        nid = self._claim_digest(s, info, schedule, today, now)
+                except Exception:
+                    log.exception("scheduler: digest for %s failed", schedule.channel_id)
+                    continue
+                if nid is not None:
+                    claimed.append(nid)
+            return claimed
+
+    def _claim_digest(
+        self, s: Session, info: WorkspaceInfo, schedule: DigestSchedule, today: date, now: datetime
+    ) -> int | None:
+        key = f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
+        workspace = s.get(Workspace, info.id)
+        assert workspace is not None
+        since = schedule.last_sent_at or now - timedelta(hours=24)
+        reply = notices.compose_digest(s, workspace, schedule.channel_id, now, info.language, since=since)
+        target = Target.channel(schedule.channel_id, schedule.channel_name)
+        nid = self._claim(s, info, key, "digest", target, reply, today, now)
+        schedule.last_sent_at = now  # posted today (by us, or by the process whose claim won)
+        return nid
+
+    def _plan_nudges(self, infos: list[WorkspaceInfo], zones: Zones, now: datetime) -> list[int]:
+        """Once per working day per timezone of a workspace, at the nudge time: the overdue sweep."""
+        sweeps = []
+        for info in infos:
+            at = due.parse_hhmm(info.nudge_time, _T0930)
+            for name in sorted({info.timezone} | zones.get(info.id, set())):
+                tz = due.zone(name)
+                today = due.local_date(now, tz)
+                if due.is_workday(today, info.workdays) and due.reached(now, today, at, tz):
+                    sweeps.append((f"sweep:nudge:{info.id}:{name}:{today.isoformat()}", info, name, today))
+        if not sweeps:
+            return []
+        with self.services.db.transaction() as s:
+            existing = ledger.existing_keys(s, [key for key, *_ in sweeps])
+        claimed: list[int] = []
+        for key, info, name, today in sweeps:
+            if key in existing:
+                continue
+            try:
+                with self.services.db.transaction() as s:
+                    claimed.extend(self._sweep(s, key, info, name, today, now))
+            except Exception:
+                log.exception("scheduler: nudge sweep %s failed", key)
+        return claimed
+
+    def _sweep(
+        self, s: Session, sweep_key: str, info: WorkspaceInfo, zone_name: str, today: date, now: datetime
+    ) -> list[int]:
+        """One zone's nudges and escalations for the day, claimed in one transaction with its marker."""
+        if not ledger.mark(s, sweep_key, info.id, "sweep", now):
+            return []  # another process did this sweep
+        nudged: dict[int, _Person] = {}
+        escalations: list[tuple[str, Person, Task, int]] = []
+
+        def here(person: Person | None) -> bool:
+            return person is not None and (person.timezone or info.timezone) == zone_name
+
+        for task in scheduling.overdue_tasks(s, info.id, today):
+            if task.snoozed_until is not None and task.snoozed_until > now:
+                continue
+            assert task.due_date is not None
+            lead, creator = task.department.lead, task.creator
+            if task.status == TaskStatus.BLOCKED:
+                for person in _unique(lead, creator):
+                    if here(person):
+                        nudged.setdefault(person.id, _Person(person)).blocked.append(task)
+                continue
+            late = due.working_days_between(task.due_date, today, info.workdays)
+            primary = task.assignee or lead or creator
+            if primary is not None and here(primary):
+                nudged.setdefault(primary.id, _Person(primary)).overdue.append((task, late))
+            if lead is not None and lead is not primary and late >= info.escalate_lead_after and here(lead):
+                escalations.append(("lead", lead, task, late))
+            if (
+                creator is not None
+                and creator is not primary
+                and creator is not lead
+                and late >= info.escalate_creator_after
+                and here(creator)
+            ):
+                escalations.append(("creator", creator, task, late))
+        claimed = []
+        for entry in sorted(nudged.values(), key=lambda e: e.person.user_id):
+            lang = notices.person_language(entry.person, info.language)
+            reply = notices.compose_nudge(entry.overdue, entry.blocked, today, lang)
+            key = f"nudge:user:{info.id}:{entry.person.user_id}:{today.isoformat()}"
+            target = Target.user(entry.person.user_id, entry.person.name)
+            nid = self._claim(s, info, key, "nudge", target, reply, today, now, zone_name=zone_name)
+            if nid is not None:
+                claimed.append(nid)
+        claimed.extend(self._escalate(s, info, escalations, today, now, zone_name))
+        return claimed
+
+    def _escalate(
+        self,
+        s: Session,
+        info: WorkspaceInfo,
+        escalations: list[tuple[str, Person, Task, int]],
+        today: date,
+        now: datetime,
+        zone_name: str,
+    ) -> list[int]:
+        """Tell each lead/creator once per task (per due date) that it is late, one DM per person."""
+        if not escalations:
+            return []
+
+        def marker(role: str, task: Task) -> str:
+            return f"escalated:{role}:{task.id}:{task.due_date}"
+
+        done = ledger.existing_keys(s, [marker(role, task) for role, _p, task, _l in escalations])
+        grouped: dict[tuple[str, int], tuple[Person, list[tuple[Task, int]]]] = {}
+        for role, person, task, late in escalations:
+            key = marker(role, task)
+            if key in done:
+                continue
+            done.add(key)
+            ledger.mark(s, key, info.id, "escalated", now)
+            grouped.setdefault((role, person.id), (person, []))[1].append((task, late))
+        claimed = []
+        for (role, _pid), (person, tasks) in sorted(
+            grouped.items(), key=lambda g: (g[0][0], g[1][0].user_id)
+        ):
+            reply = notices.compose_escalation(
+                role, tasks, today, notices.person_language(person, info.language)
+            )
+            key = f"escalate:{role}:{info.id}:{person.user_id}:{today.isoformat()}"
+            target = Target.user(person.user_id, person.name)
+            nid = self._claim(s, info, key, "escalate", target, reply, today, now, zone_name=zone_name)
+            if nid is not None:
+                claimed.append(nid)
+        return claimed
+
+    def _claim(
+        self,
+        s: Session,
+        info: WorkspaceInfo,
+        key: str,
+        kind: str,
+        target: Target,
+        reply: Reply,
+        today: date,
+        now: datetime,
+        *,
+        zone_name: str | None = None,
+        expires: datetime | None = None,
+    ) -> int | None:
+        """Compose-and-claim: the ledger row carries the whole message; it expires when its day ends."""
+        outbound = Outbound(info.platform, info.external_id, target, reply, key=key)
+        if expires is None:
+            expires = due.end_of_day(today, due.zone(zone_name or info.timezone))
+        return ledger.claim(
+            s,
+            ledger.NewNotification(
+                key=key,
+                workspace_id=info.id,
+                kind=kind,
+                target_kind=target.kind,
+                target_id=target.id,
+                payload={"outbound": notices.outbound_to_dict(outbound)},
+                expires_at=expires,
+            ),
+            now,
+        )
+
+    # ------------------------------------------------------------------ sending
+
+    def _send_all(self, ids: Iterable[int], now: datetime, *, own: bool) -> int:
+        sent = 0
+        queue = [(nid, own) for nid in ids]
+        while queue:
+            nid, mine = queue.pop(0)
+            try:
+                ok, alerts = self._send_one(nid, now, own=mine)
+            except Exception:
+                log.exception("scheduler: sending notification %s failed", nid)
+                continue
+            sent += ok
+            queue.extend((alert, True) for alert in alerts)  # admin reports go out in the same tick
+        return sent
+
+    def _send_one(self, nid: int, now: datetime, *, own: bool) -> tuple[bool, list[int]]:
+        db = self.services.db
+        with db.transaction() as s:
+            got = ledger.acquire(s, nid, now, own=own)
+        if got is None:
+            return False, []
+        try:
+            message = notices.outbound_from_dict(got.payload["outbound"])
+        except Exception as exc:  # a payload we cannot read will never send
+            with db.transaction() as s:
+                ledger.record_failure(s, nid, now, f"unreadable payload: {exc}", permanent=True)
+            return False, []
+        try:
+            self.services.messengers.for_platform(message.platform).send(message)
+        except DeliveryError as exc:
+            return False, self._failed(got, message, now, str(exc), exc.permanent, exc.retry_after)
+        except Exception as exc:  # timeouts, connection resets: transient
+            log.warning("scheduler: %s to %s failed: %r", got.kind, message.target.label, exc)
+            return False, self._failed(got, message, now, repr(exc)[:500], False, None)
+        with db.transaction() as s:
+            ledger.record_sent(s, nid, now)
+        log.info("scheduler: sent %s", got.key)
+        return True, []
+
+    def _failed(
+        self,
+        got: ledger.Acquired,
+        message: Outbound,
+        now: datetime,
+        error: str,
+        permanent: bool,
+        retry_after: float | None,
+    ) -> list[int]:
+        with self.services.db.transaction() as s:
+            status = ledger.record_failure(
+                s, got.id, now, error or "delivery failed", permanent=permanent, retry_after=retry_after
+            )
+            if status != ledger.DEAD or got.kind == "alert":
+                return []
+            log.warning("scheduler: giving up on %s: %s", got.key, error)
+            return self._alert_admins(s, got, message, error, now)
+
+    def _alert_admins(
+        self, s: Session, got: ledger.Acquired, message: Outbound, error: str, now: datetime
+    ) -> list[int]:
+        workspace = s.get(Workspace, got.workspace_id)
+        if workspace is None:
+            return []
+        info = _info(workspace)
+        today = due.local_date(now, due.zone(info.timezone))
+        claimed = []
+        for admin in scheduling.admins(s, info.id):
+            if message.target.kind == "user" and admin.user_id == message.target.id:
+                continue  # their own DMs are what failed
+            where = f"{message.target.kind}:{message.target.id}"
+            key = f"alert:{info.id}:{admin.user_id}:{where}:{today.isoformat()}"
+            lang = notices.person_language(admin, info.language)
+            reply = notices.compose_failure_alert(got.kind, message.target, error, lang)
+            expires = now + timedelta(days=2)
+            target = Target.user(admin.user_id, admin.name)
+            nid = self._claim(s, info, key, "alert", target, reply, today, now, expires=expires)
+            if nid is not None:
+                claimed.append(nid)
+        return claimed
+
+    # ------------------------------------------------------------------ helpers
+
+    def _scheduled_tick(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # never let the background job die
+            log.exception("scheduler: tick failed")
+
+    def _next_retry(self, after: datetime, end: datetime) -> datetime | None:
+        with self.services.db.transaction() as s:
+            at = ledger.next_attempt_after(s, after)
+        if at is None:
+            return None
+        at = _ceil_minute(at)
+        return at if at <= end else None
+
+    def _interesting_instants(self, first: datetime, end: datetime) -> set[datetime]:
+        """Minute instants in ``[first, end]`` at which something may become due."""
+        with self.services.db.transaction() as s:
+            infos = scheduling.workspaces(s)
+            zones = scheduling.person_zones(s)
+            digest_times: dict[int, set[str]] = {}
+            for workspace_id, at_time in s.execute(
+                select(DigestSchedule.workspace_id, DigestSchedule.at_time)
+                .where(DigestSchedule.enabled.is_(True))
+                .distinct()
+            ):
+                digest_times.setdefault(workspace_id, set()).add(at_time)
+        pairs: set[tuple[str, str]] = set()
+        for info in infos:
+            pairs.add((info.timezone, info.checkin_time))
+            for at_time in digest_times.get(info.id, ()):
+                pairs.add((info.timezone, at_time))
+            for name in {info.timezone} | zones.get(info.id, set()):
+                pairs.add((name, info.nudge_time))
+        instants: set[datetime] = set()
+        for name, at_text in pairs:
+            tz = due.zone(name)
+            at = due.parse_hhmm(at_text)
+            day = (first - timedelta(days=1)).astimezone(tz).date()
+            last = (end + timedelta(days=1)).astimezone(tz).date()
+            while day <= last:
+                instant = _ceil_minute(due.due_instant(day, at, tz))
+                if first <= instant <= end:
+                    instants.add(instant)
+                day += timedelta(days=1)
+        return instants
+
+
+_T10 = due.parse_hhmm("10:00")
+_T0930 = due.parse_hhmm("09:30")
+
+
+def _unique(*people: Person | None) -> list[Person]:
+    seen: dict[int, Person] = {}
+    for person in people:
+        if person is not None:
+            seen.setdefault(person.id, person)
+    return list(seen.values())
+
+
+def _info(workspace: Workspace) -> WorkspaceInfo:
+    return WorkspaceInfo(
+        id=workspace.id,
+        platform=workspace.platform,
+        external_id=workspace.external_id,
+        timezone=workspace.timezone,
+        language=workspace.language,
+        workdays=workspace.workdays,
+        checkin_time=workspace.checkin_time,
+        checkin_offsets=workspace.checkin_offsets,
+        nudge_time=workspace.nudge_time,
+        escalate_lead_after=workspace.escalate_lead_after,
+        escalate_creator_after=workspace.escalate_creator_after,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _next_minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0) + MINUTE
+
+
+def _ceil_minute(value: datetime) -> datetime:
+    floor = value.replace(second=0, microsecond=0)
+    return floor if floor == value else floor + MINUTE
+
+
+def build_scheduler(services: Services) -> CoordScheduler:
+    return CoordScheduler(services)

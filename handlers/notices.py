@@ -1,0 +1,388 @@
+"""What coordbot says on its own: check-ins, follow-ups, digests, nudges, escalations, alerts.
+
+Every function returns a platform-neutral :class:`Reply` (adapters render it); the texts come
+from the ``sched.*`` catalog keys in the workspace's or the person's language. Mentions use
+``<@USERID>`` (adapters render them). Nothing here sends or decides *when*; see
+:mod:`handlers.due` and :mod:`bot.scheduler`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import due
+from handlers.i18n import Translator
+from handlers.readiness import Readiness, item_text
+from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone, mention
+from handlers.views import day, task_buttons, task_line, who
+from storage import scheduling
+from storage.models import Department, DigestSchedule, Person, Task, TaskStatus, Workspace
+
+ITEM_LIMIT = 15  # list items per section before "… +N"
+TASK_CARDS = 10  # tasks with their own buttons in one DM
+BEHIND_WITHIN_DAYS = 3  # from T-3 on, open checklist items put a department behind
+
+
+# --------------------------------------------------------------------------- check-ins
+
+
+def department_is_behind(readiness: Readiness, department: Department, today: date, offset: int) -> bool:
+    """Overdue or blocked launch tasks; or, from the T-3 check-in on, anything still open."""
+    tasks = [t for t in readiness.open_tasks if t.department_id == department.id]
+    if any(t.status == TaskStatus.BLOCKED or (t.due_date and t.due_date < today) for t in tasks):
+        return True
+    if offset >= -BEHIND_WITHIN_DAYS:
+        items = [i for i in readiness.open_items if i.department_id == department.id]
+        return bool(items or tasks)
+    return False
+
+
+def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
+    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
+    if offset > 0:
+        return compose_followup(readiness, offset, today, lang)
+    tr = Translator(lang)
+    launch = readiness.launch
+    left = due.days_left(today, launch.launch_date)
+    when = day(launch.launch_date, tr)
+    sections: list[Section] = []
+    if offset == 0:
+        headline = tr("sched.checkin.launch_day", launch=launch.name, date=when)
+    else:
+        headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
+    fields = tuple(
+        Field(
+            d.department.key,
+            tr("sched.checkin.dept_ready", done=d.done, total=d.total)
+            if d.ready
+            else tr("sched.checkin.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
+        )
+        for d in readiness.departments
+    )
+    sections.append(
+        Section(
+            title=tr("sched.checkin.readiness", done=readiness.done, total=readiness.total),
+            text=readiness.summary() or None,
+            fields=fields,
+        )
+    )
+    if readiness.open_items:
+        shown = tuple(f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT])
+        sections.append(
+            Section(
+                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
+                items=shown,
+                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
+            )
+        )
+    overdue = readiness.overdue_tasks(today)
+    blocked = readiness.blocked_tasks()
+    if readiness.open_tasks:
+        ordered = sorted(
+            readiness.open_tasks,
+            key=lambda t: (t.status != TaskStatus.BLOCKED, not (t.due_date and t.due_date < today), t.number),
+        )
+        sections.append(
+            Section(
+                title=tr(
+                    "sched.checkin.tasks",
+                    n=len(readiness.open_tasks),
+                    overdue=len(overdue),
+                    blocked=len(blocked),
+                ),
+                items=tuple(task_line(t, tr, today) for t in ordered[:ITEM_LIMIT]),
+                more=max(0, len(ordered) - ITEM_LIMIT),
+            )
+        )
+    behind = [
+        d.department
+        for d in readiness.departments
+        if department_is_behind(readiness, d.department, today, offset)
+    ]
+    if behind:
+        names = ", ".join(_lead_or_department(d, tr) for d in behind)
+        sections.append(Section(text=tr("sched.checkin.behind", who=names)))
+    tone = Tone.WARNING if behind or overdue or blocked else Tone.INFO
+    if offset == 0:
+        if readiness.ready:
+            sections.append(Section(text=tr("sched.checkin.go")))
+            tone = Tone.SUCCESS
+        else:
+            sections.append(
+                Section(
+                    text=tr(
+                        "sched.checkin.go_no_go",
+                        items=len(readiness.open_items),
+                        tasks=len(readiness.open_tasks),
+                    )
+                )
+            )
+            tone = Tone.WARNING
+    elif readiness.ready:
+        sections.append(Section(text=tr("sched.checkin.all_ready")))
+        tone = Tone.SUCCESS
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+
+
+def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
+    """T+1 / T+7: ask each department for feedback and open issues; list what is still open."""
+    tr = Translator(lang)
+    launch = readiness.launch
+    since = (today - launch.launch_date).days
+    headline = tr("sched.followup.headline", launch=launch.name, label=due.offset_label(offset), n=since)
+    asks = tuple(
+        tr("sched.followup.ask", who=_lead_or_department(d, tr), department=d.key, launch=launch.name)
+        for d in _followup_departments(readiness)
+    )
+    sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
+    if readiness.open_tasks:
+        sections.append(
+            Section(
+                title=tr("sched.followup.open_tasks", n=len(readiness.open_tasks)),
+                items=tuple(task_line(t, tr, today) for t in readiness.open_tasks[:ITEM_LIMIT]),
+                more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
+            )
+        )
+    if readiness.open_items:
+        sections.append(
+            Section(
+                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
+                items=tuple(
+                    f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT]
+                ),
+                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
+            )
+        )
+    sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
+    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
+
+
+def _followup_departments(readiness: Readiness) -> list[Department]:
+    return [d.department for d in readiness.departments]
+
+
+def _lead_or_department(department: Department, tr: Translator) -> str:
+    if department.lead is not None:
+        return tr(
+            "sched.lead_of",
+            who=mention(department.lead.user_id, department.lead.name),
+            department=department.key,
+        )
+    return tr("sched.no_lead", department=department.key)
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def compose_digest(
+    session: Session,
+    workspace: Workspace,
+    channel_id: str,
+    now: datetime,
+    lang: str,
+    *,
+    since: datetime | None = None,
+) -> Reply:
+    """The standup digest for ``channel_id``: per department, due today, overdue, blocked, done since.
+
+    A department's team channel covers that department, a launch channel its launches, any other
+    channel the whole workspace. "Done since" runs from the channel's last digest (24 h when none).
+    Two queries for the tasks and the scope, plus one for the schedule when ``since`` is not given.
+    """
+    if since is None:
+        last = session.scalar(
+            select(DigestSchedule.last_sent_at).where(
+                DigestSchedule.workspace_id == workspace.id, DigestSchedule.channel_id == channel_id
+            )
+        )
+        since = last or now - timedelta(hours=24)
+    today = due.local_date(now, due.zone(workspace.timezone))
+    scope = scheduling.channel_scope(session, workspace.id, channel_id)
+    tasks = scheduling.digest_tasks(session, workspace.id, scope, today, since)
+    return build_digest(tasks, today, since, due.zone(workspace.timezone), lang)
+
+
+def build_digest(tasks: Sequence[Task], today: date, since: datetime, tz: Any, lang: str) -> Reply:
+    tr = Translator(lang)
+    groups: dict[int, dict[str, list[Task]]] = {}
+    departments: dict[int, Department] = {}
+    for task in tasks:
+        if task.status == TaskStatus.DONE:
+            kind = "done"
+        elif task.status == TaskStatus.BLOCKED:
+            kind = "blocked"
+        elif task.due_date is not None and task.due_date < today:
+            kind = "overdue"
+        elif task.due_date == today:
+            kind = "today"
+        else:
+            continue
+        departments[task.department_id] = task.department
+        groups.setdefault(task.department_id, {}).setdefault(kind, []).append(task)
+    if not groups:
+        return Reply(tr("sched.digest.all_clear", date=day(today, tr)), tone=Tone.SUCCESS, ephemeral=False)
+    totals = {
+        k: sum(len(g.get(k, ())) for g in groups.values()) for k in ("today", "overdue", "blocked", "done")
+    }
+    headline = tr(
+        "sched.digest.headline",
+        date=day(today, tr),
+        today=totals["today"],
+        overdue=totals["overdue"],
+        blocked=totals["blocked"],
+        done=totals["done"],
+    )
+    sections = []
+    for dept in sorted(departments.values(), key=lambda d: (d.position, d.id)):
+        group = groups[dept.id]
+        lines: list[str] = []
+        for kind in ("overdue", "blocked", "today", "done"):
+            for task in group.get(kind, ()):
+                text = _done_line(task, tr) if kind == "done" else task_line(task, tr, today)
+                lines.append(f"{tr(f'sched.digest.tag_{kind}')} {text}")
+        counts = tr(
+            "sched.digest.dept_counts",
+            today=len(group.get("today", ())),
+            overdue=len(group.get("overdue", ())),
+            blocked=len(group.get("blocked", ())),
+            done=len(group.get("done", ())),
+        )
+        sections.append(
+            Section(
+                title=f"{dept.key} — {counts}",
+                items=tuple(lines[:ITEM_LIMIT]),
+                more=max(0, len(lines) - ITEM_LIMIT),
+            )
+        )
+    local_since = since.astimezone(tz)
+    sections.append(Section(context=tr("sched.digest.since", since=local_since.strftime("%Y-%m-%d %H:%M"))))
+    tone = Tone.WARNING if totals["overdue"] or totals["blocked"] else Tone.INFO
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+
+
+def _done_line(task: Task, tr: Translator) -> str:
+    if task.assignee is not None:
+        return f"#{task.number} {task.title} — {who(task.assignee, tr)}"
+    return f"#{task.number} {task.title}"
+
+
+# --------------------------------------------------------------------------- nudges and escalations
+
+
+def compose_nudge(
+    overdue: Sequence[tuple[Task, int]], blocked: Sequence[Task], today: date, lang: str
+) -> Reply:
+    """One DM for one person: their overdue tasks (with working days late) and blocked tasks they own.
+
+    Each task gets its buttons (start / done / snooze, or unblock / done for blocked ones).
+    """
+    tr = Translator(lang)
+    if overdue and blocked:
+        headline = tr("sched.nudge.headline_both", overdue=len(overdue), blocked=len(blocked))
+    elif overdue:
+        headline = tr("sched.nudge.headline", n=len(overdue))
+    else:
+        headline = tr("sched.nudge.headline_blocked", n=len(blocked))
+    sections: list[Section] = []
+    cards = 0
+    for task, late in overdue:
+        if cards >= TASK_CARDS:
+            break
+        cards += 1
+        sections.append(
+            Section(
+                text=task_line(task, tr, today),
+                context=tr("sched.nudge.late", n=late),
+                buttons=task_buttons(task, tr),
+            )
+        )
+    for task in blocked:
+        if cards >= TASK_CARDS:
+            break
+        cards += 1
+        sections.append(
+            Section(
+                text=task_line(task, tr, today),
+                context=tr("sched.nudge.blocked_for", who=who(task.assignee, tr)),
+                buttons=task_buttons(task, tr),
+            )
+        )
+    rest = len(overdue) + len(blocked) - cards
+    if rest > 0:
+        sections.append(Section(text=tr("sched.nudge.more", n=rest)))
+    sections.append(Section(context=tr("sched.nudge.how")))
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+
+
+def compose_escalation(role: str, tasks: Sequence[tuple[Task, int]], today: date, lang: str) -> Reply:
+    """To a department lead (``role="lead"``) or a task's creator (``"creator"``): tasks now late."""
+    tr = Translator(lang)
+    headline = tr(f"sched.escalate.{role}", n=len(tasks))
+    sections = []
+    for task, late in tasks[:TASK_CARDS]:
+        sections.append(
+            Section(
+                text=task_line(task, tr, today),
+                context=tr("sched.escalate.detail", who=who(task.assignee, tr), n=late),
+                buttons=task_buttons(task, tr),
+            )
+        )
+    if len(tasks) > TASK_CARDS:
+        sections.append(Section(text=tr("sched.nudge.more", n=len(tasks) - TASK_CARDS)))
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+
+
+def compose_failure_alert(kind: str, target: Target, error: str, lang: str) -> Reply:
+    """To workspace admins, once: a scheduled message could not be delivered and will not be retried."""
+    tr = Translator(lang)
+    return Reply(
+        tr("sched.alert.headline", what=tr(f"sched.kind.{kind}"), where=target.label),
+        (Section(text=tr("sched.alert.error", error=error[:300])), Section(text=tr("sched.alert.fix"))),
+        tone=Tone.ERROR,
+        ephemeral=False,
+    )
+
+
+def person_language(person: Person | None, workspace_language: str) -> str:
+    return (person.language if person is not None and person.language else None) or workspace_language
+
+
+# --------------------------------------------------------------------------- storing outbound messages
+
+
+def outbound_to_dict(message: Outbound) -> dict[str, Any]:
+    """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else)."""
+    return asdict(message)
+
+
+def outbound_from_dict(data: dict[str, Any]) -> Outbound:
+    reply = data["reply"]
+    sections = tuple(
+        Section(
+            title=s.get("title"),
+            text=s.get("text"),
+            fields=tuple(Field(**f) for f in s.get("fields", ())),
+            items=tuple(s.get("items", ())),
+            buttons=tuple(
+                Button(b["action_id"], b["label"], b["value"], ButtonStyle(b.get("style", "default")))
+                for b in s.get("buttons", ())
+            ),
+            context=s.get("context"),
+            more=s.get("more", 0),
+        )
+        for s in reply.get("sections", ())
+    )
+    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone")}
+    return Outbound(
+        platform=data["platform"],
+        workspace_external_id=data["workspace_external_id"],
+        target=Target(**data["target"]),
+        reply=Reply(reply["headline"], sections, tone=Tone(reply.get("tone", Tone.INFO)), **known),
+        key=data.get("key"),
+    )
