@@ -202,6 +202,10 @@ class FeishuRuntime:
             log.exception("Feishu long connection failed")
         finally:
             with contextlib.suppress(Exception):  # the loop may be half torn down
+                pending = asyncio.all_tasks(loop)
+                for task in pending:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 

@@ -1,7 +1,8 @@
 """A loopback fake of the Feishu Open API, enough for coordbot's ``lark.Client``.
 
 Serves ``auth/v3/tenant_access_token/internal``, ``im/v1/messages`` (create), ``…/{id}/reply``,
-``PATCH …/{id}``, ``bot/v3/info`` and ``contact/v3/users/{id}``; records every call; can be
+``PATCH …/{id}``, ``bot/v3/info``, ``contact/v3/users/{id}`` and the long connection's
+``/callback/ws/endpoint``; records every call; can be
 told to answer the next calls with an error (e.g. 429 then success). Like Feishu, a repeated
 ``uuid`` returns the message already sent instead of sending another.
 """
@@ -54,6 +55,7 @@ class FakeFeishu:
         self.app_name = app_name
         self.users: dict[str, str] = {}  # open_id -> name, for contact.v3.user.get
         self.contact_allowed = True
+        self.ws_url: str | None = None  # what /callback/ws/endpoint hands the long-connection client
         self._failures: list[Failure] = []
         self._by_uuid: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -177,6 +179,11 @@ class FakeFeishu:
         path = call.path
         if path == "/open-apis/auth/v3/tenant_access_token/internal":
             return 200, {"code": 0, "msg": "ok", "tenant_access_token": "t-fake-token", "expire": 7200}
+        if path == "/callback/ws/endpoint":
+            if not self.ws_url:
+                return 200, {"code": 1000040350, "msg": "fake: no long connection endpoint"}
+            config = {"ReconnectCount": 3, "ReconnectInterval": 1, "ReconnectNonce": 0, "PingInterval": 120}
+            return 200, {"code": 0, "msg": "ok", "data": {"URL": self.ws_url, "ClientConfig": config}}
         if path == "/open-apis/bot/v3/info":
             bot = {"activate_status": 2, "app_name": self.app_name, "open_id": self.bot_open_id}
             return 200, {"code": 0, "msg": "ok", "bot": bot}
