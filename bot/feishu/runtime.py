@@ -187,8 +187,11 @@ class FeishuRuntime:
                 self.app_secret,
                 event_handler=self.dispatcher,
                 domain=self.domain,
-                log_level=lark.LogLevel.INFO,
+                # The SDK logs the connection URL (with its access ticket) at INFO: keep it quiet.
+                log_level=lark.LogLevel.WARNING,
             )
+            client.on_reconnecting = lambda: log.warning("Feishu long connection lost; reconnecting")
+            client.on_reconnected = lambda: log.info("Feishu long connection re-established")
             self._ws_client = client
         finally:
             self._ws_ready.set()
