@@ -62,9 +62,9 @@ class SlackHandlers:
 
     def register(self, app: App) -> None:
         app.use(self.dedupe)
-        app.command(self.slash_command)(ack=self._ack, lazy=[self.on_command])
-        app.action(ACTION_PATTERN)(ack=self._ack, lazy=[self.on_button])
-        app.shortcut(modal.SHORTCUT_ID)(ack=self._ack, lazy=[self.on_shortcut])
+        app.command(self.slash_command)(ack=self._ack, lazy=[self.guarded(self.on_command)])
+        app.action(ACTION_PATTERN)(ack=self._ack, lazy=[self.guarded(self.on_button)])
+        app.shortcut(modal.SHORTCUT_ID)(ack=self._ack, lazy=[self.guarded(self.on_shortcut)])
         app.view_submission(modal.CALLBACK_ID)(self.on_form_submit)
         app.view_closed(modal.CALLBACK_ID)(self._ack)
         app.event("app_mention")(self.on_mention)
@@ -150,8 +150,23 @@ class SlackHandlers:
         else:
             client.chat_postMessage(channel=channel, unfurl_links=False, **content, **extra)
 
-    def error_reply(self, lang: str) -> Reply:
-        return Reply(t(lang, "slack.error"), tone=Tone.ERROR)
+    def guarded(self, work: Callable[..., None]) -> Callable[..., None]:
+        """Run a lazy listener; on an unexpected failure log it and tell the user (lazy listeners'
+        exceptions never reach bolt's error handler)."""
+
+        def run(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+            try:
+                work(body=body, respond=respond, client=client, context=context)
+            except Exception:
+                log.exception("Slack %s failed", body.get("type") or body.get("command"))
+                try:
+                    lang = self.services.settings.language
+                    respond(response_type="ephemeral", replace_original=False, text=t(lang, "slack.error"))
+                except Exception:
+                    log.warning("could not tell the user about the failure")
+
+        run.__name__ = getattr(work, "__name__", "lazy")
+        return run
 
     # -- slash command -----------------------------------------------------------------------
 
@@ -280,7 +295,7 @@ class SlackHandlers:
         lang = self.language(caller)
         client.views_open(trigger_id=trigger_id, view=modal.build_modal(options, lang, metadata=metadata))
 
-    def on_shortcut(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def on_shortcut(self, body: dict[str, Any], client: WebClient, context: BoltContext, **_: Any) -> None:
         caller = self.caller(client, body, context, user_id=body["user"]["id"])
         self.open_form(client, caller, body["trigger_id"], {})
 

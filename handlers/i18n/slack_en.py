@@ -4,8 +4,6 @@ MESSAGES: dict[str, str] = {
     "slack.more": "… and {count} more",
     "slack.more_sections": "… and {count} more not shown here",
     "slack.error": "Something went wrong on my side; please try again in a moment.",
-    "slack.bad_action": "This button is not valid any more.",
-    "slack.text_only": "I only read text messages. Send `help` to see what I can do.",
     "slack.modal.title": "New task",
     "slack.modal.submit": "Create",
     "slack.modal.close": "Cancel",
@@ -19,5 +17,4 @@ MESSAGES: dict[str, str] = {
     "slack.field.due": "Due date",
     "slack.field.launch": "Launch",
     "slack.field.priority": "Priority",
-    "slack.updated_by": "{action} by {user}",
 }

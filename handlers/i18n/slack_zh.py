@@ -4,8 +4,6 @@ MESSAGES: dict[str, str] = {
     "slack.more": "…… 还有 {count} 项",
     "slack.more_sections": "…… 另有 {count} 项未在此显示",
     "slack.error": "我这边出了点问题，请稍后再试。",
-    "slack.bad_action": "这个按钮已经失效了。",
-    "slack.text_only": "我只读文字消息。发送 `help` 查看我能做什么。",
     "slack.modal.title": "新建任务",
     "slack.modal.submit": "创建",
     "slack.modal.close": "取消",
@@ -19,5 +17,4 @@ MESSAGES: dict[str, str] = {
     "slack.field.due": "截止日期",
     "slack.field.launch": "发布",
     "slack.field.priority": "优先级",
-    "slack.updated_by": "{user} 已{action}",
 }

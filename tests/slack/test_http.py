@@ -410,3 +410,21 @@ def test_global_shortcut_opens_the_modal_and_answers_by_dm(
     (dm,) = fake.wait_for("chat.postMessage")
     assert dm.params["channel"] == ALICE
     assert [t.title for t in tasks(seeded)] == ["Via shortcut"]
+
+
+def test_people_whose_slack_language_is_chinese_get_chinese(
+    slack: SlackSender, fake: FakeSlack, seeded: Services
+) -> None:
+    slack.command("help", user=BOB)
+    (reply,) = fake.wait_for("response_url")
+    assert "协调" in reply.params["text"] or "命令" in reply.params["text"], reply.params["text"][:200]
+
+
+def test_a_failing_slack_call_is_logged_and_the_user_told(
+    slack: SlackSender, fake: FakeSlack, seeded: Services
+) -> None:
+    fake.fail("views.open", "expired_trigger_id")
+    slack.command("add")
+    (reply,) = fake.wait_for("response_url")
+    assert reply.params["response_type"] == "ephemeral"
+    assert reply.params["text"].startswith("Something went wrong")
