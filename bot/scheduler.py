@@ -45,11 +45,38 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 log = logging.getLogger(__name__)
-Zones = dict[int, set[str]]
 
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
 JOB_ID = "coordbot-scheduler-tick"
+
+
+@dataclass(frozen=True)
+class _Checkin:
+    key: str
+    launch_id: int
+    offset: int
+    today: date
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    key: str
+    workspace_id: int
+    zone: str
+    today: date
+
+
+@dataclass
+class _Plan:
+    """What one tick found due (ids and keys only; claiming re-reads what it composes)."""
+
+    infos: dict[int, WorkspaceInfo]
+    checkins: list[_Checkin] = field(default_factory=list)
+    windows: list[scheduling.DigestWindow] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)
+    sweeps: list[_Sweep] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -70,30 +97,28 @@ class CoordScheduler:
     # ------------------------------------------------------------------ public API
 
     def tick(self, now: datetime | None = None) -> int:
-        """Plan, send and retry what is due at ``now`` (default: the clock); returns how many were sent."""
+        """Plan, send and retry what is due at ``now`` (default: the clock); returns how many were sent.
+
+        An idle tick is one short read transaction: workspaces, the launches dated on today's
+        check-in days, digest schedules due and not posted, unfinished sweeps, due retries.
+        """
         now = _aware(now or self.services.clock.now())
         with self._lock:
+            try:
+                with self.services.db.transaction() as s:
+                    plan = self._find(s, now)
+            except Exception:
+                log.exception("scheduler: could not decide what is due")
+                return 0
             claimed: list[int] = []
-            try:
-                with self.services.db.transaction() as s:
-                    infos = scheduling.workspaces(s)
-                    zones = scheduling.person_zones(s)
-            except Exception:
-                log.exception("scheduler: could not read the workspaces")
-                infos, zones = [], {}
-            for step in (self._plan_checkins, self._plan_digests, self._plan_nudges):
-                try:
-                    claimed.extend(step(infos, zones, now))
-                except Exception:
-                    log.exception("scheduler: planning step %s failed", step.__name__)
+            if plan.checkins:
+                claimed.extend(self._guard(self._claim_checkins, plan, now))
+            if plan.digests:
+                claimed.extend(self._guard(self._claim_digests, plan, now))
+            for sweep in plan.sweeps:
+                claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now, own=True)
-            try:
-                with self.services.db.transaction() as s:
-                    retry = ledger.due_for_retry(s, now, RETRY_BATCH)
-            except Exception:
-                log.exception("scheduler: could not read pending retries")
-                retry = []
-            sent += self._send_all(retry, now, own=False)
+            sent += self._send_all(plan.retry, now, own=False)
         return sent
 
     def run_through(self, start: datetime, end: datetime, *, every_minute: bool = False) -> int:
@@ -160,71 +185,104 @@ class CoordScheduler:
 
     # ------------------------------------------------------------------ planning
 
-    def _plan_checkins(self, workspaces: list[WorkspaceInfo], _zones: Zones, now: datetime) -> list[int]:
-        """Check-ins (T-14 … launch day) and follow-ups (T+1, T+7) due today in each workspace."""
-        infos = {w.id: w for w in workspaces}
-        with self.services.db.transaction() as s:
-            wanted: dict[int, tuple[date, dict[date, int]]] = {}
-            for info in infos.values():
-                tz = due.zone(info.timezone)
-                today = due.local_date(now, tz)
-                if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
-                    continue
+    def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[int]:
+        try:
+            return list(step(plan, now, *args))
+        except Exception:
+            log.exception("scheduler: %s failed", getattr(step, "__name__", step))
+            return []
+
+    def _find(self, s: Session, now: datetime) -> _Plan:
+        """Decide what is due at ``now`` without writing anything (bounded, indexed reads)."""
+        infos = scheduling.workspaces(s)
+        plan = _Plan(infos={w.id: w for w in infos})
+        # Check-ins: launches dated on one of today's check-in days, past the local check-in time.
+        wanted: dict[int, tuple[date, dict[date, int]]] = {}
+        for info in infos:
+            tz = due.zone(info.timezone)
+            today = due.local_date(now, tz)
+            if due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
                 on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), info.workdays)
                 if on:
                     wanted[info.id] = (today, on)
-            days = {d for _today, on in wanted.values() for d in on}
-            candidates = []
-            for launch in scheduling.launches_on(s, days):
-                plan = wanted.get(launch.workspace_id)
-                if plan is None or launch.launch_date not in plan[1] or not launch.channel_id:
-                    continue
-                offset = plan[1][launch.launch_date]
-                key = (
-                    f"checkin:launch:{launch.id}:{launch.launch_date.isoformat()}:{due.offset_label(offset)}"
+        candidates = []
+        for launch_id, workspace_id, launch_day, channel_id in scheduling.launch_dates_on(
+            s, {d for _today, on in wanted.values() for d in on}
+        ):
+            entry = wanted.get(workspace_id)
+            if entry is None or launch_day not in entry[1] or not channel_id:
+                continue
+            offset = entry[1][launch_day]
+            key = f"checkin:launch:{launch_id}:{launch_day.isoformat()}:{due.offset_label(offset)}"
+            candidates.append(_Checkin(key, launch_id, offset, entry[0]))
+        if candidates:
+            existing = ledger.existing_keys(s, [c.key for c in candidates])
+            plan.checkins = sorted((c for c in candidates if c.key not in existing), key=lambda c: c.key)
+        # Digests: one query over every timezone.
+        by_zone: dict[str, list[int]] = {}
+        for info in infos:
+            by_zone.setdefault(info.timezone, []).append(info.id)
+        for name, ids in by_zone.items():
+            tz = due.zone(name)
+            local = now.astimezone(tz)
+            plan.windows.append(
+                scheduling.DigestWindow(
+                    workspace_ids=tuple(ids),
+                    local_hhmm=local.strftime("%H:%M"),
+                    day_start=due.start_of_day(local.date(), tz),
+                    weekday_bit=1 << local.weekday(),
                 )
-                candidates.append((key, launch, offset, plan[0]))
-            if not candidates:
-                return []
-            existing = ledger.existing_keys(s, [c[0] for c in candidates])
-            todo = sorted((c for c in candidates if c[0] not in existing), key=lambda c: c[0])
-            if not todo:
-                return []
-            items, tasks = scheduling.launch_details(s, [c[1].id for c in todo])
-            claimed = []
-            for key, launch, offset, today in todo:
-                info = infos[launch.workspace_id]
+            )
+        plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
+        # Nudge sweeps: once per working day per timezone in use in a workspace.
+        zones = scheduling.person_zones(s)
+        sweeps = []
+        for info in infos:
+            at = due.parse_hhmm(info.nudge_time, _T0930)
+            for name in sorted({info.timezone} | zones.get(info.id, set())):
+                tz = due.zone(name)
+                today = due.local_date(now, tz)
+                if due.is_workday(today, info.workdays) and due.reached(now, today, at, tz):
+                    sweeps.append(
+                        _Sweep(f"sweep:nudge:{info.id}:{name}:{today.isoformat()}", info.id, name, today)
+                    )
+        if sweeps:
+            existing = ledger.existing_keys(s, [sweep.key for sweep in sweeps])
+            plan.sweeps = [sweep for sweep in sweeps if sweep.key not in existing]
+        plan.retry = ledger.due_for_retry(s, now, RETRY_BATCH)
+        return plan
+
+    def _claim_checkins(self, plan: _Plan, now: datetime) -> list[int]:
+        """Compose and claim the check-ins (T-14 … launch day) and follow-ups (T+1, T+7) found due."""
+        claimed = []
+        with self.services.db.transaction() as s:
+            launches = {
+                launch.id: launch
+                for launch in scheduling.launches_by_id(s, [c.launch_id for c in plan.checkins])
+            }
+            items, tasks = scheduling.launch_details(s, list(launches))
+            for checkin in plan.checkins:
+                launch = launches.get(checkin.launch_id)
+                if launch is None:
+                    continue
+                info = plan.infos[launch.workspace_id]
                 readiness = build_readiness(launch, items.get(launch.id, []), tasks.get(launch.id, []))
-                reply = notices.compose_checkin(readiness, offset, today, info.language)
+                reply = notices.compose_checkin(readiness, checkin.offset, checkin.today, info.language)
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
-                kind = "followup" if offset > 0 else "checkin"
-                nid = self._claim(s, info, key, kind, target, reply, today, now)
+                kind = "followup" if checkin.offset > 0 else "checkin"
+                nid = self._claim(s, info, checkin.key, kind, target, reply, checkin.today, now)
                 if nid is not None:
                     claimed.append(nid)
-            return claimed
+        return claimed
 
-    def _plan_digests(self, workspaces: list[WorkspaceInfo], _zones: Zones, now: datetime) -> list[int]:
-        """Standup digests whose local time has come today and that have not been posted today."""
-        infos = {w.id: w for w in workspaces}
+    def _claim_digests(self, plan: _Plan, now: datetime) -> list[int]:
+        """Compose and claim the standup digests found due (re-checked under the transaction)."""
+        claimed = []
         with self.services.db.transaction() as s:
-            windows = []
-            by_zone: dict[str, list[int]] = {}
-            for info in infos.values():
-                by_zone.setdefault(info.timezone, []).append(info.id)
-            for name, ids in by_zone.items():
-                tz = due.zone(name)
-                local = now.astimezone(tz)
-                windows.append(
-                    scheduling.DigestWindow(
-                        workspace_ids=tuple(ids),
-                        local_hhmm=local.strftime("%H:%M"),
-                        day_start=due.start_of_day(local.date(), tz),
-                        weekday_bit=1 << local.weekday(),
-                    )
-                )
-            claimed = []
-            for schedule in scheduling.due_digests(s, windows):
-                info = infos[schedule.workspace_id]
+            for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
+                info = plan.infos.get(schedule.workspace_id)
+                if info is None:
+                    continue
                 tz = due.zone(info.timezone)
                 today = due.local_date(now, tz)
                 if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
@@ -237,7 +295,7 @@ class CoordScheduler:
                     continue
                 if nid is not None:
                     claimed.append(nid)
-            return claimed
+        return claimed
 
     def _claim_digest(
         self, s: Session, info: WorkspaceInfo, schedule: DigestSchedule, today: date, now: datetime
@@ -252,30 +310,9 @@ class CoordScheduler:
         schedule.last_sent_at = now  # posted today (by us, or by the process whose claim won)
         return nid
 
-    def _plan_nudges(self, infos: list[WorkspaceInfo], zones: Zones, now: datetime) -> list[int]:
-        """Once per working day per timezone of a workspace, at the nudge time: the overdue sweep."""
-        sweeps = []
-        for info in infos:
-            at = due.parse_hhmm(info.nudge_time, _T0930)
-            for name in sorted({info.timezone} | zones.get(info.id, set())):
-                tz = due.zone(name)
-                today = due.local_date(now, tz)
-                if due.is_workday(today, info.workdays) and due.reached(now, today, at, tz):
-                    sweeps.append((f"sweep:nudge:{info.id}:{name}:{today.isoformat()}", info, name, today))
-        if not sweeps:
-            return []
+    def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[int]:
         with self.services.db.transaction() as s:
-            existing = ledger.existing_keys(s, [key for key, *_ in sweeps])
-        claimed: list[int] = []
-        for key, info, name, today in sweeps:
-            if key in existing:
-                continue
-            try:
-                with self.services.db.transaction() as s:
-                    claimed.extend(self._sweep(s, key, info, name, today, now))
-            except Exception:
-                log.exception("scheduler: nudge sweep %s failed", key)
-        return claimed
+            return self._sweep(s, sweep.key, plan.infos[sweep.workspace_id], sweep.zone, sweep.today, now)
 
     def _sweep(
         self, s: Session, sweep_key: str, info: WorkspaceInfo, zone_name: str, today: date, now: datetime

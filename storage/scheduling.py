@@ -93,6 +93,26 @@ def launches_on(session: Session, days: Iterable[date]) -> list[Launch]:
     return list(session.scalars(select(Launch).where(Launch.launch_date.in_(wanted)).order_by(Launch.id)))
 
 
+def launch_dates_on(session: Session, days: Iterable[date]) -> list[tuple[int, int, date, str | None]]:
+    """``(id, workspace_id, launch_date, channel_id)`` of launches dated on any of ``days`` (indexed)."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(Launch.id, Launch.workspace_id, Launch.launch_date, Launch.channel_id)
+        .where(Launch.launch_date.in_(wanted))
+        .order_by(Launch.id)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def launches_by_id(session: Session, ids: Iterable[int]) -> list[Launch]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(session.scalars(select(Launch).where(Launch.id.in_(wanted)).order_by(Launch.id)))
+
+
 def launch_details(
     session: Session, launch_ids: Sequence[int]
 ) -> tuple[dict[int, list[ChecklistItem]], dict[int, list[Task]]]:
@@ -140,7 +160,9 @@ def departments_by_workspace(session: Session, workspace_ids: Iterable[int]) -> 
     return result
 
 
-def due_digests(session: Session, windows: Sequence[DigestWindow]) -> list[DigestSchedule]:
+def due_digests(
+    session: Session, windows: Sequence[DigestWindow], *, only: Sequence[int] | None = None
+) -> list[DigestSchedule]:
     """Enabled digest schedules whose local time has come today, on one of their days, not yet posted.
 
     One query for every timezone at once; a schedule already posted today is filtered out by the
@@ -160,13 +182,10 @@ def due_digests(session: Session, windows: Sequence[DigestWindow]) -> list[Diges
     ]
     if not conditions:
         return []
-    return list(
-        session.scalars(
-            select(DigestSchedule)
-            .where(DigestSchedule.enabled.is_(True), or_(*conditions))
-            .order_by(DigestSchedule.id)
-        )
-    )
+    query = select(DigestSchedule).where(DigestSchedule.enabled.is_(True), or_(*conditions))
+    if only is not None:
+        query = query.where(DigestSchedule.id.in_(list(only)))
+    return list(session.scalars(query.order_by(DigestSchedule.id)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,198 @@
+"""Catch-up after downtime, retries with backoff, permanent failures, idle ticks, the background job."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from bot.messenger import DeliveryError, MessengerRegistry
+from bot.scheduler import CoordScheduler
+from handlers.clock import ManualClock
+from handlers.replies import Outbound
+from storage import notifications as ledger
+from storage.db import Database
+from storage.models import Notification, Workspace
+from tests.scheduler import factories as f
+from tests.scheduler.conftest import LAUNCH_DAY, FakeServices, QueryCounter, RecordingMessenger, seed_world
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=UTC)
+
+
+T7 = LAUNCH_DAY - timedelta(days=7)  # Tuesday Dec 8
+
+
+def _with_digest(services: FakeServices, channel: str = "C-dev") -> None:
+    seed_world(services.db)
+    with services.db.transaction() as s:
+        ws = s.get(Workspace, 1)
+        assert ws is not None
+        f.digest(s, ws, channel, at="09:30")
+
+
+def test_catch_up_after_downtime_on_the_same_day(services: FakeServices, scheduler: CoordScheduler) -> None:
+    _with_digest(services)
+    scheduler.tick(at(T7, 8, 0))
+    assert services.messenger.sent == []
+    # Down from 08:00 to 15:00: the first tick back sends the check-in, digest and nudges, once.
+    sent = scheduler.tick(at(T7, 15, 0))
+    kinds = sorted({(m.key or "").split(":")[0] for m in services.messenger.sent})
+    assert kinds == ["checkin", "digest", "escalate", "nudge"]
+    assert sent == len(services.messenger.sent)
+    assert scheduler.tick(at(T7, 15, 1)) == 0
+
+
+def test_nothing_stale_is_sent_the_next_day(services: FakeServices, scheduler: CoordScheduler) -> None:
+    _with_digest(services)
+    scheduler.tick(at(T7, 8, 0))
+    scheduler.tick(at(T7 + timedelta(days=1), 8, 0))  # down all of the T-7 day
+    assert services.messenger.sent == []
+    scheduler.tick(at(T7 + timedelta(days=1), 12, 0))
+    keys = services.messenger.keys()
+    assert all("2026-12-09" in k for k in keys)  # Wednesday's digest and nudges; no T-7 check-in
+    assert not any(k.startswith("checkin:") for k in keys)
+
+
+def test_transient_failures_are_retried_with_backoff_until_sent(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    _with_digest(services)
+    messenger = services.messenger
+
+    def fail(message: Outbound, tries: int) -> DeliveryError | Exception | None:
+        if (message.key or "").startswith("digest:") and tries <= 3:
+            return [
+                DeliveryError("ratelimited", retry_after=300),
+                TimeoutError("read timed out"),
+                DeliveryError("internal_error"),
+            ][tries - 1]
+        return None
+
+    messenger.fail = fail
+    start = at(T7, 9, 0)
+    scheduler.run_through(start, at(T7, 12, 0))
+    digests = [m for m in messenger.sent if (m.key or "").startswith("digest:")]
+    assert len(digests) == 1
+    tries = [m for m in messenger.attempts if (m.key or "").startswith("digest:")]
+    assert len(tries) == 4
+    with services.db.transaction() as s:
+        row = ledger.get(s, digests[0].key or "")
+        assert row is not None
+        assert (row.status, row.attempts) == (ledger.SENT, 4)
+        # 09:30 fails (Retry-After 300 s) -> 09:35 times out (backoff 2 min) -> 09:37 fails (4 min) -> 09:41.
+        assert row.sent_at == at(T7, 9, 41)
+        assert row.last_error is None or "internal_error" in row.last_error
+
+
+def test_failures_survive_a_restart(services: FakeServices, db: Database) -> None:
+    _with_digest(services)
+    services.messenger.fail = lambda m, n: (
+        DeliveryError("boom") if (m.key or "").startswith("digest") else None
+    )
+    first = CoordScheduler(services)  # type: ignore[arg-type]
+    first.tick(at(T7, 9, 30))
+    assert not services.messenger.keys("digest:")
+    # A new process (new scheduler, new messenger) picks the failed one up from the database.
+    messenger = RecordingMessenger()
+    other = FakeServices(
+        db=db, clock=ManualClock(at(T7, 9, 40)), messengers=MessengerRegistry({"console": messenger})
+    )
+    CoordScheduler(other).tick(at(T7, 9, 40))  # type: ignore[arg-type]
+    assert [m.key for m in messenger.sent] == ["digest:channel:1:C-dev:2026-12-08"]
+
+
+def test_permanent_failure_is_recorded_and_reported_to_admins_once(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    _with_digest(services, channel="C-gone")
+    with services.db.transaction() as s:
+        ws = s.get(Workspace, 1)
+        assert ws is not None
+        f.person(s, ws, "UADMIN2", name="zed", is_admin=True)
+    services.messenger.fail = lambda m, n: (
+        DeliveryError("channel_not_found", permanent=True) if m.target.id == "C-gone" else None
+    )
+    scheduler.run_through(at(T7, 9, 0), at(T7, 23, 0))
+    alerts = [m for m in services.messenger.sent if (m.key or "").startswith("alert:")]
+    assert sorted(m.target.id for m in alerts) == ["UADMIN2", "UALICE"]
+    body = alerts[0].reply.plain_text()
+    assert "could not deliver a standup digest to #c-gone" in body and "channel_not_found" in body
+    tries = [m for m in services.messenger.attempts if m.target.id == "C-gone"]
+    assert len(tries) == 1  # not retried
+    with services.db.transaction() as s:
+        row = ledger.get(s, "digest:channel:1:C-gone:2026-12-08")
+        assert row is not None and row.status == ledger.DEAD and row.last_error == "channel_not_found"
+
+
+def test_a_failing_alert_does_not_cascade(services: FakeServices, scheduler: CoordScheduler) -> None:
+    _with_digest(services, channel="C-gone")
+    services.messenger.fail = lambda m, n: DeliveryError("nope", permanent=True)
+    scheduler.run_through(at(T7, 9, 0), at(T7, 12, 0))
+    assert services.messenger.sent == []
+    with services.db.transaction() as s:
+        from sqlalchemy import func, select
+
+        rows = s.scalars(select(Notification).where(Notification.status == ledger.DEAD)).all()
+        alerts = [r for r in rows if r.kind == "alert"]
+        failed = {(r.target_kind, r.target_id) for r in rows if r.kind != "alert" and r.target_id != "UALICE"}
+        # One alert to the one admin per failed target; the alerts fail too, and nothing reports them.
+        assert len(alerts) == len(failed) >= 2
+        assert {a.target_id for a in alerts} == {"UALICE"}
+        assert s.scalar(
+            select(func.count()).select_from(Notification).where(Notification.kind == "alert")
+        ) == len(alerts)
+
+
+def test_run_through_skipping_equals_every_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    results = []
+    for every_minute in (True, False):
+        db = Database(f"sqlite:///{tmp_path / f'm{every_minute}.db'}")
+        db.upgrade()
+        messenger = RecordingMessenger()
+        services = FakeServices(
+            db=db, clock=ManualClock(at(T7, 0)), messengers=MessengerRegistry({"console": messenger})
+        )
+        seed_world(db, timezone="America/New_York")
+        with db.transaction() as s:
+            ws = s.get(Workspace, 1)
+            assert ws is not None
+            f.digest(s, ws, "C-dev", at="07:15")
+            bob = f.person(s, ws, "UTOKYO", name="kenji", timezone="Asia/Tokyo")
+            f.task(s, ws, f.departments(s, f.workspace(s, "T2")).get("dev"), "elsewhere", assignee=bob)
+        messenger.fail = lambda m, n: DeliveryError("slow", retry_after=95) if n == 1 else None
+        CoordScheduler(services).run_through(
+            at(T7, 3), at(T7 + timedelta(hours=30), 0), every_minute=every_minute
+        )  # type: ignore[arg-type]
+        with db.transaction() as s:
+            rows = ledger.by_keys(s, [m.key or "" for m in messenger.sent])
+            results.append(sorted((r.key, r.sent_at, r.attempts) for r in rows))
+        db.dispose()
+    assert results[0] == results[1]
+    assert len(results[0]) >= 5
+
+
+def test_an_idle_tick_reads_no_tasks_and_few_rows(services: FakeServices, scheduler: CoordScheduler) -> None:
+    _with_digest(services)
+    scheduler.tick(at(T7, 12, 0))  # everything due today is done
+    with QueryCounter(services.db) as counter:
+        assert scheduler.tick(at(T7, 12, 1)) == 0
+    assert counter.selects("tasks") == []
+    assert counter.selects("checklist_items") == []
+    assert len(counter.statements) <= 12, counter.statements
+
+
+def test_background_scheduler_ticks_with_the_services_clock(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    _with_digest(services)
+    services.clock.set(at(T7, 10, 0))
+    scheduler.start()
+    scheduler.start()  # idempotent
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not services.messenger.keys("checkin:"):
+        time.sleep(0.05)
+    scheduler.shutdown()
+    assert len(services.messenger.keys("checkin:")) == 1
+    job_stores = scheduler._background  # shut down and released
+    assert job_stores is None
