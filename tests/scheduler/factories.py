@@ -198,3 +198,32 @@ def digest(
     s.add(d)
     s.flush()
     return d
+
+
+def seed_busy(s: Session, workspaces: int = 3, people: int = 8, tasks: int = 40) -> None:
+    """Several workspaces in different zones, each with a launch, digests and overdue work for many people."""
+    from datetime import timedelta
+
+    zones = ("UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin")
+    for w in range(workspaces):
+        ws = workspace(s, f"W{w}", timezone=zones[w % len(zones)])
+        folks = [person(s, ws, f"U{w}_{n}", is_admin=n == 0) for n in range(people)]
+        depts = departments(s, ws, {"dev": folks[0], "design": folks[1], "marketing": folks[2]})
+        lx = launch(s, ws, f"v{w}", date(2026, 12, 15) + timedelta(days=w), depts, done={"dev": 1})
+        for key in DEPARTMENTS:
+            digest(s, ws, f"C-{key}", at="09:30")
+        digest(s, ws, "C-all", at="17:00", days=0b1111111)
+        for n in range(tasks):
+            dept = depts[DEPARTMENTS[n % 4]]
+            task(
+                s,
+                ws,
+                dept,
+                f"Task {n}",
+                assignee=folks[n % people] if n % 5 else None,
+                creator=folks[(n + 3) % people],
+                due=date(2026, 12, 1) + timedelta(days=n % 12),
+                status=("todo", "in_progress", "blocked", "todo")[n % 4],
+                blocked_reason="waiting",
+                launch=lx if n % 3 == 0 else None,
+            )
