@@ -3,7 +3,5 @@
 MESSAGES: dict[str, str] = {
     "feishu.more": "…… 还有 {count} 项",
     "feishu.text_only": "我只能读文字消息。发送 `/coord help` 查看我能做什么。",
-    "feishu.error": "我这边出了点问题，请稍后再试。",
     "feishu.bad_action": "这个按钮已经失效了。",
-    "feishu.busy": "我正忙，请稍后再试。",
 }
