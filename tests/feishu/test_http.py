@@ -287,3 +287,18 @@ def test_through_a_real_http_server(make_runtime, http_server, core, fake: FakeF
     answer = httpx.post(base + "/feishu/events", content=raw, headers=headers).json()
     assert answer["toast"]["content"] == "#3 done"
     assert [text for _, text in core.texts] == ["list"]
+
+
+def test_secrets_never_reach_the_log(make_runtime, db, core, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    runtime = make_runtime(core, identity=ME)
+    client = TestClient(build_asgi_app(db, runtime.routes))
+    post(client, events.message_event("@_user_1 list"), bad_signature=True)
+    post(client, events.message_event("@_user_1 list", token="stolen"))
+    post(client, events.message_event("@_user_1 list"), key="another-key")
+    post(client, events.message_event("@_user_1 list"))
+    logged = caplog.text + repr(runtime)
+    for secret in (events.ENCRYPT_KEY, events.VERIFICATION_TOKEN, "app-secret"):
+        assert secret not in logged
