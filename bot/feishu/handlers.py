@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import lark_oapi as lark
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
 NAME_TTL = 3600.0  # seconds a looked-up display name is trusted
+NAME_WAIT = 1.0  # seconds an event waits for a display-name lookup
 NAME_MISS_TTL = 600.0  # seconds before asking again about someone the contact API refused
 BOT_INFO_RETRY = 60.0  # seconds between attempts to learn the bot's own open_id
 CONTACT_FORBIDDEN = frozenset({99991672, 99991679})  # the app lacks the contact scope
@@ -70,9 +72,11 @@ class FeishuBot:
         self._contact_forbidden_until = 0.0
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=send_workers, thread_name_prefix="feishu-send")
+        self._lookups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feishu-lookup")
 
     def close(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
+        self._lookups.shutdown(wait=wait)
 
     # -- im.message.receive_v1 ----------------------------------------------------------------
 
@@ -230,7 +234,11 @@ class FeishuBot:
         return None
 
     def display_name(self, open_id: str) -> str | None:
-        """The person's name from the contact API, cached; None when not permitted or unknown."""
+        """The person's name from the contact API, cached; None when not permitted or unknown.
+
+        The lookup gets ``NAME_WAIT`` seconds (Feishu wants its answer within 3 s); a slower one
+        finishes in the background and fills the cache for next time.
+        """
         now = time.monotonic()
         with self._lock:
             cached = self._names.get(open_id)
@@ -238,6 +246,15 @@ class FeishuBot:
                 return cached[0]
             if self._contact_forbidden_until > now:
                 return None
+        future = self._lookups.submit(self._look_up_name, open_id)
+        try:
+            return future.result(timeout=NAME_WAIT)
+        except FutureTimeout:
+            log.info("Feishu contact lookup is slow; going on without the name")
+            return None
+
+    def _look_up_name(self, open_id: str) -> str | None:
+        now = time.monotonic()
         name: str | None = None
         ttl = NAME_MISS_TTL
         try:
