@@ -16,9 +16,11 @@ def insert_ignore(session: Session, model: type, values: dict[str, object]) -> b
     """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL; True when this call inserted."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    primary_key = model.__table__.primary_key.columns.values()[0]
+    # RETURNING tells inserted from skipped on both databases; rowcount does not (it is -1
+    # on PostgreSQL when SQLAlchemy adds RETURNING to an ORM insert).
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(primary_key)
+    return session.execute(statement).first() is not None
 
 
 def claim_event(session: Session, platform: str, event_id: str, now: datetime) -> bool:
