@@ -22,7 +22,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
@@ -34,7 +33,6 @@ from handlers.core import ACTIONS
 from handlers.i18n import t
 from handlers.replies import Outcome, Reply, Section, Tone
 from storage.events import claim_event
-from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +42,8 @@ DEDUPED_INTERACTIONS = {"block_actions", "shortcut", "message_action"}
 
 
 def claim(session: Session, event_id: str, now: datetime) -> bool:
-    """Claim a Slack event id: True the first time, False for a redelivery.
-
-    ``storage.events.claim_event`` decides by ``rowcount``, but on PostgreSQL SQLAlchemy adds
-    ``RETURNING`` to the insert and ``rowcount`` is -1, so it answers True for a duplicate there.
-    Until that is fixed in storage, PostgreSQL claims with an explicit ``RETURNING id`` (a row
-    back means this call inserted); SQLite keeps using ``claim_event`` itself.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return claim_event(session, "slack", event_id, now)
-    table = ProcessedEvent.__table__
-    statement = (
-        pg_insert(table)
-        .values(platform="slack", event_id=event_id[:128], at=now)
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
-    )
-    return session.connection().execute(statement).first() is not None
+    """Claim a Slack event id: True the first time, False for a redelivery."""
+    return claim_event(session, "slack", event_id, now)
 
 
 def _team_id(body: dict[str, Any], context: BoltContext) -> str:
