@@ -38,8 +38,8 @@ from handlers.readiness import build_readiness
 from handlers.replies import Outbound, Reply, Target
 from storage import notifications as ledger
 from storage import scheduling
-from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
-from storage.scheduling import WorkspaceInfo
+from storage.models import DigestSchedule, TaskStatus, Workspace
+from storage.scheduling import PersonRef, TaskRow, WorkspaceInfo
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -81,9 +81,9 @@ class _Plan:
 
 @dataclass
 class _Person:
-    person: Person
-    overdue: list[tuple[Task, int]] = field(default_factory=list)
-    blocked: list[Task] = field(default_factory=list)
+    person: PersonRef
+    overdue: list[tuple[TaskRow, int]] = field(default_factory=list)
+    blocked: list[TaskRow] = field(default_factory=list)
 
 
 class CoordScheduler:
@@ -321,9 +321,9 @@ class CoordScheduler:
         if not ledger.mark(s, sweep_key, info.id, "sweep", now):
             return []  # another process did this sweep
         nudged: dict[int, _Person] = {}
-        escalations: list[tuple[str, Person, Task, int]] = []
+        escalations: list[tuple[str, PersonRef, TaskRow, int]] = []
 
-        def here(person: Person | None) -> bool:
+        def here(person: PersonRef | None) -> bool:
             return person is not None and (person.timezone or info.timezone) == zone_name
 
         for task in scheduling.overdue_tasks(s, info.id, today):
@@ -340,12 +340,17 @@ class CoordScheduler:
             primary = task.assignee or lead or creator
             if primary is not None and here(primary):
                 nudged.setdefault(primary.id, _Person(primary)).overdue.append((task, late))
-            if lead is not None and lead is not primary and late >= info.escalate_lead_after and here(lead):
+            if (
+                lead is not None
+                and not _same(lead, primary)
+                and late >= info.escalate_lead_after
+                and here(lead)
+            ):
                 escalations.append(("lead", lead, task, late))
             if (
                 creator is not None
-                and creator is not primary
-                and creator is not lead
+                and not _same(creator, primary)
+                and not _same(creator, lead)
                 and late >= info.escalate_creator_after
                 and here(creator)
             ):
@@ -366,7 +371,7 @@ class CoordScheduler:
         self,
         s: Session,
         info: WorkspaceInfo,
-        escalations: list[tuple[str, Person, Task, int]],
+        escalations: list[tuple[str, PersonRef, TaskRow, int]],
         today: date,
         now: datetime,
         zone_name: str,
@@ -375,18 +380,20 @@ class CoordScheduler:
         if not escalations:
             return []
 
-        def marker(role: str, task: Task) -> str:
+        def marker(role: str, task: TaskRow) -> str:
             return f"escalated:{role}:{task.id}:{task.due_date}"
 
         done = ledger.existing_keys(s, [marker(role, task) for role, _p, task, _l in escalations])
-        grouped: dict[tuple[str, int], tuple[Person, list[tuple[Task, int]]]] = {}
+        grouped: dict[tuple[str, int], tuple[PersonRef, list[tuple[TaskRow, int]]]] = {}
+        new_markers = []
         for role, person, task, late in escalations:
             key = marker(role, task)
             if key in done:
                 continue
             done.add(key)
-            ledger.mark(s, key, info.id, "escalated", now)
+            new_markers.append(key)
             grouped.setdefault((role, person.id), (person, []))[1].append((task, late))
+        ledger.mark_many(s, new_markers, info.id, "escalated", now)
         claimed = []
         for (role, _pid), (person, tasks) in sorted(
             grouped.items(), key=lambda g: (g[0][0], g[1][0].user_id)
@@ -567,8 +574,12 @@ _T10 = due.parse_hhmm("10:00")
 _T0930 = due.parse_hhmm("09:30")
 
 
-def _unique(*people: Person | None) -> list[Person]:
-    seen: dict[int, Person] = {}
+def _same(a: PersonRef | None, b: PersonRef | None) -> bool:
+    return a is not None and b is not None and a.id == b.id
+
+
+def _unique(*people: PersonRef | None) -> list[PersonRef]:
+    seen: dict[int, PersonRef] = {}
     for person in people:
         if person is not None:
             seen.setdefault(person.id, person)

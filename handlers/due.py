@@ -34,6 +34,7 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=4096)
 def parse_hhmm(text: str | None, default: time = time(9, 0)) -> time:
     """A stored ``HH:MM`` value; ``default`` when it is malformed."""
     try:
@@ -47,6 +48,7 @@ def local_date(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
 
+@lru_cache(maxsize=65536)
 def due_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The UTC instant from which ``at`` on local ``day`` counts as reached (see the module notes)."""
     wall = datetime.combine(day, at)
@@ -104,6 +106,7 @@ def working_days_between(after: date, upto: date, mask: int) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)
 def parse_offsets(text: str | None) -> tuple[int, ...]:
     """``"-14,-7,-3,-1,0,1,7"`` -> sorted unique offsets (days relative to the launch date)."""
     found: set[int] = set()
@@ -151,13 +154,18 @@ def checkins_on(today: date, offsets: Iterable[int], mask: int) -> dict[date, in
     When two offsets of one launch land on the same day (e.g. T-2 and T-1 both move to Friday),
     only the one nearest the launch is kept.
     """
+    return dict(_checkins_on(today, tuple(sorted(set(offsets))), mask))
+
+
+@lru_cache(maxsize=4096)
+def _checkins_on(today: date, offsets: tuple[int, ...], mask: int) -> tuple[tuple[date, int], ...]:
     result: dict[date, int] = {}
     for offset in sorted(set(offsets), key=abs, reverse=True):
         for shift in range(-7, 8):  # nominal days that may move onto today
             nominal = today + timedelta(days=shift)
             if posting_day(nominal, offset, mask) == today:
                 result[nominal - timedelta(days=offset)] = offset
-    return result
+    return tuple(result.items())
 
 
 def days_left(today: date, launch_date: date) -> int:

@@ -9,7 +9,6 @@ from the ``sched.*`` catalog keys in the workspace's or the person's language. M
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,8 @@ from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Sectio
 from handlers.views import day, task_buttons, task_line, who
 from storage import scheduling
 from storage.models import Department, DigestSchedule, Person, Task, TaskStatus, Workspace
+
+TaskLike = Task | scheduling.TaskRow  # ORM tasks, or the light rows the scheduler's bulk queries give
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
 TASK_CARDS = 10  # tasks with their own buttons in one DM
@@ -208,10 +209,10 @@ def compose_digest(
     return build_digest(tasks, today, since, due.zone(workspace.timezone), lang)
 
 
-def build_digest(tasks: Sequence[Task], today: date, since: datetime, tz: Any, lang: str) -> Reply:
+def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: Any, lang: str) -> Reply:
     tr = Translator(lang)
-    groups: dict[int, dict[str, list[Task]]] = {}
-    departments: dict[int, Department] = {}
+    groups: dict[int, dict[str, list[TaskLike]]] = {}
+    departments: dict[int, Any] = {}
     for task in tasks:
         if task.status == TaskStatus.DONE:
             kind = "done"
@@ -242,8 +243,12 @@ def build_digest(tasks: Sequence[Task], today: date, since: datetime, tz: Any, l
     for dept in sorted(departments.values(), key=lambda d: (d.position, d.id)):
         group = groups[dept.id]
         lines: list[str] = []
+        hidden = 0
         for kind in ("overdue", "blocked", "today", "done"):
             for task in group.get(kind, ()):
+                if len(lines) >= ITEM_LIMIT:
+                    hidden += 1  # only what is shown is formatted
+                    continue
                 text = _done_line(task, tr) if kind == "done" else task_line(task, tr, today)
                 lines.append(f"{tr(f'sched.digest.tag_{kind}')} {text}")
         counts = tr(
@@ -256,8 +261,8 @@ def build_digest(tasks: Sequence[Task], today: date, since: datetime, tz: Any, l
         sections.append(
             Section(
                 title=f"{dept.key} — {counts}",
-                items=tuple(lines[:ITEM_LIMIT]),
-                more=max(0, len(lines) - ITEM_LIMIT),
+                items=tuple(lines),
+                more=hidden,
             )
         )
     local_since = since.astimezone(tz)
@@ -266,7 +271,7 @@ def build_digest(tasks: Sequence[Task], today: date, since: datetime, tz: Any, l
     return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
 
 
-def _done_line(task: Task, tr: Translator) -> str:
+def _done_line(task: TaskLike, tr: Translator) -> str:
     if task.assignee is not None:
         return f"#{task.number} {task.title} — {who(task.assignee, tr)}"
     return f"#{task.number} {task.title}"
@@ -276,7 +281,7 @@ def _done_line(task: Task, tr: Translator) -> str:
 
 
 def compose_nudge(
-    overdue: Sequence[tuple[Task, int]], blocked: Sequence[Task], today: date, lang: str
+    overdue: Sequence[tuple[TaskLike, int]], blocked: Sequence[TaskLike], today: date, lang: str
 ) -> Reply:
     """One DM for one person: their overdue tasks (with working days late) and blocked tasks they own.
 
@@ -320,7 +325,7 @@ def compose_nudge(
     return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
 
 
-def compose_escalation(role: str, tasks: Sequence[tuple[Task, int]], today: date, lang: str) -> Reply:
+def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: date, lang: str) -> Reply:
     """To a department lead (``role="lead"``) or a task's creator (``"creator"``): tasks now late."""
     tr = Translator(lang)
     headline = tr(f"sched.escalate.{role}", n=len(tasks))
@@ -358,7 +363,34 @@ def person_language(person: Person | None, workspace_language: str) -> str:
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
     """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else)."""
-    return asdict(message)
+    reply = message.reply
+    return {
+        "platform": message.platform,
+        "workspace_external_id": message.workspace_external_id,
+        "target": {"kind": message.target.kind, "id": message.target.id, "name": message.target.name},
+        "key": message.key,
+        "reply": {
+            "headline": reply.headline,
+            "tone": str(reply.tone),
+            "ephemeral": reply.ephemeral,
+            "usage": reply.usage,
+            "sections": [
+                {
+                    "title": s.title,
+                    "text": s.text,
+                    "fields": [{"label": f.label, "value": f.value} for f in s.fields],
+                    "items": list(s.items),
+                    "buttons": [
+                        {"action_id": b.action_id, "label": b.label, "value": b.value, "style": str(b.style)}
+                        for b in s.buttons
+                    ],
+                    "context": s.context,
+                    "more": s.more,
+                }
+                for s in reply.sections
+            ],
+        },
+    }
 
 
 def outbound_from_dict(data: dict[str, Any]) -> Outbound:

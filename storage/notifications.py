@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,6 +120,33 @@ def mark(session: Session, key: str, workspace_id: int, kind: str, now: datetime
     return _insert_ignore_returning_id(session, values) is not None
 
 
+def mark_many(session: Session, keys: Sequence[str], workspace_id: int, kind: str, now: datetime) -> None:
+    """:func:`mark` for many keys in one statement per 500 (existing ones are left alone)."""
+    wanted = sorted(set(keys))
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if not wanted:
+        return
+    rows = [
+        {
+            "key": key,
+            "workspace_id": workspace_id,
+            "kind": kind,
+            "target_kind": "-",
+            "target_id": "-",
+            "payload": {},
+            "status": MARKER,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "created_at": now,
+            "sent_at": now,
+        }
+        for key in wanted
+    ]
+    # executemany of one small statement (compiled once), not one giant multi-VALUES statement
+    session.connection().execute(insert(Notification).on_conflict_do_nothing(), rows)
+
+
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` are already in the ledger (one indexed query per 500 keys)."""
     wanted = sorted(set(keys))
@@ -137,6 +164,10 @@ def acquire(session: Session, notification_id: int, now: datetime, *, own: bool 
     (``next_attempt_at``) runs out; everyone else waits for it. An expired row is marked
     ``expired`` and not handed out.
     """
+    if own:
+        taken = _take_own(session, notification_id, now)
+        if taken is not None:
+            return taken
     row = session.execute(
         select(
             Notification.status,
@@ -187,11 +218,7 @@ def acquire(session: Session, notification_id: int, now: datetime, *, own: bool 
 
 
 def record_sent(session: Session, notification_id: int, now: datetime) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(status=SENT, sent_at=now, next_attempt_at=None)
-    )
+    session.connection().execute(_statement("sent", _dialect(session)), {"nid": notification_id, "now": now})
 
 
 def record_failure(
@@ -253,12 +280,73 @@ def prune(session: Session, before: datetime) -> int:
     return int(result.rowcount or 0)
 
 
+_TABLE = Notification.__table__
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _statement(name: str, dialect: str) -> Any:
+    """Ledger statements built once per dialect (the tick runs them thousands of times)."""
+    key = f"{name}:{dialect}"
+    found = _STATEMENTS.get(key)
+    if found is None:
+        table = _TABLE
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        if name == "claim":
+            found = insert(table).on_conflict_do_nothing().returning(table.c.id)
+        elif name == "take_own":
+            found = (
+                update(table)
+                .where(
+                    table.c.id == bindparam("nid"),
+                    table.c.status == PENDING,
+                    table.c.attempts == 0,
+                )
+                .values(status=SENDING, attempts=1, next_attempt_at=bindparam("lease"))
+                .returning(
+                    table.c.key, table.c.workspace_id, table.c.kind, table.c.target_kind, table.c.target_id,
+                    table.c.payload,
+                )
+            )  # fmt: skip
+        elif name == "sent":
+            found = (
+                update(table)
+                .where(table.c.id == bindparam("nid"))
+                .values(status=SENT, sent_at=bindparam("now"), next_attempt_at=None)
+            )
+        else:  # pragma: no cover
+            raise KeyError(name)
+        _STATEMENTS[key] = found
+    return found
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert_ignore_returning_id(session: Session, values: dict[str, Any]) -> int | None:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the new id, or None when the key existed.
 
     (RETURNING rather than ``rowcount``: with psycopg 3 the rowcount of this statement is -1.)
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing().returning(Notification.id)
-    return session.execute(statement).scalar_one_or_none()
+    statement = _statement("claim", _dialect(session))
+    return session.connection().execute(statement, values).scalar_one_or_none()
+
+
+def _take_own(session: Session, notification_id: int, now: datetime) -> Acquired | None:
+    """The inserter's first attempt: one ``UPDATE … RETURNING`` when the row is still fresh and unexpired."""
+    statement = _statement("take_own", _dialect(session))
+    row = (
+        session.connection().execute(statement, {"nid": notification_id, "lease": now + LEASE}).one_or_none()
+    )
+    if row is None:
+        return None
+    return Acquired(
+        id=notification_id,
+        key=row.key,
+        workspace_id=row.workspace_id,
+        kind=row.kind,
+        target_kind=row.target_kind,
+        target_id=row.target_id,
+        payload=dict(row.payload or {}),
+        attempt=1,
+    )

@@ -12,9 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
     ChecklistItem,
@@ -215,9 +217,137 @@ def channel_scope(session: Session, workspace_id: int, channel_id: str) -> Chann
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """The parts of a person a notice needs (duck-types :class:`storage.models.Person`)."""
+
+    id: int
+    user_id: str
+    name: str | None
+    timezone: str | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRef:
+    id: int
+    key: str
+    position: int
+    lead: PersonRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A read-only task with what a digest or nudge shows; duck-types :class:`storage.models.Task`.
+
+    Loaded by plain column queries (no ORM identity map), so a digest of hundreds of tasks
+    or a day's overdue sweep stays one fast query.
+    """
+
+    id: int
+    number: int
+    title: str
+    status: str
+    priority: str
+    due_date: date | None
+    blocked_reason: str | None
+    snoozed_until: datetime | None
+    done_at: datetime | None
+    department_id: int
+    department: DepartmentRef
+    assignee: PersonRef | None
+    creator: PersonRef | None
+    launch: LaunchRef | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != TaskStatus.DONE
+
+
+@cache
+def _task_row_query() -> Select[Any]:
+    """The one column query behind :class:`TaskRow` (built once; callers add their conditions)."""
+    assignee, creator, lead = aliased(Person), aliased(Person), aliased(Person)
+    people = [(p.id, p.user_id, p.name, p.timezone, p.language) for p in (assignee, creator, lead)]
+    return (
+        select(
+            Task.id,
+            Task.number,
+            Task.title,
+            Task.status,
+            Task.priority,
+            Task.due_date,
+            Task.blocked_reason,
+            Task.snoozed_until,
+            Task.done_at,
+            Department.id,
+            Department.key,
+            Department.position,
+            Launch.id,
+            Launch.name,
+            *[column for group in people for column in group],
+        )
+        .join(Department, Department.id == Task.department_id)
+        .outerjoin(Launch, Launch.id == Task.launch_id)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .outerjoin(creator, creator.id == Task.creator_id)
+        .outerjoin(lead, lead.id == Department.lead_id)
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.number)
+    )
+
+
+def _task_rows(session: Session, *conditions: Any) -> list[TaskRow]:
+    query = _task_row_query().where(*conditions)
+    refs: dict[int, PersonRef] = {}
+    depts: dict[int, DepartmentRef] = {}
+    launches: dict[int, LaunchRef] = {}
+
+    def person(values: tuple) -> PersonRef | None:  # type: ignore[type-arg]
+        if values[0] is None:
+            return None
+        ref = refs.get(values[0])
+        if ref is None:
+            ref = refs[values[0]] = PersonRef(*values)
+        return ref
+
+    rows = []
+    for r in session.execute(query):
+        dept = depts.get(r[9])
+        if dept is None:
+            dept = depts[r[9]] = DepartmentRef(r[9], r[10], r[11], person(r[24:29]))
+        launch = None
+        if r[12] is not None:
+            launch = launches.get(r[12]) or launches.setdefault(r[12], LaunchRef(r[12], r[13]))
+        rows.append(
+            TaskRow(
+                id=r[0],
+                number=r[1],
+                title=r[2],
+                status=r[3],
+                priority=r[4],
+                due_date=r[5],
+                blocked_reason=r[6],
+                snoozed_until=r[7],
+                done_at=r[8],
+                department_id=r[9],
+                department=dept,
+                assignee=person(r[14:19]),
+                creator=person(r[19:24]),
+                launch=launch,
+            )
+        )
+    return rows
+
+
 def digest_tasks(
     session: Session, workspace_id: int, scope: ChannelScope, today: date, since: datetime
-) -> list[Task]:
+) -> list[TaskRow]:
     """One query: open tasks due today or earlier or blocked, and tasks done since ``since``."""
     if scope.department_ids:
         where_scope = Task.department_id.in_(scope.department_ids)
@@ -230,27 +360,16 @@ def digest_tasks(
         Task.status == TaskStatus.BLOCKED,
         and_(Task.status == TaskStatus.DONE, Task.done_at >= since),
     )
-    return list(
-        session.scalars(
-            select(Task)
-            .where(Task.workspace_id == workspace_id, where_scope, relevant)
-            .order_by(Task.due_date.is_(None), Task.due_date, Task.number)
-        ).unique()
-    )
+    return _task_rows(session, Task.workspace_id == workspace_id, where_scope, relevant)
 
 
-def overdue_tasks(session: Session, workspace_id: int, before: date) -> list[Task]:
+def overdue_tasks(session: Session, workspace_id: int, before: date) -> list[TaskRow]:
     """Open tasks of a workspace due before ``before`` (index ``ix_tasks_open_due``), one query."""
-    return list(
-        session.scalars(
-            select(Task)
-            .where(
-                Task.workspace_id == workspace_id,
-                Task.status.in_(TaskStatus.OPEN),
-                Task.due_date < before,
-            )
-            .order_by(Task.due_date, Task.number)
-        ).unique()
+    return _task_rows(
+        session,
+        Task.workspace_id == workspace_id,
+        Task.status.in_(TaskStatus.OPEN),
+        Task.due_date < before,
     )
 
 
