@@ -32,8 +32,8 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from storage.schema import include_object
     from storage.models import Base
+    from storage.schema import include_object
 
     database = Database(database_url)
     try:
