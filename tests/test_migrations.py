@@ -39,7 +39,9 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     try:
         database.upgrade()
         with database.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": False})
+            context = MigrationContext.configure(
+                conn, opts={"include_object": include_object, "compare_type": False}
+            )
             assert compare_metadata(context, Base.metadata) == []
     finally:
         database.dispose()
