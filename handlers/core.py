@@ -7,7 +7,7 @@ exception escapes — a user gets a specific message, the operator a log line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -64,6 +64,16 @@ class TaskForm:
     due: date | None = None
     launch: str | None = None
     high_priority: bool = False
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a platform knows of a person (from a mention or a user lookup)."""
+
+    user_id: str
+    name: str | None = None
+    timezone: str | None = None
+    language: str | None = None
 
 
 HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
@@ -177,6 +187,28 @@ class Coordinator:
             return task_commands.add(ctx, command)
 
         return self._run(caller, run, what="task form")
+
+    def remember_people(self, caller: Caller, people: Iterable[Profile]) -> None:
+        """Keep names and time zones of people mentioned in the caller's workspace, so nudges reach
+        an assignee at their own local time even before they have used coordbot themselves."""
+        people = list(people)
+        if not people:
+            return
+        try:
+            with self.db.transaction() as session:
+                ctx = self._context(session, caller)
+                for profile in people:
+                    repo.get_or_create_person(
+                        session,
+                        ctx.workspace,
+                        profile.user_id,
+                        now=ctx.now,
+                        name=profile.name,
+                        timezone=profile.timezone,
+                        language=normalise_language(profile.language) if profile.language else None,
+                    )
+        except Exception:
+            log.exception("could not remember %d people", len(people))
 
     def language_for(self, caller: Caller) -> str:
         """The language replies to ``caller`` use ("en" or "zh")."""

@@ -197,11 +197,19 @@ class SlackHandlers:
             }
             self.open_form(client, caller, body["trigger_id"], metadata)
             return
+        outcome = self.run_text(client, caller, text)
+        self.respond_reply(respond, outcome.reply, self.language(caller))
+        self.deliver(outcome)
+
+    def run_text(self, client: WebClient, caller: Caller, text: str) -> Outcome:
+        """Run a command with mentions named as people see them; remember who was mentioned."""
         outcome = self.coordinator.handle_text(
             caller, self.users.name_mentions(client, caller.workspace_id, text)
         )
-        self.respond_reply(respond, outcome.reply, self.language(caller))
-        self.deliver(outcome)
+        self.coordinator.remember_people(
+            caller, self.users.mentioned_profiles(client, caller.workspace_id, text)
+        )
+        return outcome
 
     # -- mentions and DMs --------------------------------------------------------------------
 
@@ -213,9 +221,7 @@ class SlackHandlers:
         if bot:
             text = re.sub(rf"^\s*<@{re.escape(bot)}(?:\|[^>]*)?>[\s:,]*", "", text)
         caller = self.caller(client, body, context, user_id=event["user"], channel_id=event.get("channel"))
-        outcome = self.coordinator.handle_text(
-            caller, self.users.name_mentions(client, caller.workspace_id, text)
-        )
+        outcome = self.run_text(client, caller, text)
         lang = self.language(caller)
         self.post_reply(
             client,

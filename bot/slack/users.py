@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.clock import Clock
 from handlers.context import Caller
+from handlers.core import Profile
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,15 @@ class UserDirectory:
             language=user.language if user else None,
             workspace_name=workspace_name,
         )
+
+    def mentioned_profiles(self, client: WebClient, team_id: str, text: str) -> list[Profile]:
+        """The people ``<@U…>``-mentioned in ``text``, as the core's profiles (from the cache)."""
+        profiles = []
+        for user_id in dict.fromkeys(m.group(1) for m in _USER_MENTION.finditer(text)):
+            user = self.lookup(client, team_id, user_id)
+            if user is not None:
+                profiles.append(Profile(user_id, user.name, user.timezone, user.language))
+        return profiles
 
     def name_mentions(self, client: WebClient, team_id: str, text: str) -> str:
         """``<@U123>`` / ``<@U123|alice.w>`` -> ``<@U123|Alice Wong>``: the same escaped form Slack uses,

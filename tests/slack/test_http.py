@@ -105,6 +105,8 @@ def test_slash_command_add_posts_in_channel_and_dms_the_assignee(
     # profiles (users.info) reached the core: the assignee's display name, the asker's time zone
     assert task.assignee is not None and task.assignee.name == "Bob"
     assert task.creator is not None and task.creator.timezone == "America/New_York"
+    # ... and the assignee's own time zone, for nudges before Bob ever used coordbot himself
+    assert task.assignee.timezone == "Asia/Shanghai" and task.assignee.language == "zh"
 
 
 def test_user_lookups_are_cached(slack: SlackSender, fake: FakeSlack, seeded: Services) -> None:
