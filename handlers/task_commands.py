@@ -26,6 +26,11 @@ def _card_reply(ctx: Ctx, task: Task, headline: str, *, tone: Tone = Tone.SUCCES
     return Reply(headline, (card,), tone=tone, ephemeral=ephemeral)
 
 
+def _bad_transition(ctx: Ctx, task: Task, verb: str) -> CommandError:
+    status = views.status(task, ctx.tr)
+    return CommandError("err.bad_transition", verb, {"number": task.number, "status": status, "verb": verb})
+
+
 def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
     department = ex.department(ctx, cmd.department, "add")
     assignee = ex.person(ctx, cmd.assignee) if cmd.assignee else None
@@ -130,11 +135,7 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
     if cmd.verb in ("done", "reopen"):
         ex.require_manage(ctx, task, cmd.verb)
     if task.status not in allowed_from:
-        raise CommandError(
-            "err.bad_transition",
-            cmd.verb,
-            {"number": task.number, "status": views.status(task, ctx.tr), "verb": cmd.verb},
-        )
+        raise _bad_transition(ctx, task, cmd.verb)
     old = task.status
     task.status = new_status
     changes: dict[str, Any] = {"status": [old, new_status]}
@@ -156,11 +157,7 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
 def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
     task = ex.task(ctx, cmd.number, "block", for_update=True)
     if task.status == TaskStatus.DONE:
-        raise CommandError(
-            "err.bad_transition",
-            "block",
-            {"number": task.number, "status": views.status(task, ctx.tr), "verb": "block"},
-        )
+        raise _bad_transition(ctx, task, "block")
     old = task.status
     _touch(
         ctx,
@@ -227,11 +224,7 @@ def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
 def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     task = ex.task(ctx, cmd.number, "snooze", for_update=True)
     if task.status == TaskStatus.DONE:
-        raise CommandError(
-            "err.bad_transition",
-            "snooze",
-            {"number": task.number, "status": views.status(task, ctx.tr), "verb": "snooze"},
-        )
+        raise _bad_transition(ctx, task, "snooze")
     until = ctx.now + cmd.duration
     old = task.snoozed_until.isoformat() if task.snoozed_until else None
     task.snoozed_until = until

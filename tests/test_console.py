@@ -11,8 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without any chat credentials or coordbot settings of the machine's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+
+
 def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env = clean_env()
     env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--start", "2026-11-25T09:00", *args],
@@ -57,7 +62,7 @@ def test_readme_transcript_is_what_the_tour_script_prints(tmp_path: Path) -> Non
 
 
 def test_no_chat_credentials_means_plain_coordbot_is_the_console(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env = clean_env()
     env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'plain.db'}"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli"],
@@ -73,7 +78,7 @@ def test_no_chat_credentials_means_plain_coordbot_is_the_console(tmp_path: Path)
 
 
 def test_a_bad_setting_fails_at_start_with_one_line_naming_it(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env = clean_env()
     env["COORDBOT_TIMEZONE"] = "Mars/Olympus"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console"],
@@ -92,7 +97,7 @@ def test_a_bad_setting_fails_at_start_with_one_line_naming_it(tmp_path: Path) ->
 
 
 def test_serve_without_credentials_says_what_is_missing(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env = clean_env()
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve"],
         capture_output=True,
@@ -107,7 +112,7 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env = clean_env()
     env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
     for _ in range(2):  # idempotent
         result = subprocess.run(
