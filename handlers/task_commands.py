@@ -182,10 +182,12 @@ def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
 
 
 def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
+    # The person row first, the task's lock after: a transaction holding the lock must not wait
+    # for someone's first command (which inserts their row, then asks for the lock) — a deadlock.
+    person = ex.person(ctx, cmd.person) if cmd.person is not None else None
     task = ex.task(ctx, cmd.number, "assign", for_update=True)
     ex.require_manage(ctx, task, "assign")
-    if cmd.person is not None:
-        person = ex.person(ctx, cmd.person)
+    if person is not None:
         old = task.assignee.user_id if task.assignee else None
         task.assignee_id, task.assignee = person.id, person
         _touch(ctx, task, "assigned", {"assignee": [old, person.user_id]})

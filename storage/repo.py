@@ -158,10 +158,17 @@ def find_task(session: Session, workspace: Workspace, number: int) -> Task | Non
 
 
 def find_task_for_update(session: Session, workspace: Workspace, number: int) -> Task | None:
-    """The task with its row locked (PostgreSQL) so concurrent changes apply one after another."""
-    query = select(Task).where(Task.workspace_id == workspace.id, Task.number == number)
+    """The task with its row locked (PostgreSQL) so concurrent changes apply one after another.
+
+    The lock is taken first, on the bare row, and the task is read after it: a ``SELECT … FOR
+    UPDATE`` that waited for another change re-reads the locked row but not the rows joined to it
+    (assignee, department), so reading both in one statement could see a new ``assignee_id``
+    next to the old assignee.
+    """
+    where = (Task.workspace_id == workspace.id, Task.number == number)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Task)
+        session.execute(select(Task.id).where(*where).with_for_update())
+    query = select(Task).where(*where).execution_options(populate_existing=True)
     return session.scalars(query).unique().one_or_none()
 
 
