@@ -3,6 +3,10 @@
 Platforms contribute Starlette routes (``/slack/events``…, ``/feishu/events``); the server
 knows nothing of their payloads. Handling is stateless, so several replicas can share one
 database behind a load balancer.
+
+Every request body is limited (:data:`MAX_BODY`, 512 KiB by default): a larger declared
+``Content-Length`` is refused with 413 before anything is read, and a body that grows past the
+limit while it streams in (chunked) is refused as soon as it does — no route ever buffers more.
 """
 
 from __future__ import annotations
@@ -12,16 +16,78 @@ from collections.abc import Sequence
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+MAX_BODY = 512 * 1024  # bytes; Slack and Feishu payloads are a few kB
 
-def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = ()) -> Starlette:
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (400 for a bad length).
+
+    The body is read here, up to the limit, and handed to the application as one message, so a
+    route that reads it gets what it would have got without the middleware.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None:
+            if not declared.strip().isdigit():
+                await _refuse(scope, receive, send, 400, "bad Content-Length")
+                return
+            if int(declared) > self.limit:
+                await _refuse(scope, receive, send, 413, "request body too large")
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _refuse(scope, receive, send, 413, "request body too large")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str) -> None:
+    log.warning("refused %s %s: %s", scope.get("method"), scope.get("path"), reason)
+    response = JSONResponse({"error": reason}, status_code=status, headers={"Connection": "close"})
+    await response(scope, receive, send)
+
+
+def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = (), *, max_body: int = MAX_BODY) -> Starlette:
+    """The application: health check, the platforms' routes, every request body at most ``max_body``."""
+
     async def healthz(_request: Request) -> JSONResponse:
         try:
             with db.engine.connect() as conn:
@@ -31,4 +97,7 @@ def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = ()) -> Starlette:
             return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *routes])
+    return Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"]), *routes],
+        middleware=[Middleware(BodyLimit, limit=max_body)],
+    )

@@ -85,6 +85,9 @@ class FeishuRuntime:
     # -- HTTP events ----------------------------------------------------------------------------
 
     async def http_endpoint(self, request: Request) -> Response:
+        media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if media_type and media_type != "application/json":  # Feishu always sends JSON
+            return JSONResponse({"msg": "unsupported media type"}, status_code=415)
         body = await request.body()
         if len(body) > MAX_BODY:
             return JSONResponse({"msg": "request too large"}, status_code=413)
@@ -98,7 +101,7 @@ class FeishuRuntime:
         lower = {k.lower(): v for k, v in headers.items()}
         try:
             envelope = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be an event
             return HttpAnswer(400, {"msg": "body is not JSON"})
         if not isinstance(envelope, dict):
             return HttpAnswer(400, {"msg": "body is not a JSON object"})
