@@ -163,6 +163,7 @@ class Task(Base):
         Index("ix_tasks_assignee", "assignee_id", "status"),
         Index("ix_tasks_launch", "launch_id", "status"),
         Index("ix_tasks_department", "department_id", "status"),
+        Index("ix_tasks_done", "workspace_id", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
