@@ -8,8 +8,10 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
    the day's overdue-nudge sweep once the local nudge time has come on a working day. Each
    message is composed and *claimed* — its unique key inserted into the notification ledger
    (``INSERT … ON CONFLICT DO NOTHING``) — in one transaction; only the inserter goes on to send.
-2. **send** — each claimed notification is acquired (compare-and-set to ``sending``), sent through
-   the workspace platform's messenger, and its outcome recorded.
+2. **send** — claimed notifications are acquired a small batch at a time (one compare-and-set
+   transaction moves :data:`SEND_BATCH` rows to ``sending`` under a lease), sent one by one through
+   the workspace platform's messenger, and each outcome is recorded right after its send (see
+   :meth:`CoordScheduler._send_batch` for why per message, and how cheaply).
 3. **retry** — notifications whose ``next_attempt_at`` has come (failed earlier, or left behind by a
    process that died mid-send) are acquired and sent the same way. Permanent errors are recorded
    and reported to the workspace admins once (per target and day).
@@ -24,7 +26,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,6 +52,8 @@ log = logging.getLogger(__name__)
 
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
+SEND_BATCH = 25  # notifications reserved per transaction; a kill can delay (never repeat) this many
+RENEW_AFTER = ledger.LEASE / 2  # a reservation older than this (real time) is renewed before sending on
 JOB_ID = "coordbot-scheduler-tick"
 
 
@@ -79,6 +85,17 @@ class _Plan:
     retry: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A notification this process just inserted, with the message it composed (no need to re-read it)."""
+
+    id: int
+    key: str
+    workspace_id: int
+    kind: str
+    message: Outbound
+
+
 @dataclass
 class _Person:
     person: PersonRef
@@ -93,6 +110,7 @@ class CoordScheduler:
         self.services = services
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
+        self._tick_started = time.monotonic()
 
     # ------------------------------------------------------------------ public API
 
@@ -104,21 +122,22 @@ class CoordScheduler:
         """
         now = _aware(now or self.services.clock.now())
         with self._lock:
+            self._tick_started = time.monotonic()
             try:
                 with self.services.db.transaction() as s:
                     plan = self._find(s, now)
             except Exception:
                 log.exception("scheduler: could not decide what is due")
                 return 0
-            claimed: list[int] = []
+            claimed: list[_Claimed] = []
             if plan.checkins:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
             if plan.digests:
                 claimed.extend(self._guard(self._claim_digests, plan, now))
             for sweep in plan.sweeps:
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
-            sent = self._send_all(claimed, now, own=True)
-            sent += self._send_all(plan.retry, now, own=False)
+            sent = self._send_all(claimed, now)
+            sent += self._send_all(plan.retry, now)
         return sent
 
     def run_through(self, start: datetime, end: datetime, *, every_minute: bool = False) -> int:
@@ -185,7 +204,7 @@ class CoordScheduler:
 
     # ------------------------------------------------------------------ planning
 
-    def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[int]:
+    def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[_Claimed]:
         try:
             return list(step(plan, now, *args))
         except Exception:
@@ -252,9 +271,9 @@ class CoordScheduler:
         plan.retry = ledger.due_for_retry(s, now, RETRY_BATCH)
         return plan
 
-    def _claim_checkins(self, plan: _Plan, now: datetime) -> list[int]:
+    def _claim_checkins(self, plan: _Plan, now: datetime) -> list[_Claimed]:
         """Compose and claim the check-ins (T-14 … launch day) and follow-ups (T+1, T+7) found due."""
-        claimed = []
+        composed = []
         with self.services.db.transaction() as s:
             launches = {
                 launch.id: launch
@@ -270,15 +289,18 @@ class CoordScheduler:
                 reply = notices.compose_checkin(readiness, checkin.offset, checkin.today, info.language)
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
                 kind = "followup" if checkin.offset > 0 else "checkin"
-                nid = self._claim(s, info, checkin.key, kind, target, reply, checkin.today, now)
-                if nid is not None:
-                    claimed.append(nid)
-        return claimed
+                composed.append(self._compose(info, checkin.key, kind, target, reply, checkin.today))
+            return self._claim_all(s, composed, now)
 
-    def _claim_digests(self, plan: _Plan, now: datetime) -> list[int]:
-        """Compose and claim the standup digests found due (re-checked under the transaction)."""
-        claimed = []
+    def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
+        """Compose and claim the standup digests found due (re-checked under the transaction).
+
+        One transaction for the round: the schedules, their channels' scopes (one query), each
+        channel's tasks (one query each, names looked up once per round), the claims (one
+        multi-row insert) and the schedules' ``last_sent_at`` (one update).
+        """
         with self.services.db.transaction() as s:
+            due_now = []
             for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
                 info = plan.infos.get(schedule.workspace_id)
                 if info is None:
@@ -287,36 +309,50 @@ class CoordScheduler:
                 today = due.local_date(now, tz)
                 if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
                     continue  # the repeated hour of a fall-back night, before the first occurrence
+                due_now.append((schedule, info, today))
+            if not due_now:
+                return []
+            scopes = scheduling.channel_scopes(
+                s, [(sch.workspace_id, sch.channel_id) for sch, _i, _t in due_now]
+            )
+            reader = scheduling.TaskReader(s)
+            composed = []
+            posted = []
+            for schedule, info, today in due_now:
                 try:
-                    with s.begin_nested():
-                        nid = self._claim_digest(s, info, schedule, today, now)
+                    composed.append(self._compose_digest(reader, scopes, schedule, info, today, now))
                 except Exception:
                     log.exception("scheduler: digest for %s failed", schedule.channel_id)
                     continue
-                if nid is not None:
-                    claimed.append(nid)
-        return claimed
+                posted.append(schedule.id)  # posted today (by us, or by the process whose claim wins)
+            claimed = self._claim_all(s, composed, now)
+            scheduling.mark_digests_posted(s, posted, now)
+            return claimed
 
-    def _claim_digest(
-        self, s: Session, info: WorkspaceInfo, schedule: DigestSchedule, today: date, now: datetime
-    ) -> int | None:
+    def _compose_digest(
+        self,
+        reader: scheduling.TaskReader,
+        scopes: dict[tuple[int, str], scheduling.ChannelScope],
+        schedule: DigestSchedule,
+        info: WorkspaceInfo,
+        today: date,
+        now: datetime,
+    ) -> tuple[ledger.NewNotification, Outbound]:
         key = f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
-        workspace = s.get(Workspace, info.id)
-        assert workspace is not None
         since = schedule.last_sent_at or now - timedelta(hours=24)
-        reply = notices.compose_digest(s, workspace, schedule.channel_id, now, info.language, since=since)
+        scope = scopes.get((info.id, schedule.channel_id), scheduling.ChannelScope())
+        tasks = reader.digest(info.id, scope, today, since)
+        reply = notices.build_digest(tasks, today, since, due.zone(info.timezone), info.language)
         target = Target.channel(schedule.channel_id, schedule.channel_name)
-        nid = self._claim(s, info, key, "digest", target, reply, today, now)
-        schedule.last_sent_at = now  # posted today (by us, or by the process whose claim won)
-        return nid
+        return self._compose(info, key, "digest", target, reply, today)
 
-    def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[int]:
+    def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[_Claimed]:
         with self.services.db.transaction() as s:
             return self._sweep(s, sweep.key, plan.infos[sweep.workspace_id], sweep.zone, sweep.today, now)
 
     def _sweep(
         self, s: Session, sweep_key: str, info: WorkspaceInfo, zone_name: str, today: date, now: datetime
-    ) -> list[int]:
+    ) -> list[_Claimed]:
         """One zone's nudges and escalations for the day, claimed in one transaction with its marker."""
         if not ledger.mark(s, sweep_key, info.id, "sweep", now):
             return []  # another process did this sweep
@@ -326,7 +362,7 @@ class CoordScheduler:
         def here(person: PersonRef | None) -> bool:
             return person is not None and (person.timezone or info.timezone) == zone_name
 
-        for task in scheduling.overdue_tasks(s, info.id, today):
+        for task in scheduling.TaskReader(s).overdue(info.id, today):
             if task.snoozed_until is not None and task.snoozed_until > now:
                 continue
             assert task.due_date is not None
@@ -355,17 +391,15 @@ class CoordScheduler:
                 and here(creator)
             ):
                 escalations.append(("creator", creator, task, late))
-        claimed = []
+        composed = []
         for entry in sorted(nudged.values(), key=lambda e: e.person.user_id):
             lang = notices.person_language(entry.person, info.language)
             reply = notices.compose_nudge(entry.overdue, entry.blocked, today, lang)
             key = f"nudge:user:{info.id}:{entry.person.user_id}:{today.isoformat()}"
             target = Target.user(entry.person.user_id, entry.person.name)
-            nid = self._claim(s, info, key, "nudge", target, reply, today, now, zone_name=zone_name)
-            if nid is not None:
-                claimed.append(nid)
-        claimed.extend(self._escalate(s, info, escalations, today, now, zone_name))
-        return claimed
+            composed.append(self._compose(info, key, "nudge", target, reply, today, zone_name=zone_name))
+        composed.extend(self._escalate(s, info, escalations, today, now, zone_name))
+        return self._claim_all(s, composed, now)
 
     def _escalate(
         self,
@@ -375,7 +409,7 @@ class CoordScheduler:
         today: date,
         now: datetime,
         zone_name: str,
-    ) -> list[int]:
+    ) -> list[tuple[ledger.NewNotification, Outbound]]:
         """Tell each lead/creator once per task (per due date) that it is late, one DM per person."""
         if not escalations:
             return []
@@ -394,7 +428,7 @@ class CoordScheduler:
             new_markers.append(key)
             grouped.setdefault((role, person.id), (person, []))[1].append((task, late))
         ledger.mark_many(s, new_markers, info.id, "escalated", now)
-        claimed = []
+        composed = []
         for (role, _pid), (person, tasks) in sorted(
             grouped.items(), key=lambda g: (g[0][0], g[1][0].user_id)
         ):
@@ -403,71 +437,128 @@ class CoordScheduler:
             )
             key = f"escalate:{role}:{info.id}:{person.user_id}:{today.isoformat()}"
             target = Target.user(person.user_id, person.name)
-            nid = self._claim(s, info, key, "escalate", target, reply, today, now, zone_name=zone_name)
-            if nid is not None:
-                claimed.append(nid)
-        return claimed
+            composed.append(self._compose(info, key, "escalate", target, reply, today, zone_name=zone_name))
+        return composed
 
-    def _claim(
+    def _compose(
         self,
-        s: Session,
         info: WorkspaceInfo,
         key: str,
         kind: str,
         target: Target,
         reply: Reply,
         today: date,
-        now: datetime,
         *,
         zone_name: str | None = None,
         expires: datetime | None = None,
-    ) -> int | None:
-        """Compose-and-claim: the ledger row carries the whole message; it expires when its day ends."""
+    ) -> tuple[ledger.NewNotification, Outbound]:
+        """A ledger row carrying the whole message (a retry needs nothing else); it expires with its day."""
         outbound = Outbound(info.platform, info.external_id, target, reply, key=key)
         if expires is None:
             expires = due.end_of_day(today, due.zone(zone_name or info.timezone))
-        return ledger.claim(
-            s,
-            ledger.NewNotification(
-                key=key,
-                workspace_id=info.id,
-                kind=kind,
-                target_kind=target.kind,
-                target_id=target.id,
-                payload={"outbound": notices.outbound_to_dict(outbound)},
-                expires_at=expires,
-            ),
-            now,
+        new = ledger.NewNotification(
+            key=key,
+            workspace_id=info.id,
+            kind=kind,
+            target_kind=target.kind,
+            target_id=target.id,
+            payload={"outbound": notices.outbound_to_dict(outbound)},
+            expires_at=expires,
         )
+        return new, outbound
+
+    def _claim_all(
+        self, s: Session, composed: Sequence[tuple[ledger.NewNotification, Outbound]], now: datetime
+    ) -> list[_Claimed]:
+        """Claim-before-send in one multi-row insert: the ones this process inserted, in order."""
+        ids = ledger.claim_many(s, [new for new, _message in composed], now)
+        return [
+            _Claimed(ids[new.key], new.key, new.workspace_id, new.kind, message)
+            for new, message in composed
+            if new.key in ids
+        ]
 
     # ------------------------------------------------------------------ sending
 
-    def _send_all(self, ids: Iterable[int], now: datetime, *, own: bool) -> int:
+    def _send_all(self, items: Sequence[_Claimed | int], now: datetime) -> int:
+        """Send ``items`` (fresh claims of this process, or ids due for retry) a batch at a time.
+
+        Admin alerts raised by permanent failures join the queue and go out in the same tick.
+        """
         sent = 0
-        queue = [(nid, own) for nid in ids]
+        queue: deque[_Claimed | int] = deque(items)
         while queue:
-            nid, mine = queue.pop(0)
+            own = isinstance(queue[0], _Claimed)
+            batch: list[_Claimed | int] = []
+            while queue and len(batch) < SEND_BATCH and isinstance(queue[0], _Claimed) == own:
+                batch.append(queue.popleft())
             try:
-                ok, alerts = self._send_one(nid, now, own=mine)
+                ok, alerts = self._send_batch(batch, now, own=own)
             except Exception:
-                log.exception("scheduler: sending notification %s failed", nid)
+                log.exception("scheduler: sending a batch of %d notifications failed", len(batch))
                 continue
             sent += ok
-            queue.extend((alert, True) for alert in alerts)  # admin reports go out in the same tick
+            queue.extend(alerts)
         return sent
 
-    def _send_one(self, nid: int, now: datetime, *, own: bool) -> tuple[bool, list[int]]:
+    def _send_batch(
+        self, batch: Sequence[_Claimed | int], now: datetime, *, own: bool
+    ) -> tuple[int, list[_Claimed]]:
+        """Reserve ``batch`` in one transaction, then send each and record its outcome right away.
+
+        Why reserve many but record one by one: reserving (the compare-and-set to ``sending``,
+        under a lease) is what stops two replicas sending the same message, and it is harmless
+        to do ahead — a process killed mid-batch leaves the rest of its batch ``sending``, unsent;
+        they are sent (once) when the lease runs out, merely a lease later. Recording a *sent*
+        message is different: a send that is not recorded is repeated after the lease. Batching
+        those records would let a kill repeat up to a whole batch; so each is recorded as soon as
+        its send returns, by :class:`storage.notifications.OutcomeLog` — one short statement on a
+        connection held for the batch, not a session and transaction per message — and a kill
+        repeats at most the one message in flight. Failures (rare) take a transaction of their own.
+
+        The lease is counted from the tick's instant plus the real time the tick has taken, and a
+        reservation older than :data:`RENEW_AFTER` is renewed before sending on, so a slow
+        platform cannot let a batch's lease lapse while it is still being sent.
+        """
         db = self.services.db
+        by_id = {item.id: item for item in batch if isinstance(item, _Claimed)}
+        ids = [item.id if isinstance(item, _Claimed) else item for item in batch]
+        lease = self._lease_start(now) + ledger.LEASE
         with db.transaction() as s:
-            got = ledger.acquire(s, nid, now, own=own)
-        if got is None:
-            return False, []
-        try:
-            message = notices.outbound_from_dict(got.payload["outbound"])
-        except Exception as exc:  # a payload we cannot read will never send
-            with db.transaction() as s:
-                ledger.record_failure(s, nid, now, f"unreadable payload: {exc}", permanent=True)
-            return False, []
+            taken = ledger.acquire_many(s, ids, now, own=own, lease_until=lease, payloads=not own)
+        reserved = time.monotonic()
+        sent = 0
+        alerts: list[_Claimed] = []
+        with ledger.OutcomeLog(db.engine) as outcomes:
+            pending = deque(taken)
+            while pending:
+                if time.monotonic() - reserved > RENEW_AFTER.total_seconds():
+                    new_lease = self._lease_start(now) + ledger.LEASE
+                    with db.transaction() as s:
+                        held = ledger.renew(s, [g.id for g in pending], lease, new_lease)
+                    lease, reserved = new_lease, time.monotonic()
+                    pending = deque(g for g in pending if g.id in held)  # the others went to another process
+                    if not pending:
+                        break
+                got = pending.popleft()
+                ok, raised = self._deliver(got, by_id.get(got.id), now, outcomes)
+                sent += ok
+                alerts.extend(raised)
+        return sent, alerts
+
+    def _deliver(
+        self, got: ledger.Acquired, claimed: _Claimed | None, now: datetime, outcomes: ledger.OutcomeLog
+    ) -> tuple[bool, list[_Claimed]]:
+        """Send one acquired notification and record the outcome; alerts to claim when it is dead."""
+        if claimed is not None:
+            message = claimed.message
+        else:
+            try:
+                message = notices.outbound_from_dict(got.payload["outbound"])
+            except Exception as exc:  # a payload we cannot read will never send
+                with self.services.db.transaction() as s:
+                    ledger.record_failure(s, got.id, now, f"unreadable payload: {exc}", permanent=True)
+                return False, []
         try:
             self.services.messengers.for_platform(message.platform).send(message)
         except DeliveryError as exc:
@@ -475,10 +566,13 @@ class CoordScheduler:
         except Exception as exc:  # timeouts, connection resets: transient
             log.warning("scheduler: %s to %s failed: %r", got.kind, message.target.label, exc)
             return False, self._failed(got, message, now, repr(exc)[:500], False, None)
-        with db.transaction() as s:
-            ledger.record_sent(s, nid, now)
+        outcomes.sent(got.id, now)
         log.info("scheduler: sent %s", got.key)
         return True, []
+
+    def _lease_start(self, now: datetime) -> datetime:
+        """The tick's instant advanced by the real time this tick has taken so far."""
+        return now + timedelta(seconds=time.monotonic() - self._tick_started)
 
     def _failed(
         self,
@@ -488,7 +582,7 @@ class CoordScheduler:
         error: str,
         permanent: bool,
         retry_after: float | None,
-    ) -> list[int]:
+    ) -> list[_Claimed]:
         with self.services.db.transaction() as s:
             status = ledger.record_failure(
                 s, got.id, now, error or "delivery failed", permanent=permanent, retry_after=retry_after
@@ -500,13 +594,13 @@ class CoordScheduler:
 
     def _alert_admins(
         self, s: Session, got: ledger.Acquired, message: Outbound, error: str, now: datetime
-    ) -> list[int]:
+    ) -> list[_Claimed]:
         workspace = s.get(Workspace, got.workspace_id)
         if workspace is None:
             return []
         info = _info(workspace)
         today = due.local_date(now, due.zone(info.timezone))
-        claimed = []
+        composed = []
         for admin in scheduling.admins(s, info.id):
             if message.target.kind == "user" and admin.user_id == message.target.id:
                 continue  # their own DMs are what failed
@@ -516,10 +610,8 @@ class CoordScheduler:
             reply = notices.compose_failure_alert(got.kind, message.target, error, lang)
             expires = now + timedelta(days=2)
             target = Target.user(admin.user_id, admin.name)
-            nid = self._claim(s, info, key, "alert", target, reply, today, now, expires=expires)
-            if nid is not None:
-                claimed.append(nid)
-        return claimed
+            composed.append(self._compose(info, key, "alert", target, reply, today, expires=expires))
+        return self._claim_all(s, composed, now)
 
     # ------------------------------------------------------------------ helpers
 

@@ -5,18 +5,21 @@ Life of a notification row (``notifications`` table, one row per unique key):
 * **claim** — the scheduler inserts the row (``INSERT … ON CONFLICT DO NOTHING``) *before* sending,
   status ``pending`` and ``next_attempt_at`` = now + :data:`LEASE`: a reservation for the inserter.
   Only the process whose insert won goes on to send it.
-* **acquire** — just before each send attempt a compare-and-set moves the row to ``sending``
-  (``attempts`` + 1, ``next_attempt_at`` = now + :data:`LEASE`). Only one process can win it, so
-  two replicas never both send; a process killed mid-send leaves a ``sending`` row that becomes
-  retriable when its lease runs out (the one in flight may repeat — nothing else does).
+* **acquire** — before its send attempt a compare-and-set moves the row to ``sending``
+  (``attempts`` + 1, ``next_attempt_at`` = the lease's end). Only one process can win it, so
+  two replicas never both send; a process killed mid-send leaves ``sending`` rows that become
+  retriable when their lease runs out. :func:`acquire_many` does this for a small batch in one
+  statement (rows another process holds are skipped, never waited for).
 * **outcome** — ``sent``; or ``failed`` with the error and a backoff ``next_attempt_at`` (the
   platform's Retry-After when longer); or ``dead`` for permanent errors and when attempts run
   out; or ``expired`` when its period is over (yesterday's digest is never sent late).
+  :class:`OutcomeLog` records a successful send right after it, one short statement on a held
+  connection, so the only send a kill can leave unrecorded is the one in flight.
 * ``marker`` rows record that a piece of once-only work happened (a day's nudge sweep, a task's
   escalation) without being a message.
 
 The payload is opaque here (the scheduler stores the serialised outbound message); its
-``expires_at`` entry (ISO instant), when present, is honoured by :func:`acquire`.
+``expires_at`` entry (ISO instant), when present, is honoured by :func:`acquire_many`.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -84,27 +88,55 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 def claim(session: Session, new: NewNotification, now: datetime) -> int | None:
     """Record ``new`` before sending it; its id when this call inserted it, None when the key existed."""
-    payload = dict(new.payload)
-    if new.expires_at is not None:
-        payload["expires_at"] = new.expires_at.isoformat()
-    values = {
-        "key": new.key,
-        "workspace_id": new.workspace_id,
-        "kind": new.kind,
-        "target_kind": new.target_kind,
-        "target_id": new.target_id,
-        "payload": payload,
-        "status": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now + LEASE,
-        "created_at": now,
-    }
-    return _insert_ignore_returning_id(session, values)
+    return claim_many(session, [new], now).get(new.key)
+
+
+def claim_many(session: Session, news: Sequence[NewNotification], now: datetime) -> dict[str, int]:
+    """:func:`claim` for many: ``{key: id}`` of those this call inserted (one statement per 500 rows).
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id, key`` as one multi-row statement: a key that
+    already existed (claimed by anyone, ever) returns nothing, so only the inserter sends it.
+    """
+    rows = []
+    for new in news:
+        payload = dict(new.payload)
+        if new.expires_at is not None:
+            payload["expires_at"] = new.expires_at.isoformat()
+        rows.append(
+            {
+                "key": new.key,
+                "workspace_id": new.workspace_id,
+                "kind": new.kind,
+                "target_kind": new.target_kind,
+                "target_id": new.target_id,
+                "payload": payload,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now + LEASE,
+                "created_at": now,
+            }
+        )
+    return _insert_ignore(session, rows)
 
 
 def mark(session: Session, key: str, workspace_id: int, kind: str, now: datetime) -> bool:
     """Record that once-only work ``key`` is done; False when it already was (by anyone)."""
-    values = {
+    return bool(_insert_ignore(session, [_marker(key, workspace_id, kind, now)]))
+
+
+def mark_many(session: Session, keys: Sequence[str], workspace_id: int, kind: str, now: datetime) -> None:
+    """:func:`mark` for many keys in one statement per 500 (existing ones are left alone)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    rows = [_marker(key, workspace_id, kind, now) for key in wanted]
+    # executemany of one small statement (compiled once), not one giant multi-VALUES statement
+    session.connection().execute(insert(Notification).on_conflict_do_nothing(), rows)
+
+
+def _marker(key: str, workspace_id: int, kind: str, now: datetime) -> dict[str, Any]:
+    return {
         "key": key,
         "workspace_id": workspace_id,
         "kind": kind,
@@ -117,34 +149,6 @@ def mark(session: Session, key: str, workspace_id: int, kind: str, now: datetime
         "created_at": now,
         "sent_at": now,
     }
-    return _insert_ignore_returning_id(session, values) is not None
-
-
-def mark_many(session: Session, keys: Sequence[str], workspace_id: int, kind: str, now: datetime) -> None:
-    """:func:`mark` for many keys in one statement per 500 (existing ones are left alone)."""
-    wanted = sorted(set(keys))
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    if not wanted:
-        return
-    rows = [
-        {
-            "key": key,
-            "workspace_id": workspace_id,
-            "kind": kind,
-            "target_kind": "-",
-            "target_id": "-",
-            "payload": {},
-            "status": MARKER,
-            "attempts": 0,
-            "next_attempt_at": None,
-            "created_at": now,
-            "sent_at": now,
-        }
-        for key in wanted
-    ]
-    # executemany of one small statement (compiled once), not one giant multi-VALUES statement
-    session.connection().execute(insert(Notification).on_conflict_do_nothing(), rows)
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -160,65 +164,124 @@ def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
 def acquire(session: Session, notification_id: int, now: datetime, *, own: bool = False) -> Acquired | None:
     """Take ``notification_id`` for one send attempt, or None when another process has it / it is done.
 
-    ``own`` is for the process that just inserted the row: it may send before its reservation
-    (``next_attempt_at``) runs out; everyone else waits for it. An expired row is marked
-    ``expired`` and not handed out.
+    See :func:`acquire_many`.
     """
+    got = acquire_many(session, [notification_id], now, own=own)
+    return got[0] if got else None
+
+
+def acquire_many(
+    session: Session,
+    ids: Sequence[int],
+    now: datetime,
+    *,
+    own: bool = False,
+    lease_until: datetime | None = None,
+    payloads: bool = True,
+) -> list[Acquired]:
+    """Take the notifications ``ids`` for one send attempt each; those won, in the order given.
+
+    A compare-and-set in one ``UPDATE … RETURNING`` (at most two): ``status`` → ``sending``,
+    ``attempts`` + 1, ``next_attempt_at`` → ``lease_until`` (default now + :data:`LEASE`). A row
+    is won when its next attempt has come (failed earlier, or left behind by a process whose
+    lease ran out) — or, with ``own``, when it is still the fresh ``pending`` row this process
+    inserted (the inserter need not wait for its own reservation). Rows another process is
+    taking at the same moment are skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+    serialises writers), never waited for. An expired row is marked ``expired`` and not handed
+    out. ``payloads=False`` leaves the payload out (the inserter still has the message).
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    dialect = _dialect(session)
+    connection = session.connection()
+    params = {"ids": wanted, "now": now, "lease": lease_until or now + LEASE}
+    rows: list[tuple[Any, dict[str, Any]]] = []
     if own:
-        taken = _take_own(session, notification_id, now)
-        if taken is not None:
-            return taken
-    row = session.execute(
-        select(
-            Notification.status,
-            Notification.attempts,
-            Notification.next_attempt_at,
-            Notification.payload,
-            Notification.key,
-            Notification.workspace_id,
-            Notification.kind,
-            Notification.target_kind,
-            Notification.target_id,
-        ).where(Notification.id == notification_id)
-    ).one_or_none()
-    if row is None or row.status not in RETRYABLE:
-        return None
-    if not (own and row.status == PENDING) and row.next_attempt_at is not None and row.next_attempt_at > now:
-        return None
-    guard = (
-        (Notification.id == notification_id)
-        & (Notification.status == row.status)
-        & (Notification.attempts == row.attempts)
-    )
-    expires = (row.payload or {}).get("expires_at")
-    if expires and now >= datetime.fromisoformat(expires):
-        session.execute(
-            update(Notification)
-            .where(guard)
-            .values(status=EXPIRED, next_attempt_at=None, last_error="expired")
+        for row in connection.execute(_statement(f"take_own:{payloads}", dialect), params):
+            rows.append((row, dict(row.payload or {}) if payloads else {}))
+        taken = {row.id for row, _payload in rows}
+        params["ids"] = [nid for nid in wanted if nid not in taken]
+    if params["ids"]:
+        rows.extend(
+            (row, dict(row.payload or {}))
+            for row in connection.execute(_statement("take_due", dialect), params)
         )
-        return None
-    result = session.execute(
-        update(Notification)
-        .where(guard)
-        .values(status=SENDING, attempts=row.attempts + 1, next_attempt_at=now + LEASE)
-    )
-    if result.rowcount != 1:
-        return None
-    return Acquired(
-        id=notification_id,
-        key=row.key,
-        workspace_id=row.workspace_id,
-        kind=row.kind,
-        target_kind=row.target_kind,
-        target_id=row.target_id,
-        payload=dict(row.payload or {}),
-        attempt=row.attempts + 1,
-    )
+    acquired: dict[int, Acquired] = {}
+    expired = []
+    for row, payload in rows:
+        expires = payload.get("expires_at")
+        if expires and now >= datetime.fromisoformat(expires):
+            expired.append(row.id)
+            continue
+        acquired[row.id] = Acquired(
+            id=row.id,
+            key=row.key,
+            workspace_id=row.workspace_id,
+            kind=row.kind,
+            target_kind=row.target_kind,
+            target_id=row.target_id,
+            payload=payload,
+            attempt=row.attempts,
+        )
+    if expired:  # taken above, so ours: give back the attempt and close them
+        connection.execute(_statement("expire", dialect), {"ids": expired})
+    return [acquired[nid] for nid in wanted if nid in acquired]
+
+
+def renew(session: Session, ids: Sequence[int], lease_until: datetime, new_lease_until: datetime) -> set[int]:
+    """Extend this process's lease on ``ids`` (taken with ``lease_until``); the ids still held.
+
+    The old lease's end is the token: a row another process took after that lease ran out
+    has a later one, and is not renewed (nor sent by us).
+    """
+    if not ids:
+        return set()
+    statement = _statement("renew", _dialect(session))
+    params = {"ids": list(ids), "old": lease_until, "new": new_lease_until}
+    return {row.id for row in session.connection().execute(statement, params)}
 
 
 def record_sent(session: Session, notification_id: int, now: datetime) -> None:
     session.connection().execute(_statement("sent", _dialect(session)), {"nid": notification_id, "now": now})
+
+
+class OutcomeLog:
+    """Records each successful send right after it: one short statement on one held connection.
+
+    The scheduler reserves a batch of notifications in one transaction, then for each: sends it,
+    and records it here at once. Recording per message is what keeps a kill from repeating
+    more than the one message in flight; doing it with a prepared statement on a connection
+    held for the batch (SQLite: ``BEGIN IMMEDIATE; UPDATE; COMMIT`` with no fsync in WAL mode;
+    PostgreSQL: one autocommitted ``UPDATE``, one round trip) keeps it a fraction of the cost
+    of a session and transaction per message. Use as a context manager.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> OutcomeLog:
+        connection = self._engine.connect()
+        if self._dialect == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        self._connection = connection
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def sent(self, notification_id: int, now: datetime) -> None:
+        connection = self._connection
+        assert connection is not None, "use OutcomeLog as a context manager"
+        connection.execute(_statement("sent", self._dialect), {"nid": notification_id, "now": now})
+        if self._dialect != "postgresql":
+            connection.commit()
 
 
 def record_failure(
@@ -289,64 +352,82 @@ def _statement(name: str, dialect: str) -> Any:
     key = f"{name}:{dialect}"
     found = _STATEMENTS.get(key)
     if found is None:
-        table = _TABLE
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        if name == "claim":
-            found = insert(table).on_conflict_do_nothing().returning(table.c.id)
-        elif name == "take_own":
-            found = (
-                update(table)
-                .where(
-                    table.c.id == bindparam("nid"),
-                    table.c.status == PENDING,
-                    table.c.attempts == 0,
-                )
-                .values(status=SENDING, attempts=1, next_attempt_at=bindparam("lease"))
-                .returning(
-                    table.c.key, table.c.workspace_id, table.c.kind, table.c.target_kind, table.c.target_id,
-                    table.c.payload,
-                )
-            )  # fmt: skip
-        elif name == "sent":
-            found = (
-                update(table)
-                .where(table.c.id == bindparam("nid"))
-                .values(status=SENT, sent_at=bindparam("now"), next_attempt_at=None)
-            )
-        else:  # pragma: no cover
-            raise KeyError(name)
-        _STATEMENTS[key] = found
+        found = _STATEMENTS[key] = _build(name, dialect)
     return found
+
+
+def _build(name: str, dialect: str) -> Any:
+    table = _TABLE
+    c = table.c
+    ids = bindparam("ids", expanding=True)
+    described = (c.id, c.key, c.workspace_id, c.kind, c.target_kind, c.target_id, c.attempts)
+
+    def locked(*conditions: Any) -> Any:
+        """The ids among ``ids`` meeting ``conditions``, locked in id order; rows others hold are skipped."""
+        return (
+            select(c.id)
+            .where(c.id.in_(ids), *conditions)
+            .order_by(c.id)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time anyway
+        )
+
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if name == "claim":
+        return insert(table).on_conflict_do_nothing().returning(c.id, c.key)
+    if name.startswith("take_own:"):
+        fresh = (c.status == PENDING, c.attempts == 0)
+        with_payload = name.endswith("True")
+        return (
+            update(table)
+            .where(c.id.in_(locked(*fresh)), *fresh)
+            .values(status=SENDING, attempts=1, next_attempt_at=bindparam("lease"))
+            .returning(*described, *((c.payload,) if with_payload else ()))
+        )
+    if name == "take_due":
+        due = (c.status.in_(RETRYABLE), c.next_attempt_at <= bindparam("now"))
+        return (
+            update(table)
+            .where(c.id.in_(locked(*due)), *due)
+            .values(status=SENDING, attempts=c.attempts + 1, next_attempt_at=bindparam("lease"))
+            .returning(*described, c.payload)
+        )
+    if name == "expire":
+        return (
+            update(table)
+            .where(c.id.in_(ids), c.status == SENDING)
+            .values(status=EXPIRED, attempts=c.attempts - 1, next_attempt_at=None, last_error="expired")
+        )
+    if name == "renew":
+        return (
+            update(table)
+            .where(c.id.in_(ids), c.status == SENDING, c.next_attempt_at == bindparam("old"))
+            .values(next_attempt_at=bindparam("new"))
+            .returning(c.id)
+        )
+    if name == "sent":
+        return (
+            update(table)
+            .where(c.id == bindparam("nid"))
+            .values(status=SENT, sent_at=bindparam("now"), next_attempt_at=None)
+        )
+    raise KeyError(name)  # pragma: no cover
 
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _insert_ignore_returning_id(session: Session, values: dict[str, Any]) -> int | None:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the new id, or None when the key existed.
+def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id, key``: ``{key: id}`` of the rows inserted.
 
     (RETURNING rather than ``rowcount``: with psycopg 3 the rowcount of this statement is -1.)
     """
+    if not rows:
+        return {}
     statement = _statement("claim", _dialect(session))
-    return session.connection().execute(statement, values).scalar_one_or_none()
-
-
-def _take_own(session: Session, notification_id: int, now: datetime) -> Acquired | None:
-    """The inserter's first attempt: one ``UPDATE … RETURNING`` when the row is still fresh and unexpired."""
-    statement = _statement("take_own", _dialect(session))
-    row = (
-        session.connection().execute(statement, {"nid": notification_id, "lease": now + LEASE}).one_or_none()
-    )
-    if row is None:
-        return None
-    return Acquired(
-        id=notification_id,
-        key=row.key,
-        workspace_id=row.workspace_id,
-        kind=row.kind,
-        target_kind=row.target_kind,
-        target_id=row.target_id,
-        payload=dict(row.payload or {}),
-        attempt=1,
-    )
+    connection = session.connection()
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), KEY_CHUNK):
+        for nid, key in connection.execute(statement, rows[start : start + KEY_CHUNK]):
+            inserted[key] = nid
+    return inserted

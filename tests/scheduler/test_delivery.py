@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
+
+from bot import scheduler as scheduler_module
 from bot.messenger import DeliveryError, MessengerRegistry
-from bot.scheduler import CoordScheduler
+from bot.scheduler import SEND_BATCH, CoordScheduler
 from handlers.clock import ManualClock
 from handlers.replies import Outbound
 from storage import notifications as ledger
@@ -196,3 +200,76 @@ def test_background_scheduler_ticks_with_the_services_clock(
     assert len(services.messenger.keys("checkin:")) == 1
     job_stores = scheduler._background  # shut down and released
     assert job_stores is None
+
+
+class _Killed(BaseException):
+    """Stands in for a process dying mid-send (not an Exception: nothing in the scheduler catches it)."""
+
+
+def _messages(db: Database) -> list[Notification]:
+    with db.transaction() as s:
+        rows = s.scalars(select(Notification).where(Notification.status != ledger.MARKER)).all()
+        return sorted(rows, key=lambda r: r.id)
+
+
+BUSY_AT = at(date(2026, 12, 8), 12, 0)  # a Tuesday: digests, nudges and escalations in three zones
+
+
+def test_a_batch_cut_short_sends_its_unsent_rest_once_after_the_lease(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    with services.db.transaction() as s:
+        f.seed_busy(s)
+    messenger = services.messenger
+    messenger.fail = lambda _m, _n: _Killed() if len(messenger.attempts) == 3 else None
+    with pytest.raises(_Killed):
+        scheduler.tick(BUSY_AT)
+    assert len(messenger.sent) == 2  # the third was in flight when the process "died"
+    claimed = _messages(services.db)
+    assert len(claimed) > SEND_BATCH + 3  # a reserved batch, and claims beyond it
+    reserved = [r for r in claimed if r.status == ledger.SENDING]
+    assert len(reserved) == SEND_BATCH - 2  # the one in flight, and the unsent rest of its batch
+
+    # A new process: nothing is sent before the leases run out, then everything once.
+    restarted = RecordingMessenger()
+    other = FakeServices(
+        db=services.db, clock=ManualClock(BUSY_AT), messengers=MessengerRegistry({"console": restarted})
+    )
+    again = CoordScheduler(other)  # type: ignore[arg-type]
+    assert again.tick(BUSY_AT + timedelta(minutes=1)) == 0
+    again.run_through(BUSY_AT + timedelta(minutes=1), BUSY_AT + timedelta(minutes=10))
+    keys = [m.key for m in messenger.sent + restarted.sent]
+    assert sorted(keys) == sorted(r.key for r in claimed)  # each once: only the in-flight one could repeat
+    assert {r.status for r in _messages(services.db)} == {ledger.SENT}
+
+
+def test_a_reservation_held_too_long_is_renewed_without_what_others_took(
+    services: FakeServices, scheduler: CoordScheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "RENEW_AFTER", timedelta(seconds=-1))  # renew before every send
+    with services.db.transaction() as s:
+        f.seed_busy(s)
+    taken: list[str] = []
+
+    def another_process_takes_one(_message: Outbound, _tries: int) -> None:
+        if not taken:  # as if our lease had run out: the last row of our batch goes to someone else
+            with services.db.transaction() as s:
+                row = s.scalars(
+                    select(Notification)
+                    .where(Notification.status == ledger.SENDING)
+                    .order_by(Notification.id.desc())
+                ).first()
+                assert row is not None
+                row.attempts += 1
+                row.next_attempt_at = BUSY_AT + timedelta(hours=1)
+                taken.append(row.key)
+        return None
+
+    services.messenger.fail = another_process_takes_one
+    sent = scheduler.tick(BUSY_AT)
+    keys = services.messenger.keys()
+    assert taken and taken[0] not in keys
+    assert len(keys) == len(set(keys)) == sent == len(_messages(services.db)) - 1
+    with services.db.transaction() as s:
+        row = ledger.get(s, taken[0])
+        assert row is not None and row.status == ledger.SENDING and row.attempts == 2  # the other's

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+
 from storage import notifications as ledger
 from storage.db import Database
 from tests.scheduler import factories as f
@@ -169,3 +172,104 @@ def test_backoff_schedule() -> None:
     assert ledger.backoff(30) == timedelta(hours=1)
     assert ledger.backoff(1, retry_after=90) == timedelta(seconds=90)
     assert ledger.backoff(3, retry_after=1) == timedelta(minutes=4)
+
+
+def _claim_many(db: Database, ws: int, n: int, now: datetime = NOW) -> list[int]:
+    news = [_new(ws, key=f"nudge:user:1:U{i}:2026-12-02") for i in range(n)]
+    with db.transaction() as s:
+        ids = ledger.claim_many(s, news, now)
+    assert list(ids) == [new.key for new in news]  # inserted, keys in order
+    return list(ids.values())
+
+
+def test_claim_many_returns_only_what_this_call_inserted(db: Database) -> None:
+    ws = _ws(db)
+    first = _claim_many(db, ws, 2)
+    with db.transaction() as s:
+        again = ledger.claim_many(
+            s, [_new(ws, key="nudge:user:1:U1:2026-12-02"), _new(ws, key="nudge:user:1:U9:2026-12-02")], NOW
+        )
+    assert list(again) == ["nudge:user:1:U9:2026-12-02"]
+    assert again["nudge:user:1:U9:2026-12-02"] not in first
+
+
+def test_acquire_many_takes_what_it_may_in_the_order_given(db: Database) -> None:
+    ws = _ws(db)
+    fresh, failed, later, sent = _claim_many(db, ws, 4)
+    with db.transaction() as s:
+        for nid in (failed, later, sent):
+            assert ledger.acquire(s, nid, NOW, own=True) is not None
+        ledger.record_failure(s, failed, NOW, "timeout")  # retry from NOW + 1 min
+        ledger.record_failure(s, later, NOW, "429", retry_after=3600)
+        ledger.record_sent(s, sent, NOW)
+    at = NOW + timedelta(minutes=5)
+    lease = at + ledger.LEASE
+    with db.transaction() as s:
+        # not the inserter: the fresh row waits for its reservation (NOW + LEASE < at, so it is due)
+        got = ledger.acquire_many(s, [sent, later, failed, fresh], at, lease_until=lease)
+    assert [(g.id, g.attempt) for g in got] == [(failed, 2), (fresh, 1)]
+    assert got[0].payload == {"x": 1}
+    with db.transaction() as s:
+        rows = {r.id: r for r in ledger.by_keys(s, [g.key for g in got])}
+        assert {r.status for r in rows.values()} == {ledger.SENDING}
+        assert {r.next_attempt_at for r in rows.values()} == {lease}
+        assert ledger.acquire_many(s, [failed, fresh], at) == []  # held until the lease ends
+
+
+def test_acquire_many_for_the_inserter_can_leave_the_payload_out(db: Database) -> None:
+    ws = _ws(db)
+    ids = _claim_many(db, ws, 3)
+    with db.transaction() as s:
+        got = ledger.acquire_many(s, list(reversed(ids)), NOW, own=True, payloads=False)
+    assert [g.id for g in got] == list(reversed(ids))
+    assert all(g.payload == {} and g.attempt == 1 and g.kind == "nudge" for g in got)
+
+
+def test_renew_keeps_only_the_rows_still_held(db: Database) -> None:
+    ws = _ws(db)
+    ids = _claim_many(db, ws, 3)
+    lease = NOW + ledger.LEASE
+    with db.transaction() as s:
+        assert len(ledger.acquire_many(s, ids, NOW, own=True, lease_until=lease)) == 3
+    # Our lease ran out on the last one and another process took it.
+    later = lease + timedelta(seconds=1)
+    with db.transaction() as s:
+        assert [g.id for g in ledger.acquire_many(s, ids[2:], later)] == ids[2:]
+    with db.transaction() as s:
+        assert ledger.renew(s, ids, lease, later + ledger.LEASE) == set(ids[:2])
+    with db.transaction() as s:
+        rows = sorted(
+            ledger.by_keys(s, [f"nudge:user:1:U{i}:2026-12-02" for i in range(3)]), key=lambda r: r.id
+        )
+        assert [r.next_attempt_at for r in rows] == [later + ledger.LEASE] * 3  # the third by its new owner
+        assert [r.attempts for r in rows] == [1, 1, 2]
+
+
+def test_outcome_log_records_each_send_at_once(db: Database) -> None:
+    ws = _ws(db)
+    ids = _claim_many(db, ws, 2)
+    with db.transaction() as s:
+        ledger.acquire_many(s, ids, NOW, own=True)
+    with ledger.OutcomeLog(db.engine) as outcomes:
+        outcomes.sent(ids[0], NOW)
+        with db.transaction() as s:  # another connection sees it while the log is still open
+            statuses = {r.id: r.status for r in ledger.by_keys(s, ["nudge:user:1:U0:2026-12-02"])}
+        assert statuses == {ids[0]: ledger.SENT}
+        outcomes.sent(ids[1], NOW)
+    with db.transaction() as s:
+        assert ledger.due_for_retry(s, NOW + timedelta(days=1)) == []
+
+
+def test_acquire_many_skips_rows_another_process_is_taking(db: Database) -> None:
+    """PostgreSQL: a replica never waits on (or deadlocks with) another one taking the same rows."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: there is nothing to skip")
+    ws = _ws(db)
+    ids = _claim_many(db, ws, 4)
+    at = NOW + ledger.LEASE
+    with db.transaction() as first:
+        took = ledger.acquire_many(first, ids[:2], at)
+        assert [g.id for g in took] == ids[:2]
+        with db.transaction() as second:  # while the first still holds its rows
+            second.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert [g.id for g in ledger.acquire_many(second, ids, at)] == ids[2:]
