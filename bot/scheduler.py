@@ -417,17 +417,16 @@ class CoordScheduler:
         def marker(role: str, task: TaskRow) -> str:
             return f"escalated:{role}:{task.id}:{task.due_date}"
 
-        done = ledger.existing_keys(s, [marker(role, task) for role, _p, task, _l in escalations])
+        new = ledger.mark_many(
+            s, [marker(role, task) for role, _p, task, _l in escalations], info.id, "escalated", now
+        )
         grouped: dict[tuple[str, int], tuple[PersonRef, list[tuple[TaskRow, int]]]] = {}
-        new_markers = []
         for role, person, task, late in escalations:
             key = marker(role, task)
-            if key in done:
-                continue
-            done.add(key)
-            new_markers.append(key)
+            if key not in new:
+                continue  # told before (by this process or another)
+            new.discard(key)
             grouped.setdefault((role, person.id), (person, []))[1].append((task, late))
-        ledger.mark_many(s, new_markers, info.id, "escalated", now)
         composed = []
         for (role, _pid), (person, tasks) in sorted(
             grouped.items(), key=lambda g: (g[0][0], g[1][0].user_id)

@@ -273,3 +273,26 @@ def test_acquire_many_skips_rows_another_process_is_taking(db: Database) -> None
         with db.transaction() as second:  # while the first still holds its rows
             second.execute(text("SET LOCAL lock_timeout = '2s'"))
             assert [g.id for g in ledger.acquire_many(second, ids, at)] == ids[2:]
+
+
+def test_mark_many_records_each_key_once_and_says_which_were_new(db: Database) -> None:
+    ws = _ws(db)
+    with db.transaction() as s:
+        assert ledger.mark_many(s, ["escalated:lead:1:x", "escalated:lead:2:x"], ws, "escalated", NOW) == {
+            "escalated:lead:1:x",
+            "escalated:lead:2:x",
+        }
+    many = [f"escalated:creator:{n}:x" for n in range(ledger.MARK_CHUNK + 10)]
+    with db.transaction() as s:
+        assert ledger.mark_many(s, ["escalated:lead:2:x", *many, many[0]], ws, "escalated", NOW) == set(many)
+    with db.transaction() as s:
+        row = ledger.get(s, many[-1])
+        assert row is not None
+        assert (row.status, row.kind, row.payload, row.sent_at, row.next_attempt_at) == (
+            ledger.MARKER,
+            "escalated",
+            {},
+            NOW,
+            None,
+        )
+        assert ledger.due_for_retry(s, NOW + timedelta(days=9)) == []
