@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,11 +60,18 @@ def _disable_pysqlite_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
 
 
+SQLITE_WRITER_WAIT = 10.0  # seconds a transaction queues for this process's SQLite writer lock
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer, and every transaction here starts with BEGIN IMMEDIATE. Threads of
+        # this process queue for it on a lock: SQLite's own busy handler polls with sleeps growing
+        # to 100 ms, which under concurrent commands turned 10 ms transactions into 1 s tails.
+        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +80,9 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back whole if it raises."""
+        writer = self._sqlite_writer
+        # Bounded like SQLite's busy timeout: past it, go on and let SQLite wait or fail as before.
+        queued = writer is not None and writer.acquire(timeout=SQLITE_WRITER_WAIT)
         session = self._sessions()
         try:
             yield session
@@ -81,6 +92,8 @@ class Database:
             raise
         finally:
             session.close()
+            if queued:
+                writer.release()  # type: ignore[union-attr]
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
