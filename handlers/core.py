@@ -256,18 +256,19 @@ class Coordinator:
                 lang = ctx.tr.lang
                 reply = body(ctx)
                 outbox = list(ctx.outbox)
-            return Outcome(reply, outbox)
+                lang = ctx.tr.lang  # a settings command may have changed it
+            return Outcome(reply, outbox, language=lang)
         except g.UsageError as error:  # CommandError too: the transaction was rolled back
             log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
-            return Outcome(self._error_reply(lang, error), error_field=error.field)
+            return Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
         except (OperationalError, DBAPIError):
             log.exception("database error running %s", what)
             tr = Translator(lang)
-            return Outcome(Reply(tr("err.database_unavailable"), tone=Tone.ERROR))
+            return Outcome(Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang)
         except Exception:
             log.exception("unexpected error running %s", what)
             tr = Translator(lang)
-            return Outcome(Reply(tr("err.internal"), tone=Tone.ERROR))
+            return Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
 
     @staticmethod
     def _error_reply(lang: str, error: g.UsageError) -> Reply:

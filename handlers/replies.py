@@ -144,3 +144,4 @@ class Outcome:
     outbox: list[Outbound] = field(default_factory=list)
     error_field: str | None = None  # which input was wrong (for forms that show errors on a field)
     changed_task: int | None = None  # number of the task a button changed, to re-render in place
+    language: str | None = None  # the language the reply is in ("en"/"zh"), when the core knows it

@@ -6,8 +6,9 @@ reply as Block Kit and sends the outcome's outbox through the messengers.
 
 Slack redelivers an event when it did not see the acknowledgement in time (``X-Slack-Retry-Num``,
 same ``event_id``; in Socket Mode the same envelope again). :func:`SlackHandlers.dedupe` claims
-each event id (and each interaction's ``trigger_id``) in the database before anything runs, so
-a redelivery changes nothing twice — also across replicas.
+each event id in the database before anything runs, and each lazy listener claims its command's
+or interaction's ``trigger_id`` before it changes anything, so a redelivery changes nothing twice —
+also across replicas — while the acknowledgement never waits for the database.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.app import Services
@@ -59,11 +62,20 @@ def _team_id(body: dict[str, Any], context: BoltContext) -> str:
 
 
 class SlackHandlers:
-    def __init__(self, services: Services, users: UserDirectory, slash_command: str) -> None:
+    def __init__(
+        self,
+        services: Services,
+        users: UserDirectory,
+        slash_command: str,
+        work_executor: Executor | None = None,
+    ) -> None:
         self.services = services
         self.coordinator = services.coordinator
         self.users = users
         self.slash_command = slash_command
+        # Where lazy listeners do their work. Bolt runs acknowledgements and lazy listeners on one
+        # executor; work queued there would hold every later ack back, so it moves to this one.
+        self.work_executor = work_executor
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -84,20 +96,30 @@ class SlackHandlers:
         ack()
 
     def dedupe(self, body: dict[str, Any], next: Callable[[], BoltResponse], logger: logging.Logger):
-        """Global middleware: claim the event id; a redelivery is acknowledged and dropped."""
+        """Global middleware: claim the event id; a redelivery is acknowledged and dropped.
+
+        Slash commands and interactions are acknowledged without waiting for the database: their
+        ``trigger_id`` is claimed by the lazy listener (:meth:`guarded`) before it changes anything.
+        """
         key = None
         if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in DEDUPED_EVENTS:
             key = body.get("event_id")
-        elif body.get("type") in DEDUPED_INTERACTIONS or body.get("command"):
-            trigger = body.get("trigger_id")
-            key = f"trigger:{trigger}" if trigger else None
-        if key:
-            with self.services.db.transaction() as session:
-                fresh = claim(session, str(key), self.services.clock.now())
-            if not fresh:
-                logger.info("ignoring redelivered Slack event %s", key)
-                return BoltResponse(status=200, body="")
+        if key and not self.claim_once(str(key)):
+            logger.info("ignoring redelivered Slack event %s", key)
+            return BoltResponse(status=200, body="")
         return next()
+
+    def claim_once(self, key: str) -> bool:
+        with self.services.db.transaction() as session:
+            return claim(session, key, self.services.clock.now())
+
+    @staticmethod
+    def trigger_key(body: dict[str, Any]) -> str | None:
+        """The dedupe key of a command or interaction: its ``trigger_id``."""
+        if body.get("type") in DEDUPED_INTERACTIONS or body.get("command"):
+            trigger = body.get("trigger_id")
+            return f"trigger:{trigger}" if trigger else None
+        return None
 
     def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed: %s", error, exc_info=error)
@@ -133,6 +155,10 @@ class SlackHandlers:
             log.exception("could not find the language of %s", caller.user_id)
             return self.services.settings.language
 
+    def reply_language(self, outcome: Outcome, caller: Caller) -> str:
+        """The language of a command's reply: the core's answer says it (no second transaction)."""
+        return outcome.language or self.language(caller)
+
     def deliver(self, outcome: Outcome) -> None:
         if outcome.outbox:
             deliver_outbox(outcome.outbox, self.services.messengers)
@@ -158,19 +184,34 @@ class SlackHandlers:
             client.chat_postMessage(channel=channel, unfurl_links=False, **content, **extra)
 
     def guarded(self, work: Callable[..., None]) -> Callable[..., None]:
-        """Run a lazy listener; on an unexpected failure log it and tell the user (lazy listeners'
-        exceptions never reach bolt's error handler)."""
+        """A lazy listener: claim the trigger (a redelivery stops here), run ``work`` on the work
+        executor; on an unexpected failure log it and tell the user (lazy listeners' exceptions
+        never reach bolt's error handler)."""
 
-        def run(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        def guarded_work(
+            body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+        ) -> None:
             try:
+                key = self.trigger_key(body)
+                if key and not self.claim_once(key):
+                    log.info("ignoring redelivered Slack request %s", key)
+                    return
                 work(body=body, respond=respond, client=client, context=context)
-            except Exception:
+            except Exception as exc:
                 log.exception("Slack %s failed", body.get("type") or body.get("command"))
+                unavailable = isinstance(exc, OperationalError | DBAPIError)
                 try:
                     lang = self.services.settings.language
-                    respond(response_type="ephemeral", replace_original=False, text=t(lang, "slack.error"))
+                    text = t(lang, "err.database_unavailable" if unavailable else "slack.error")
+                    respond(response_type="ephemeral", replace_original=False, text=text)
                 except Exception:
                     log.warning("could not tell the user about the failure")
+
+        def run(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+            if self.work_executor is None:
+                guarded_work(body, respond, client, context)
+            else:
+                self.work_executor.submit(guarded_work, body, respond, client, context)
 
         run.__name__ = getattr(work, "__name__", "lazy")
         return run
@@ -198,7 +239,7 @@ class SlackHandlers:
             self.open_form(client, caller, body["trigger_id"], metadata)
             return
         outcome = self.run_text(client, caller, text)
-        self.respond_reply(respond, outcome.reply, self.language(caller))
+        self.respond_reply(respond, outcome.reply, self.reply_language(outcome, caller))
         self.deliver(outcome)
 
     def run_text(self, client: WebClient, caller: Caller, text: str) -> Outcome:
@@ -222,7 +263,7 @@ class SlackHandlers:
             text = re.sub(rf"^\s*<@{re.escape(bot)}(?:\|[^>]*)?>[\s:,]*", "", text)
         caller = self.caller(client, body, context, user_id=event["user"], channel_id=event.get("channel"))
         outcome = self.run_text(client, caller, text)
-        lang = self.language(caller)
+        lang = self.reply_language(outcome, caller)
         self.post_reply(
             client,
             outcome.reply,
@@ -272,7 +313,7 @@ class SlackHandlers:
             fallback_name=body["user"].get("username") or body["user"].get("name"),
         )
         outcome = self.coordinator.handle_action(caller, core_action, value)
-        lang = self.language(caller)
+        lang = self.reply_language(outcome, caller)
         container = body.get("container") or {}
         if container.get("type") == "view":
             self.publish_home(client, caller, lang, notice=outcome.reply)
@@ -327,7 +368,7 @@ class SlackHandlers:
             ack(response_action="errors", errors={block_id: blocks.shorten(outcome.reply.headline, 150)})
             return
         ack()
-        lang = self.language(caller)
+        lang = self.reply_language(outcome, caller)
         metadata = modal.metadata_of(view)
         content = blocks.render_message(outcome.reply, lang)
         response_url = metadata.get("response_url")

@@ -66,6 +66,7 @@ class SlackRuntime:
     app_token: str | None = None
     socket_mode_handler: SocketModeHandler | None = None
     executor: ThreadPoolExecutor | None = None
+    work_executor: ThreadPoolExecutor | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def start_socket_mode(self) -> None:
@@ -86,6 +87,8 @@ class SlackRuntime:
             self.socket_mode_handler = None
         if self.executor is not None:
             self.executor.shutdown(wait=True)
+        if self.work_executor is not None:  # after bolt's: its lazy listeners submit work here
+            self.work_executor.shutdown(wait=True)
         for close in self._closers:
             close()
 
@@ -99,10 +102,13 @@ def create_slack_runtime(
     *,
     web_client_options: dict[str, Any] | None = None,
     max_workers: int = 16,
+    work_workers: int = 8,
 ) -> SlackRuntime:
     """Build the Slack adapter from ``services.settings``; raises SettingsError naming what is missing.
 
     ``web_client_options`` go to :func:`bot.slack.client.build_web_client` (tests pass a no-op sleep).
+    Bolt's executor (``max_workers`` threads) runs acknowledgements and event listeners; the work of
+    commands and buttons runs on a pool of its own (``work_workers`` threads) so it never delays an ack.
     """
     settings = services.settings
     options = dict(web_client_options or {})
@@ -124,6 +130,7 @@ def create_slack_runtime(
         raise SettingsError("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
 
     executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="slack")
+    work_executor = ThreadPoolExecutor(max_workers=work_workers, thread_name_prefix="slack-work")
     common: dict[str, Any] = {
         "signing_secret": signing_secret or "",
         "process_before_response": False,
@@ -153,11 +160,16 @@ def create_slack_runtime(
             return bot_token
 
     users = UserDirectory(services.clock)
-    SlackHandlers(services, users, settings.slash_command).register(bolt_app)
+    SlackHandlers(services, users, settings.slash_command, work_executor).register(bolt_app)
     messenger = SlackMessenger(token_for, make_client, language=settings.language)
     routes = _routes(bolt_app)
     return SlackRuntime(
-        bolt_app=bolt_app, messenger=messenger, routes=routes, app_token=app_token, executor=executor
+        bolt_app=bolt_app,
+        messenger=messenger,
+        routes=routes,
+        app_token=app_token,
+        executor=executor,
+        work_executor=work_executor,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -283,6 +284,25 @@ def test_event_retries_create_nothing_twice(slack: SlackSender, fake: FakeSlack,
     fake.wait_for("chat.postEphemeral")
     assert [t.title for t in tasks(seeded)] == ["Only once"]
     assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+def test_a_slash_command_delivered_twice_runs_once(
+    slack: SlackSender, fake: FakeSlack, seeded: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both deliveries are acknowledged at once; the lazy listener claims the trigger_id, so the
+    command runs (and answers) once."""
+    caplog.set_level("INFO", logger="bot.slack.listeners")
+    body = urlencode(slack.command_body("add dev Only one"))
+    for _ in range(2):
+        response = slack.post(body, "application/x-www-form-urlencoded")
+        assert response.status_code == 200
+    fake.wait_for("response_url")
+    deadline = time.monotonic() + 10
+    while "ignoring redelivered Slack request" not in caplog.text:  # the duplicate was handled
+        assert time.monotonic() < deadline, caplog.text
+        time.sleep(0.01)
+    assert [t.title for t in tasks(seeded)] == ["Only one"]
+    assert len(fake.calls_to("response_url")) == 1
 
 
 def test_direct_message_to_the_bot(slack: SlackSender, fake: FakeSlack, seeded: Services) -> None:
