@@ -29,6 +29,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
     P2CardActionTriggerResponse,
 )
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.delivery import deliver_outbox
 from bot.feishu.cards import render_card, toast
@@ -169,13 +170,22 @@ class FeishuBot:
         self._pool.submit(run)
 
     def _claim(self, event_id: str | None, message_id: str | None = None) -> bool:
-        """Record the event (and message) as handled; False when either already was."""
+        """Record the event (and message) as handled; False when either already was.
+
+        When the database cannot be reached the event is handled anyway: the core then answers
+        that it cannot reach the database and the person tries again (a 500 instead would leave
+        them without an answer, and Feishu would redeliver the event minutes later).
+        """
         keys = [k for k in (event_id, f"message:{message_id}" if message_id else None) if k]
         if not keys:
             return True
         now = self.services.clock.now()
-        with self.services.db.transaction() as session:
-            claimed = [claim_event(session, PLATFORM, key, now) for key in keys]
+        try:
+            with self.services.db.transaction() as session:
+                claimed = [claim_event(session, PLATFORM, key, now) for key in keys]
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("Feishu event %s not recorded (%s); handling it anyway", keys[0], type(exc).__name__)
+            return True
         return all(claimed)
 
     def _caller(

@@ -9,6 +9,7 @@ every reply a user would see lands at the fake's ``response_url`` endpoint.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -25,12 +26,16 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from handlers.core import ACTION_DONE
+from storage.db import Database
+from storage.models import Task
 from tests.conftest import PG_URL, make_database_url
-from tests.faults.conftest import soak
+from tests.faults.conftest import Stack, make_stack, soak
 from tests.faults.tcp_proxy import TcpProxy
+from tests.feishu import events
 from tests.slack.conftest import ADMIN, ALICE, BOB, SIGNING_SECRET, SlackSender
 from tests.slack.fake_slack import FakeSlack
 
@@ -283,3 +288,58 @@ def _check_burst(served: Served, replies: dict[str, str], *, cuts: int) -> None:
     assert in_doubt <= refused
     assert len(in_doubt) <= cuts * 8, in_doubt
     assert served.process.poll() is None
+
+
+# -- Feishu, in process ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxied_stack(
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    clock,
+    slack_fake,
+    feishu_fake,  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[Stack, TcpProxy]]:
+    """Both platforms' routes on a live server whose PostgreSQL is reached through a TcpProxy."""
+    urls = make_database_url("postgresql", tmp_path, request)
+    direct = next(urls)
+    target = make_url(PG_URL)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
+    db = Database(_proxied_url(direct, proxy.port))
+    db.upgrade()
+    try:
+        for stack in make_stack(db, clock, slack_fake, feishu_fake):
+            yield stack, proxy
+    finally:
+        proxy.stop()
+        db.dispose()
+        next(urls, None)
+
+
+def test_feishu_messages_during_an_outage_are_told_to_try_again(
+    proxied_stack: tuple[Stack, TcpProxy],
+) -> None:
+    stack, proxy = proxied_stack
+    fake = stack.feishu_fake
+
+    def say(text: str) -> str:
+        before = len(fake.sent)
+        raw, headers = events.signed(events.encrypt(events.message_event(f"@_user_1 {text}")))
+        response = stack.feishu_post(raw, headers)
+        assert response.status_code == 200, response.text
+        (reply,) = fake.wait_for(lambda: fake.sent[before:], timeout=10)
+        return json.dumps(reply.card, ensure_ascii=False)
+
+    assert "#1" in say("add dev Before")
+    proxy.cut()
+    answer = say("add dev During")
+    assert "请稍后再试" in answer, answer  # Feishu workspaces answer in Chinese
+    raw, headers = events.signed(events.encrypt(events.card_action_event(ACTION_DONE, "1")))
+    pressed = stack.feishu_post(raw, headers)
+    assert pressed.status_code == 200 and "请稍后再试" in json.dumps(pressed.json(), ensure_ascii=False)
+    proxy.restore()
+    assert "#2" in say("add dev After")
+    with stack.db.transaction() as s:
+        tasks = list(s.scalars(select(Task).order_by(Task.number)))
+    assert [(task.title, task.status) for task in tasks] == [("Before", "todo"), ("After", "todo")]
