@@ -1,0 +1,184 @@
+"""Memory and start-up of ``coordbot serve``: time to a 200 from /healthz, and peak RSS under load.
+
+    .venv/bin/python -m bench.startup_memory
+    .venv/bin/python -m bench.startup_memory --config slack --starts 3 --requests 100
+
+For each configuration (Slack and Feishu together, as the ack benchmark runs it; Slack only;
+Feishu only), on the loopback fakes and a temporary SQLite file:
+
+* start-up: ``python -m bot.cli serve --no-scheduler`` is started ``--starts`` times; the time is
+  from ``Popen`` to the first ``GET /healthz`` answering 200 (polled every 5 ms). The first start
+  creates the database (migrations run); the others find it up to date. The median of those is
+  the figure;
+* memory: a fresh ``coordbot serve`` takes the ack benchmark's load (``bench.ack_latency``: 1, 10
+  and 50 clients, ``--requests`` each, coordbot only), then its ``VmHWM`` (peak resident set)
+  is read from /proc.
+
+It also times the imports that dominate start-up, each in a fresh interpreter. Targets (issue 6):
+under 2 s and under 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import _harness as h
+from bench import ack_latency
+
+TARGET_STARTUP = 2.0  # seconds
+TARGET_RSS_MB = 150.0
+CONFIGS = {
+    "slack+feishu": ("slack", "feishu"),
+    "slack": ("slack",),
+    "feishu": ("feishu",),
+}
+IMPORTS = ("sys", "bot.app", "slack_bolt", "bot.slack.runtime", "lark_oapi", "bot.feishu.runtime")
+_IMPORT_PROBE = (
+    "import resource, time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
+@dataclass
+class Config:
+    name: str
+    starts: list[float] = field(default_factory=list)  # seconds; the first on a new database
+    rss_at_start_kb: int = 0
+    peak_kb: int = 0
+
+    @property
+    def first(self) -> float:
+        return self.starts[0]
+
+    @property
+    def typical(self) -> float:
+        later = self.starts[1:] or self.starts
+        return statistics.median(later)
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
+
+
+def measure_starts(name: str, platforms: tuple[str, ...], starts: int) -> Config:
+    config = Config(name)
+    with h.scratch_dir() as tmp, h.Fakes() as fakes:
+        workdir = Path(tmp)
+        for index in range(starts):
+            server = h.coordbot_server(fakes, workdir, platforms=platforms, name=f"coordbot-{index}").start()
+            try:
+                config.starts.append(server.wait_healthy())
+                config.rss_at_start_kb = server.memory_kb().get("VmRSS", 0)
+            finally:
+                server.stop()
+    return config
+
+
+def measure_import(module: str) -> tuple[float, float]:
+    """Seconds to import ``module`` in a fresh interpreter, and that interpreter's peak RSS in MB."""
+    out = subprocess.run(
+        [h.PYTHON, "-c", _IMPORT_PROBE, module],
+        cwd=h.ROOT,
+        env=h.clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), int(out[1]) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bench.startup_memory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", choices=(*CONFIGS, "all"), default="all")
+    parser.add_argument("--starts", type=int, default=5, help="starts per configuration (5)")
+    parser.add_argument("--requests", type=int, default=300, help="ack-benchmark requests per level (300)")
+    parser.add_argument("--clients", default="1,10,50", help="ack-benchmark levels (1,10,50)")
+    parser.add_argument("--no-imports", action="store_true", help="skip timing the imports")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not 1 <= args.starts <= 50 or not 1 <= args.requests <= 100_000:
+        parser.error("--starts must be 1..50 and --requests 1..100000")
+    levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    names = list(CONFIGS) if args.config == "all" else [args.config]
+
+    print(f"machine: {h.machine()}")
+    configs = []
+    for name in names:
+        platforms = CONFIGS[name]
+        config = measure_starts(name, platforms, args.starts)
+        loaded = ack_latency.run(list(platforms), levels, args.requests, rounds=1, bare=False)
+        config.peak_kb = loaded.memory.get("VmHWM", 0)
+        configs.append(config)
+        print(f"  {name}: start-up {config.typical:.2f} s, peak RSS {config.peak_mb:.1f} MB", file=sys.stderr)
+
+    print()
+    headers = [
+        "configuration",
+        "first start s",
+        f"start s (median of {args.starts - 1 or 1})",
+        "RSS at start MB",
+        "peak RSS after load MB",
+    ]
+    rows = [
+        [c.name, f"{c.first:.2f}", f"{c.typical:.2f}", f"{c.rss_at_start_kb / 1024:.1f}", f"{c.peak_mb:.1f}"]
+        for c in configs
+    ]
+    print("coordbot serve --no-scheduler (first start creates the SQLite database)")
+    print(h.table(headers, rows))
+
+    imports = {}
+    if not args.no_imports:
+        for module in IMPORTS:
+            imports[module] = measure_import(module)
+        print()
+        print("imports, each in a fresh interpreter ('sys' = the interpreter alone)")
+        print(
+            h.table(
+                ["module", "import s", "process peak RSS MB"],
+                [[m, f"{t:.2f}", f"{mb:.1f}"] for m, (t, mb) in imports.items()],
+            )
+        )
+
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": h.machine(),
+                    "configs": [
+                        {
+                            "name": c.name,
+                            "starts": c.starts,
+                            "rss_at_start_kb": c.rss_at_start_kb,
+                            "peak_kb": c.peak_kb,
+                        }
+                        for c in configs
+                    ],
+                    "imports": imports,
+                },
+                indent=2,
+            )
+        )
+    print()
+    for c in configs:
+        start_ok = c.typical < TARGET_STARTUP
+        rss_ok = c.peak_mb < TARGET_RSS_MB
+        print(
+            f"startup_memory {c.name}: start-up {c.typical:.2f} s (target < {TARGET_STARTUP:.0f} s: "
+            f"{'met' if start_ok else 'NOT met'}); peak RSS {c.peak_mb:.1f} MB (target < "
+            f"{TARGET_RSS_MB:.0f} MB: {'met' if rss_ok else 'NOT met'}); "
+            f"{'PASS' if start_ok and rss_ok else 'FAIL'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
