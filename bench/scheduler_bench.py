@@ -1,11 +1,17 @@
 """Scheduler benchmark: 100,000 tasks, 1,000 launches, 500 digest channels.
 
-    python -m bench.scheduler_bench                      # SQLite (a temporary file)
+    python -m bench.scheduler_bench                      # SQLite (a temporary file), pinned to one core
     python -m bench.scheduler_bench --pg postgresql://postgres@127.0.0.1:5432/test
 
 Builds the data set (125 workspaces x 800 tasks, 8 launches, 4 team channels with a digest each),
-then times one simulated day of ticks and prints, for each: wall time, statements, rows read
-(rows the database handed back to Python) and peak Python memory.
+then plays one day of ticks and prints, for each: wall time, CPU time, statements, rows read
+(rows the database handed back to Python), messages sent and peak resident memory. The day is
+played ``--repeat`` times over the same data (the ledger and the digests' marks cleared in
+between) and each line shows the best run, with the median beside it: a shared machine's noise
+only ever adds time.
+
+With ``--pg URL`` the same runs on PostgreSQL too, in a schema of its own that is dropped at the
+end. ``--profile STEP`` prints a pyinstrument profile of one step (``pip install -e .[bench]``).
 
 Targets (issue 3): an idle tick under 50 ms and a full digest round for 500 channels under 2 s
 on SQLite on one core.
@@ -14,19 +20,24 @@ on SQLite on one core.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import os
+import platform
 import random
 import resource
+import sqlite3
+import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import Table, event, insert, text
 
 from bot.messenger import Delivery, MessengerRegistry
 from bot.scheduler import CoordScheduler
@@ -50,6 +61,7 @@ PEOPLE_PER_WORKSPACE = 16
 DEPARTMENTS = ("dev", "design", "marketing", "ops")
 TODAY = date(2026, 12, 8)  # a Tuesday
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+IDLE_TICKS = 30
 
 
 class NullMessenger:
@@ -104,173 +116,237 @@ class RowCounter:
         return self.statements, self.rows
 
 
+# --------------------------------------------------------------------------- the data set
+
+
 def build(db: Database, seed: int = 7) -> None:
     rng = random.Random(seed)
     started = time.perf_counter()
-    with db.transaction() as s:
-        s.execute(
-            insert(Workspace),
-            [
+    workspaces = [
+        {
+            "id": w + 1,
+            "platform": "console",
+            "external_id": f"W{w}",
+            "name": f"W{w}",
+            "timezone": "UTC",
+            "language": "en" if w % 2 else "zh",
+            "workdays": 0b0011111,
+            "task_seq": TASKS_PER_WORKSPACE,
+            "checkin_time": "10:00",
+            "checkin_offsets": "-14,-7,-3,-1,0,1,7",
+            "nudge_time": "11:00",
+            "escalate_lead_after": 2,
+            "escalate_creator_after": 4,
+            "created_at": EPOCH,
+        }
+        for w in range(WORKSPACES)
+    ]
+    people = [
+        {
+            "id": w * PEOPLE_PER_WORKSPACE + p + 1,
+            "workspace_id": w + 1,
+            "user_id": f"U{w}_{p}",
+            "name": f"person{w}_{p}",
+            "timezone": None,
+            "language": None,
+            "is_admin": p == 0,
+            "created_at": EPOCH,
+        }
+        for w in range(WORKSPACES)
+        for p in range(PEOPLE_PER_WORKSPACE)
+    ]
+    depts = [
+        {
+            "id": w * 4 + i + 1,
+            "workspace_id": w + 1,
+            "key": key,
+            "aliases": "",
+            "position": i,
+            "lead_id": w * PEOPLE_PER_WORKSPACE + i + 1,
+            "channel_id": f"C{w}-{key}",
+            "channel_name": f"team-{key}",
+        }
+        for w in range(WORKSPACES)
+        for i, key in enumerate(DEPARTMENTS)
+    ]
+    digests = [
+        {
+            "workspace_id": d["workspace_id"],
+            "channel_id": d["channel_id"],
+            "channel_name": d["channel_name"],
+            "at_time": "09:30",
+            "days": 0b0011111,
+            "enabled": True,
+            "last_sent_at": None,
+            "created_at": EPOCH,
+        }
+        for d in depts
+    ]
+    launches, items = [], []
+    for w in range(WORKSPACES):
+        for n in range(LAUNCHES_PER_WORKSPACE):
+            lid = w * LAUNCHES_PER_WORKSPACE + n + 1
+            launches.append(
                 {
-                    "id": w + 1,
-                    "platform": "console",
-                    "external_id": f"W{w}",
-                    "name": f"W{w}",
-                    "timezone": "UTC",
-                    "language": "en" if w % 2 else "zh",
-                    "workdays": 0b0011111,
-                    "task_seq": TASKS_PER_WORKSPACE,
-                    "checkin_time": "10:00",
-                    "checkin_offsets": "-14,-7,-3,-1,0,1,7",
-                    "nudge_time": "11:00",
-                    "escalate_lead_after": 2,
-                    "escalate_creator_after": 4,
+                    "id": lid,
+                    "workspace_id": w + 1,
+                    "name": f"v{n}",
+                    "name_key": f"v{n}",
+                    "launch_date": TODAY + timedelta(days=rng.randint(-400, 600)),
+                    "channel_id": f"C{w}-launch-{n}",
+                    "channel_name": f"launch-v{n}",
                     "created_at": EPOCH,
                 }
-                for w in range(WORKSPACES)
-            ],
-        )
-        people = []
-        for w in range(WORKSPACES):
-            for p in range(PEOPLE_PER_WORKSPACE):
-                people.append(
-                    {
-                        "id": w * PEOPLE_PER_WORKSPACE + p + 1,
-                        "workspace_id": w + 1,
-                        "user_id": f"U{w}_{p}",
-                        "name": f"person{w}_{p}",
-                        "timezone": None,
-                        "language": None,
-                        "is_admin": p == 0,
-                        "created_at": EPOCH,
-                    }
-                )
-        s.execute(insert(Person), people)
-        depts = []
-        for w in range(WORKSPACES):
-            for i, key in enumerate(DEPARTMENTS):
-                depts.append(
-                    {
-                        "id": w * 4 + i + 1,
-                        "workspace_id": w + 1,
-                        "key": key,
-                        "aliases": "",
-                        "position": i,
-                        "lead_id": w * PEOPLE_PER_WORKSPACE + i + 1,
-                        "channel_id": f"C{w}-{key}",
-                        "channel_name": f"team-{key}",
-                    }
-                )
-        s.execute(insert(Department), depts)
-        s.execute(
-            insert(DigestSchedule),
-            [
+            )
+            for i in range(4):
+                for position in range(1, 3):
+                    items.append(
+                        {
+                            "launch_id": lid,
+                            "department_id": w * 4 + i + 1,
+                            "position": position,
+                            "text_key": "",
+                            "text": f"item {position}",
+                            "done_at": EPOCH if rng.random() < 0.5 else None,
+                        }
+                    )
+    tasks = []
+    for w in range(WORKSPACES):
+        for n in range(TASKS_PER_WORKSPACE):
+            status = rng.choices(("todo", "in_progress", "blocked", "done"), (30, 15, 5, 50))[0]
+            due = TODAY + timedelta(days=rng.randint(-200, 60))
+            tasks.append(
                 {
-                    "workspace_id": d["workspace_id"],
-                    "channel_id": d["channel_id"],
-                    "channel_name": d["channel_name"],
-                    "at_time": "09:30",
-                    "days": 0b0011111,
-                    "enabled": True,
-                    "last_sent_at": None,
+                    "workspace_id": w + 1,
+                    "number": n + 1,
+                    "title": f"Task {n} of workspace {w}",
+                    "department_id": w * 4 + n % 4 + 1,
+                    "assignee_id": w * PEOPLE_PER_WORKSPACE + rng.randrange(PEOPLE_PER_WORKSPACE) + 1,
+                    "creator_id": w * PEOPLE_PER_WORKSPACE + rng.randrange(PEOPLE_PER_WORKSPACE) + 1,
+                    "due_date": due,
+                    "priority": "normal",
+                    "launch_id": w * LAUNCHES_PER_WORKSPACE + rng.randrange(LAUNCHES_PER_WORKSPACE) + 1
+                    if rng.random() < 0.3
+                    else None,
+                    "status": status,
+                    "blocked_reason": "waiting" if status == "blocked" else None,
+                    "snoozed_until": None,
                     "created_at": EPOCH,
+                    "updated_at": EPOCH,
+                    "done_at": datetime.combine(due, datetime.min.time(), UTC) if status == "done" else None,
                 }
-                for d in depts
-            ],
-        )
-        launches, items = [], []
-        for w in range(WORKSPACES):
-            for n in range(LAUNCHES_PER_WORKSPACE):
-                lid = w * LAUNCHES_PER_WORKSPACE + n + 1
-                launches.append(
-                    {
-                        "id": lid,
-                        "workspace_id": w + 1,
-                        "name": f"v{n}",
-                        "name_key": f"v{n}",
-                        "launch_date": TODAY + timedelta(days=rng.randint(-400, 600)),
-                        "channel_id": f"C{w}-launch-{n}",
-                        "channel_name": f"launch-v{n}",
-                        "created_at": EPOCH,
-                    }
-                )
-                for i in range(4):
-                    for position in range(1, 3):
-                        items.append(
-                            {
-                                "launch_id": lid,
-                                "department_id": w * 4 + i + 1,
-                                "position": position,
-                                "text_key": "",
-                                "text": f"item {position}",
-                                "done_at": EPOCH if rng.random() < 0.5 else None,
-                            }
-                        )
-        s.execute(insert(Launch), launches)
-        s.execute(insert(ChecklistItem), items)
-        tasks = []
-        for w in range(WORKSPACES):
-            for n in range(TASKS_PER_WORKSPACE):
-                status = rng.choices(("todo", "in_progress", "blocked", "done"), (30, 15, 5, 50))[0]
-                due = TODAY + timedelta(days=rng.randint(-200, 60))
-                tasks.append(
-                    {
-                        "workspace_id": w + 1,
-                        "number": n + 1,
-                        "title": f"Task {n} of workspace {w}",
-                        "department_id": w * 4 + n % 4 + 1,
-                        "assignee_id": w * PEOPLE_PER_WORKSPACE + rng.randrange(PEOPLE_PER_WORKSPACE) + 1,
-                        "creator_id": w * PEOPLE_PER_WORKSPACE + rng.randrange(PEOPLE_PER_WORKSPACE) + 1,
-                        "due_date": due,
-                        "priority": "normal",
-                        "launch_id": w * LAUNCHES_PER_WORKSPACE + rng.randrange(LAUNCHES_PER_WORKSPACE) + 1
-                        if rng.random() < 0.3
-                        else None,
-                        "status": status,
-                        "blocked_reason": "waiting" if status == "blocked" else None,
-                        "snoozed_until": None,
-                        "created_at": EPOCH,
-                        "updated_at": EPOCH,
-                        "done_at": datetime.combine(due, datetime.min.time(), UTC)
-                        if status == "done"
-                        else None,
-                    }
-                )
-        for start in range(0, len(tasks), 10_000):
-            s.execute(insert(Task), tasks[start : start + 10_000])
-    if not db.is_sqlite:
+            )
+    with db.engine.begin() as conn:
+        for model, rows in (
+            (Workspace, workspaces),
+            (Person, people),
+            (Department, depts),
+            (DigestSchedule, digests),
+            (Launch, launches),
+            (ChecklistItem, items),
+            (Task, tasks),
+        ):
+            _bulk_insert(conn, model.__table__, rows)  # type: ignore[arg-type]
+    if not db.is_sqlite:  # PostgreSQL's autovacuum would have; coordbot never runs ANALYZE on SQLite
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
     print(
-        f"built {WORKSPACES * TASKS_PER_WORKSPACE:,} tasks, {len(launches):,} launches, "
-        f"{len(depts)} digest channels in {time.perf_counter() - started:.1f} s"
+        f"built {len(tasks):,} tasks, {len(launches):,} launches, {len(digests)} digest channels "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
     )
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), UTC)
+def _bulk_insert(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (an executemany of 100,000 rows takes most of a minute there)."""
+    if conn.dialect.name != "postgresql":
+        for start in range(0, len(rows), 10_000):
+            conn.execute(insert(table), rows[start : start + 10_000])
+        return
+    columns = list(rows[0])
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([_naive_utc(row[c]) for c in columns])
+    if "id" in columns:  # rows given their ids: move the sequence past them
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        conn.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table.name}))"))
 
 
-@contextmanager
-def measured(label: str, counter: RowCounter, messenger: NullMessenger) -> Iterator[None]:
-    statements, rows = counter.snapshot()
-    sent = messenger.sent
-    started = time.perf_counter()
-    yield
-    elapsed = time.perf_counter() - started
-    now_statements, now_rows = counter.snapshot()
-    print(
-        f"{label:<44} {elapsed * 1000:9.1f} ms  {now_statements - statements:6d} statements  "
-        f"{now_rows - rows:7d} rows read  {messenger.sent - sent:5d} sent  peak RSS {peak_mb():6.1f} MB"
-    )
+def _naive_utc(value: Any) -> Any:
+    """How :class:`storage.types.UTCDateTime` stores an instant: naive UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
+def reset(db: Database) -> None:
+    """Forget what a played day did: the ledger, and when each channel's digest last went out."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM notifications"))
+        conn.execute(text("UPDATE digest_schedules SET last_sent_at = NULL"))
+        if not db.is_sqlite:
+            conn.execute(text("ANALYZE notifications"))
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Step:
+    label: str
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    statements: int = 0
+    rows: int = 0
+    sent: int = 0
+    peak_mb: float = 0.0
+    per: int = 1  # ticks per run, for the idle average
+
+    def line(self) -> str:
+        best = min(range(len(self.wall)), key=self.wall.__getitem__)
+        per = self.per
+        runs = f"median {statistics.median(self.wall) / per * 1000:.1f} of {len(self.wall)}"
+        wall, cpu = self.wall[best] / per * 1000, self.cpu[best] / per * 1000
+        return (
+            f"{self.label:<42} {wall:8.1f} ms  cpu {cpu:7.1f} ms"
+            f"  ({runs})  {self.statements // per:5d} statements  {self.rows // per:6d} rows read"
+            f"  {self.sent // per:5d} sent  peak RSS {self.peak_mb:6.1f} MB"
+        )
+
+
+def _rss_mb(field_name: str) -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(url: str) -> None:
+def _reset_peak_rss() -> None:
+    """Start a new peak-RSS window (Linux: ``clear_refs`` 5 resets VmHWM); harmless elsewhere."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def measure(step: Step, counter: RowCounter, messenger: NullMessenger, run: Callable[[], object]) -> None:
+    gc.collect()
+    _reset_peak_rss()
+    statements, rows = counter.snapshot()
+    sent = messenger.sent
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    step.wall.append(time.perf_counter() - wall)
+    step.cpu.append(time.process_time() - cpu)
+    now_statements, now_rows = counter.snapshot()
+    step.statements, step.rows = now_statements - statements, now_rows - rows
+    step.sent = messenger.sent - sent
+    step.peak_mb = max(step.peak_mb, _rss_mb("VmHWM"))
+
+
+def run(url: str, repeat: int, profile: str | None) -> None:
     db = Database(url)
     db.upgrade()
     build(db)
@@ -282,29 +358,78 @@ def run(url: str) -> None:
     def at(hh: int, mm: int = 0) -> datetime:
         return datetime(TODAY.year, TODAY.month, TODAY.day, hh, mm, tzinfo=UTC)
 
-    scheduler.tick(at(8, 0))  # warm up connections and caches
-    with measured("idle tick (08:01, nothing due yet)", counter, messenger):
-        scheduler.tick(at(8, 1))
-    with measured("digest round, 500 channels (09:30)", counter, messenger):
-        scheduler.tick(at(9, 30))
-    with measured("check-ins due today (10:00)", counter, messenger):
-        scheduler.tick(at(10, 0))
-    with measured("nudge + escalation sweep, 125 ws (11:00)", counter, messenger):
-        scheduler.tick(at(11, 0))
-    timings = []
-    statements, rows = counter.snapshot()
-    for minute in range(1, 31):
-        started = time.perf_counter()
-        scheduler.tick(at(11, minute))
-        timings.append(time.perf_counter() - started)
-    now_statements, now_rows = counter.snapshot()
-    timings.sort()
-    print(
-        f"{'idle tick after the day is done (x30)':<44} {sum(timings) / len(timings) * 1000:9.1f} ms  "
-        f"{(now_statements - statements) // 30:6d} statements  {(now_rows - rows) // 30:7d} rows read  "
-        f"(median {timings[15] * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms)  peak RSS {peak_mb():6.1f} MB"
-    )
+    def idle_after() -> None:
+        for minute in range(1, IDLE_TICKS + 1):
+            scheduler.tick(at(11, minute))
+
+    channels = WORKSPACES * len(DEPARTMENTS)
+    steps = [
+        (Step("idle tick (08:01, nothing due yet)"), lambda: scheduler.tick(at(8, 1)), "idle"),
+        (Step(f"digest round, {channels} channels (09:30)"), lambda: scheduler.tick(at(9, 30)), "digest"),
+        (Step("check-ins due today (10:00)"), lambda: scheduler.tick(at(10, 0)), "checkin"),
+        (
+            Step(f"nudge + escalation sweep, {WORKSPACES} ws (11:00)"),
+            lambda: scheduler.tick(at(11, 0)),
+            "sweep",
+        ),
+        (Step(f"idle tick after the day is done (x{IDLE_TICKS})", per=IDLE_TICKS), idle_after, "idle-after"),
+    ]
+    for attempt in range(repeat):
+        if attempt:
+            reset(db)
+        scheduler.tick(at(8, 0))  # warm up connections and caches
+        for step, action, _name in steps:
+            measure(step, counter, messenger, action)
+    for step, _action, _name in steps:
+        print(step.line(), flush=True)
+    if profile:  # one more day, untimed, profiling the one step
+        reset(db)
+        scheduler.tick(at(8, 0))
+        for _step, action, name in steps:
+            if name == profile:
+                _profiled(action)
+            else:
+                action()
     db.dispose()
+
+
+def _profiled(action: Callable[[], object]) -> None:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:  # pragma: no cover - an optional extra
+        raise SystemExit("--profile needs pyinstrument: pip install -e '.[bench]'") from None
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    action()
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False), flush=True)
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+def pin_to_cores(count: int) -> str:
+    """Run on ``count`` of the CPUs this process may use (0: leave it alone)."""
+    if count <= 0 or not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    allowed = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, allowed[:count])
+    return f"pinned to CPU {','.join(map(str, allowed[:count]))}"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()}"
+    )
 
 
 def main() -> None:
@@ -314,11 +439,20 @@ def main() -> None:
     parser.add_argument(
         "--pg", metavar="URL", help="also run against this PostgreSQL database (in a new schema)"
     )
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-only", action="store_true", help="with --pg: skip the SQLite run")
+    parser.add_argument("--repeat", type=int, default=3, help="play the day this many times (default 3)")
+    parser.add_argument("--cores", type=int, default=1, help="CPUs to run on (default 1; 0 = do not pin)")
+    parser.add_argument(
+        "--profile",
+        choices=("idle", "digest", "checkin", "sweep", "idle-after"),
+        help="print a pyinstrument profile of this step (its last run)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        print("== SQLite")
-        run(f"sqlite:///{Path(tmp) / 'bench.db'}")
+    print(f"{machine()}; {pin_to_cores(args.cores)}", flush=True)
+    if not args.pg_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("== SQLite", flush=True)
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.repeat, args.profile)
     if args.pg:
         from sqlalchemy import create_engine
 
@@ -327,11 +461,12 @@ def main() -> None:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(_normalise_url(args.pg))
         with admin.begin() as conn:
+            version = conn.execute(text("SHOW server_version")).scalar()
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
-            print("== PostgreSQL")
+            print(f"== PostgreSQL {version}", flush=True)
             joiner = "&" if "?" in args.pg else "?"
-            run(f"{args.pg}{joiner}options=-csearch_path%3D{schema}")
+            run(f"{args.pg}{joiner}options=-csearch_path%3D{schema}", args.repeat, args.profile)
         finally:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
