@@ -16,6 +16,8 @@ so the event loop never blocks; bolt returns the acknowledgement as soon as a li
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -29,7 +31,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
@@ -45,6 +47,8 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 MAX_BODY = 1_000_000  # Slack payloads are a few kB; refuse anything absurd before reading it
+MAX_AGE = 60 * 5  # seconds a signed request stays valid (Slack's rule; older ones are replays)
+ACCEPTED_TYPES = ("application/x-www-form-urlencoded", "application/json")
 BOT_SCOPES = [
     "commands",
     "chat:write",
@@ -162,7 +166,7 @@ def create_slack_runtime(
     users = UserDirectory(services.clock)
     SlackHandlers(services, users, settings.slash_command, work_executor).register(bolt_app)
     messenger = SlackMessenger(token_for, make_client, language=settings.language)
-    routes = _routes(bolt_app)
+    routes = _routes(bolt_app, signing_secret or "")
     return SlackRuntime(
         bolt_app=bolt_app,
         messenger=messenger,
@@ -173,7 +177,17 @@ def create_slack_runtime(
     )
 
 
-def _routes(app: App) -> list[BaseRoute]:
+def signed_by_slack(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+    """Slack's v0 signature over the raw bytes, within 5 minutes of now; False for anything malformed."""
+    if not secret or not timestamp or not signature or not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if abs(time.time() - int(timestamp)) > MAX_AGE:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace"))
+
+
+def _routes(app: App, signing_secret: str) -> list[BaseRoute]:
     async def events(request: Request) -> Response:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_BODY:
@@ -181,8 +195,25 @@ def _routes(app: App) -> list[BaseRoute]:
         body = await request.body()
         if len(body) > MAX_BODY:
             return PlainTextResponse("payload too large", status_code=413)
+        # Check the signature before anything reads the body (bolt parses it as it builds its
+        # request: a forged body must not reach a JSON parser), then the kind of body.
+        headers = request.headers
+        if not signed_by_slack(
+            signing_secret, body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+        ):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        media_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if media_type not in ACCEPTED_TYPES:
+            return JSONResponse({"error": "unsupported media type"}, status_code=415)
+        try:
+            bolt_request = to_bolt_request(request, body)
+            if not isinstance(bolt_request.body, dict):
+                raise ValueError("not an object")
+        except Exception as exc:  # not UTF-8, not JSON, a payload that is not an object …
+            log.warning("unreadable Slack request refused: %s", type(exc).__name__)
+            return JSONResponse({"error": "bad request"}, status_code=400)
         started = time.monotonic()
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         elapsed = time.monotonic() - started
         if elapsed > 2.5:
             log.warning("Slack request acknowledged after %.1f s (Slack allows 3 s)", elapsed)
