@@ -66,6 +66,8 @@ def contended(
     core = RecordingCore(
         Coordinator(db, clock, default_timezone="UTC", default_language="en", admin_ids=ADMINS)
     )
+    for user in USERS:  # known to the fake: their profiles are looked up once, then cached
+        slack_fake.add_user(user, f"Client {user[2:]}")
     for stack in make_stack(
         db, clock, slack_fake, feishu_fake, admin_ids=ADMINS, coordinator=core, slack_workers=CLIENTS
     ):

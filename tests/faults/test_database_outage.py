@@ -209,7 +209,7 @@ def test_an_outage_in_the_middle_of_a_burst_half_writes_nothing(
     with serve_through_proxy(tmp_path, request) as served, httpx.Client(timeout=15) as http:
         slack = SlackSender(served.url, served.fake, http)
         assert "#1" in served.command(slack, "add dev Seed")
-        replies = _burst_with_cuts(served, slack, count=40, cuts=1)
+        replies = _burst_with_cuts(served, slack, count=24, cuts=1)
         _check_burst(served, replies, cuts=1)
 
 
