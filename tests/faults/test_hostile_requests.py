@@ -209,7 +209,7 @@ def test_feishu_hostile_requests_are_refused(sqlite_stack: Stack, quiet_fakes) -
 # -- size ------------------------------------------------------------------------------------------
 
 
-def _raw_request(stack: Stack, head: bytes, body: bytes, *, timeout: float = 5.0) -> bytes:
+def _raw_request(stack: Stack, head: bytes, body: bytes, *, timeout: float = 10.0) -> bytes:
     """Send ``head`` + ``body`` on a fresh socket; return what the server answered (until it closes)."""
     with socket.create_connection(("127.0.0.1", stack.server.port), timeout=timeout) as sock:
         sock.sendall(head + body)
@@ -260,7 +260,7 @@ def test_oversized_bodies_get_413_before_they_are_read(sqlite_stack: Stack, path
     started = time.monotonic()
     answer = _raw_request(stack, head, b"x" * 1000)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # not waiting for the 50 MB (the client would give up at 10 s)
     assert row_counts(stack.db) == before
     assert stack.healthz() == 200
 
