@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -39,9 +40,10 @@ CONFIGS = {
     "feishu": ("feishu",),
 }
 IMPORTS = ("sys", "bot.app", "slack_bolt", "bot.slack.runtime", "lark_oapi", "bot.feishu.runtime")
-_IMPORT_PROBE = (
-    "import resource, time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
-    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+_IMPORT_PROBE = (  # VmHWM, not ru_maxrss: the latter keeps the forking parent's high-water mark
+    "import time, importlib, sys; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
+    "d = time.perf_counter() - t; "
+    "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; print(d, hwm)"
 )
 
 
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     names = list(CONFIGS) if args.config == "all" else [args.config]
 
     print(f"machine: {h.machine()}")
+    load_before = os.getloadavg()[0]
     configs = []
     for name in names:
         platforms = CONFIGS[name]
@@ -168,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     print()
+    print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     for c in configs:
         start_ok = c.typical < TARGET_STARTUP
         rss_ok = c.peak_mb < TARGET_RSS_MB
