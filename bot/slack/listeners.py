@@ -104,7 +104,14 @@ class SlackHandlers:
         key = None
         if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in DEDUPED_EVENTS:
             key = body.get("event_id")
-        if key and not self.claim_once(str(key)):
+        try:
+            fresh = not key or self.claim_once(str(key))
+        except (OperationalError, DBAPIError) as exc:
+            # The database is down: handle the event anyway, so the core can tell the person to
+            # try again (a 500 would leave them unanswered until Slack redelivers, minutes later).
+            logger.warning("Slack event %s not recorded (%s); handling it anyway", key, type(exc).__name__)
+            fresh = True
+        if not fresh:
             logger.info("ignoring redelivered Slack event %s", key)
             return BoltResponse(status=200, body="")
         return next()

@@ -37,7 +37,7 @@ from tests.faults.conftest import Stack, make_stack, soak
 from tests.faults.tcp_proxy import TcpProxy
 from tests.feishu import events
 from tests.slack.conftest import ADMIN, ALICE, BOB, SIGNING_SECRET, SlackSender
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import BOT_USER_ID, FakeSlack
 
 pytestmark = pytest.mark.postgres
 
@@ -87,6 +87,24 @@ class Served:
         assert response.elapsed.total_seconds() < 3, "not acknowledged within Slack's 3 s"
         (reply,) = self.fake.wait_for("response_url", where=_for(body["response_url"]), timeout=20)
         return str(reply.params.get("text") or "")
+
+    def mention(self, sender: SlackSender, text: str, *, user: str = ALICE, dm: bool = False) -> str:
+        """An @mention in a channel (or a DM to the bot) through the Events API; return the answer."""
+        event = {"type": "message", "channel_type": "im", "channel": "DALICE", "user": user, "text": text}
+        if not dm:
+            event = {
+                "type": "app_mention",
+                "channel": "CLAUNCH",
+                "user": user,
+                "text": f"<@{BOT_USER_ID}> {text}",
+            }
+        method = "chat.postMessage" if dm else "chat.postEphemeral"
+        before = len(self.fake.calls_to(method))
+        response = sender.event({**event, "ts": f"{time.time():.6f}"})
+        assert response.status_code == 200, response.text
+        assert response.elapsed.total_seconds() < 3, "not acknowledged within Slack's 3 s"
+        answer = self.fake.wait_for(method, before + 1, timeout=20)[before]
+        return str(answer.params.get("text") or "")
 
 
 def _for(response_url: str):  # type: ignore[no-untyped-def]
@@ -184,6 +202,8 @@ def test_commands_during_an_outage_are_told_to_try_again_and_the_server_recovers
             assert TRY_AGAIN in reply, reply
         assert TRY_AGAIN in served.command(slack, "done #1")
         assert TRY_AGAIN in served.command(slack, "list all", user=BOB)
+        assert TRY_AGAIN in served.mention(slack, "add dev Mentioned during the outage")
+        assert TRY_AGAIN in served.mention(slack, "add dev Asked in a DM during the outage", dm=True)
         assert served.process.poll() is None
 
         served.proxy.restore()
