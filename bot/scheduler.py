@@ -528,7 +528,9 @@ class CoordScheduler:
         reserved = time.monotonic()
         sent = 0
         alerts: list[_Claimed] = []
-        with ledger.OutcomeLog(db.engine) as outcomes:
+        # SQLite: queue with this process's other writers (storage.db.Database's writer lock)
+        writer = getattr(db, "_sqlite_writer", None)
+        with ledger.OutcomeLog(db.engine, writer) as outcomes:
             pending = deque(taken)
             while pending:
                 if time.monotonic() - reserved > RENEW_AFTER.total_seconds():

@@ -66,6 +66,7 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 KEY_CHUNK = 500  # keys per IN (...) list
 MARK_CHUNK = 5000  # keys per array parameter
+WRITER_WAIT = 10.0  # seconds an outcome record queues for the process's SQLite writer lock
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,9 @@ class OutcomeLog:
     held for the batch keeps it a fraction of the cost of a session and transaction per message:
 
     * SQLite: ``BEGIN IMMEDIATE; UPDATE; COMMIT`` — in WAL mode with ``synchronous=NORMAL`` a
-      commit is not fsynced, only written to the WAL file.
+      commit is not fsynced, only written to the WAL file. With ``writer`` (the process's SQLite
+      writer lock, see :class:`storage.db.Database`) each record queues for the writer with the
+      process's other transactions instead of in SQLite's busy handler.
     * PostgreSQL: one autocommitted ``UPDATE`` (one round trip) with ``synchronous_commit`` off
       for this connection: the commit is in the server's WAL buffers when the call returns, so a
       killed *bot* loses none of them; only a crash of the *database server* within a fraction of
@@ -291,9 +294,10 @@ class OutcomeLog:
     Use as a context manager.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writer: Any = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        self._writer = writer if self._dialect == "sqlite" else None
         self._connection: Connection | None = None
 
     def __enter__(self) -> OutcomeLog:
@@ -321,9 +325,19 @@ class OutcomeLog:
     def sent(self, notification_id: int, now: datetime) -> None:
         connection = self._connection
         assert connection is not None, "use OutcomeLog as a context manager"
-        connection.execute(_statement("sent", self._dialect), {"nid": notification_id, "now": now})
-        if self._dialect != "postgresql":
+        params = {"nid": notification_id, "now": now}
+        if self._dialect == "postgresql":
+            connection.execute(_statement("sent", self._dialect), params)  # autocommitted
+            return
+        writer = self._writer
+        # Bounded like the Database's own wait: past it, let SQLite's busy handler take over.
+        queued = writer is not None and writer.acquire(timeout=WRITER_WAIT)
+        try:
+            connection.execute(_statement("sent", self._dialect), params)
             connection.commit()
+        finally:
+            if queued:
+                writer.release()
 
 
 def record_failure(

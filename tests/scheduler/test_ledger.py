@@ -296,3 +296,23 @@ def test_mark_many_records_each_key_once_and_says_which_were_new(db: Database) -
             None,
         )
         assert ledger.due_for_retry(s, NOW + timedelta(days=9)) == []
+
+
+def test_outcome_log_queues_for_the_process_sqlite_writer(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("only SQLite has one writer")
+    ws = _ws(db)
+    ids = _claim_many(db, ws, 1)
+    calls: list[object] = []
+
+    class Writer:
+        def acquire(self, timeout: float) -> bool:
+            calls.append(("acquire", timeout))
+            return True
+
+        def release(self) -> None:
+            calls.append("release")
+
+    with ledger.OutcomeLog(db.engine, Writer()) as outcomes:
+        outcomes.sent(ids[0], NOW)
+    assert calls == [("acquire", ledger.WRITER_WAIT), "release"]
