@@ -64,14 +64,7 @@ def get_or_create_workspace(
             "name": name,
             "timezone": timezone,
             "language": language,
-            "workdays": 0b0011111,
-            "task_seq": 0,
-            "checkin_time": "10:00",
-            "checkin_offsets": "-14,-7,-3,-1,0,1,7",
-            "nudge_time": "09:30",
-            "escalate_lead_after": 2,
-            "escalate_creator_after": 4,
-            "created_at": now,
+            "created_at": now,  # the scheduling settings take the column defaults in models.py
         },
     )
     workspace = session.scalars(query).one()

@@ -42,15 +42,8 @@ def workspace(
         name=external_id,
         timezone=timezone,
         language=language,
-        workdays=0b0011111,
-        task_seq=0,
-        checkin_time="10:00",
-        checkin_offsets="-14,-7,-3,-1,0,1,7",
-        nudge_time="09:30",
-        escalate_lead_after=2,
-        escalate_creator_after=4,
         created_at=T0,
-    )
+    )  # the scheduling settings take the model's defaults, as a new workspace does
     for name, value in settings.items():
         setattr(ws, name, value)
     s.add(ws)
