@@ -16,18 +16,30 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
 
 
-def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
-    env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+def coordbot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot.cli ARGS`` in ``tmp_path`` with a clean environment plus ``env``."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--start", "2026-11-25T09:00", *args],
-        input=script,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env={**clean_env(), **env},
         cwd=tmp_path,
         timeout=120,
         check=False,
+    )
+
+
+def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    database = f"sqlite:///{tmp_path / 'console.db'}"
+    return coordbot(
+        tmp_path,
+        "console",
+        "--start",
+        "2026-11-25T09:00",
+        *args,
+        stdin=script,
+        COORDBOT_DATABASE_URL=database,
     )
 
 
@@ -62,34 +74,13 @@ def test_readme_transcript_is_what_the_tour_script_prints(tmp_path: Path) -> Non
 
 
 def test_no_chat_credentials_means_plain_coordbot_is_the_console(tmp_path: Path) -> None:
-    env = clean_env()
-    env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'plain.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli"],
-        input="/coord help\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    database = f"sqlite:///{tmp_path / 'plain.db'}"
+    result = coordbot(tmp_path, stdin="/coord help\n", COORDBOT_DATABASE_URL=database)
     assert result.returncode == 0 and "coordbot — coordination tasks" in result.stdout
 
 
 def test_a_bad_setting_fails_at_start_with_one_line_naming_it(tmp_path: Path) -> None:
-    env = clean_env()
-    env["COORDBOT_TIMEZONE"] = "Mars/Olympus"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    result = coordbot(tmp_path, "console", COORDBOT_TIMEZONE="Mars/Olympus")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "coordbot: bad setting COORDBOT_TIMEZONE: Value error, unknown IANA timezone 'Mars/Olympus'"
@@ -97,33 +88,15 @@ def test_a_bad_setting_fails_at_start_with_one_line_naming_it(tmp_path: Path) ->
 
 
 def test_serve_without_credentials_says_what_is_missing(tmp_path: Path) -> None:
-    env = clean_env()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    result = coordbot(tmp_path, "serve")
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "FEISHU_APP_ID" in result.stderr
 
 
 def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path) -> None:
-    env = clean_env()
-    env["COORDBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
+    database = f"sqlite:///{tmp_path / 'fresh.db'}"
     for _ in range(2):  # idempotent
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=60,
-            check=False,
-        )
+        result = coordbot(tmp_path, "db", "upgrade", COORDBOT_DATABASE_URL=database)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
     assert (tmp_path / "fresh.db").stat().st_size > 0
