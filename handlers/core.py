@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from handlers import admin_commands, help_text, launch_commands, task_commands
 from handlers import grammar as g
@@ -101,6 +102,13 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
 }
 
 
+OnceGuard = Callable[[Session], bool]
+
+
+class _AlreadyDone(Exception):
+    """The ``once`` guard found the work done before; rolls the transaction back."""
+
+
 class Coordinator:
     def __init__(
         self,
@@ -119,8 +127,13 @@ class Coordinator:
 
     # -- entry points -------------------------------------------------------------------------
 
-    def handle_text(self, caller: Caller, text: str) -> Outcome:
-        """Run one command line (with or without the leading ``/coord``)."""
+    def handle_text(self, caller: Caller, text: str, *, once: OnceGuard | None = None) -> Outcome:
+        """Run one command line (with or without the leading ``/coord``).
+
+        ``once``, when given, runs first inside the command's transaction and marks the work done
+        (an adapter's inbox entry); if it says the work was done before, nothing runs and the
+        outcome is ``already_done``. A command that is refused is marked done on its own.
+        """
 
         def run(ctx: Ctx) -> Reply:
             command = g.parse(text, ctx.today)
@@ -128,7 +141,7 @@ class Coordinator:
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)
 
-        return self._run(caller, run, what=f"command {text[:60]!r}")
+        return self._run(caller, run, what=f"command {text[:60]!r}", once=once)
 
     def handle_command(self, caller: Caller, command: g.Command) -> Outcome:
         """Run an already-typed command (forms build these)."""
@@ -248,27 +261,48 @@ class Coordinator:
         lang = me.language or workspace.language
         return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
 
-    def _run(self, caller: Caller, body: Callable[[Ctx], Reply], *, what: str) -> Outcome:
+    def _run(
+        self, caller: Caller, body: Callable[[Ctx], Reply], *, what: str, once: OnceGuard | None = None
+    ) -> Outcome:
         lang = DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language)
         try:
             with self.db.transaction() as session:
+                if once is not None and not once(session):
+                    raise _AlreadyDone
                 ctx = self._context(session, caller)
                 lang = ctx.tr.lang
                 reply = body(ctx)
                 outbox = list(ctx.outbox)
                 lang = ctx.tr.lang  # a settings command may have changed it
             return Outcome(reply, outbox, language=lang)
+        except _AlreadyDone:
+            log.info("%s from %s/%s ran before; not again", what, caller.platform, caller.user_id)
+            return Outcome(Reply(""), language=lang, already_done=True)
         except g.UsageError as error:  # CommandError too: the transaction was rolled back
             log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
-            return Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
+            outcome = Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
         except (OperationalError, DBAPIError):
             log.exception("database error running %s", what)
             tr = Translator(lang)
-            return Outcome(Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang)
+            return Outcome(
+                Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang, retry_later=True
+            )
         except Exception:
             log.exception("unexpected error running %s", what)
             tr = Translator(lang)
-            return Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
+            outcome = Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
+        if once is not None:  # the refusal is the answer: do not run it again
+            outcome.already_done = not self._mark_done(once, what)
+        return outcome
+
+    def _mark_done(self, once: OnceGuard, what: str) -> bool:
+        """Run ``once`` in a transaction of its own; False only when the work was done before."""
+        try:
+            with self.db.transaction() as session:
+                return once(session)
+        except (OperationalError, DBAPIError):
+            log.warning("could not mark %s done; it may be answered again", what)
+            return True
 
     @staticmethod
     def _error_reply(lang: str, error: g.UsageError) -> Reply:

@@ -145,3 +145,5 @@ class Outcome:
     error_field: str | None = None  # which input was wrong (for forms that show errors on a field)
     changed_task: int | None = None  # number of the task a button changed, to re-render in place
     language: str | None = None  # the language the reply is in ("en"/"zh"), when the core knows it
+    already_done: bool = False  # the ``once`` guard said this work ran before: send nothing
+    retry_later: bool = False  # the database was unreachable: nothing applied, nothing marked done

@@ -63,6 +63,52 @@ def _disable_pysqlite_transactions(engine: Engine) -> None:
 SQLITE_WRITER_WAIT = 10.0  # seconds a transaction queues for this process's SQLite writer lock
 
 
+class _SqliteWriter:
+    """This process's turn at SQLite's single writer: re-entrant, urgent turns go first.
+
+    An urgent transaction (an adapter accepting an event while the platform waits for its answer)
+    is handed the writer before queued ordinary ones, so it waits for at most the transaction in
+    progress, not for every command queued before it.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+        self.waiting = 0  # threads queued now (for tests and diagnostics)
+
+    def acquire(self, *, timeout: float, urgent: bool = False) -> bool:
+        me = threading.get_ident()
+        with self._turn:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if urgent:
+                self._urgent_waiting += 1
+            self.waiting += 1
+            try:
+                free = self._turn.wait_for(
+                    lambda: self._owner is None and (urgent or self._urgent_waiting == 0), timeout
+                )
+            finally:
+                self.waiting -= 1
+                if urgent:
+                    self._urgent_waiting -= 1
+                    self._turn.notify_all()  # ordinary waiters may go now
+            if not free:
+                return False
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._turn:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._turn.notify_all()
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
@@ -71,18 +117,21 @@ class Database:
         # SQLite has one writer, and every transaction here starts with BEGIN IMMEDIATE. Threads of
         # this process queue for it on a lock: SQLite's own busy handler polls with sleeps growing
         # to 100 ms, which under concurrent commands turned 10 ms transactions into 1 s tails.
-        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
+        self._sqlite_writer = _SqliteWriter() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back whole if it raises."""
+    def transaction(self, *, urgent: bool = False) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back whole if it raises.
+
+        ``urgent``: a short transaction someone is waiting on (SQLite: it takes the writer first).
+        """
         writer = self._sqlite_writer
         # Bounded like SQLite's busy timeout: past it, go on and let SQLite wait or fail as before.
-        queued = writer is not None and writer.acquire(timeout=SQLITE_WRITER_WAIT)
+        queued = writer is not None and writer.acquire(urgent=urgent, timeout=SQLITE_WRITER_WAIT)
         session = self._sessions()
         try:
             yield session

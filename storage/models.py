@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -258,3 +259,30 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class InboxEvent(Base):
+    """An incoming event accepted before the platform got its answer, until its command has run.
+
+    Writing it is what lets the adapter answer at once and do the work afterwards without a
+    crash losing the event: a row still pending once its lease has run out is run again (by any
+    replica), and ``done_at`` is set in the command's own transaction, so it runs once.
+    """
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        Index(
+            "ix_inbox_events_pending",
+            "lease_until",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    lease_until: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]
