@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import lark_oapi as lark
 from lark_oapi.api.im.v1 import (
     CreateMessageRequest,
     CreateMessageRequestBody,
@@ -25,6 +24,7 @@ from lark_oapi.api.im.v1 import (
 )
 
 from bot.feishu.cards import card_content
+from bot.feishu.sdk import LarkClient
 from bot.messenger import Delivery, DeliveryError
 from handlers.replies import Outbound, Reply
 
@@ -63,13 +63,13 @@ def _header(headers: dict[str, str] | None, name: str) -> str | None:
 
 
 class FeishuMessenger:
-    """The Feishu :class:`~bot.messenger.Messenger`, over the app's ``lark.Client``."""
+    """The Feishu :class:`~bot.messenger.Messenger`, over the app's :class:`~bot.feishu.sdk.LarkClient`."""
 
     platform = "feishu"
 
     def __init__(
         self,
-        client: lark.Client,
+        client: LarkClient,
         *,
         max_attempts: int = 3,
         max_wait: float = 30.0,

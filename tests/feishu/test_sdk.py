@@ -1,0 +1,171 @@
+"""``bot.feishu.sdk``: the light import of ``lark-oapi`` and the cut-down client on the fake Open API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lark_oapi as lark
+import pytest
+from lark_oapi.api.contact.v3 import GetUserRequest
+from lark_oapi.client import _validate_domain
+from lark_oapi.core.enum import AccessTokenType, HttpMethod
+from lark_oapi.core.model import BaseRequest
+
+from bot.feishu.messenger import FeishuMessenger
+from bot.feishu.sdk import FeishuClient, LarkClient, build_client, load_lark_lightly, validate_domain
+from handlers.replies import Outbound, Reply, Target
+from tests.feishu.fake_feishu import FakeFeishu
+
+ROOT = Path(__file__).resolve().parents[2]
+LIGHT_LIMIT = 1500  # lark_oapi modules after the light path; the whole SDK is ~10,000
+
+# Run in a fresh interpreter: this test process imported the whole SDK already (conftest).
+_PROBE = """
+import json, sys, threading
+import bot.feishu.messenger
+from bot.feishu.sdk import FeishuClient, LarkClient, build_client
+client = build_client("cli_probe", "secret", "https://open.feishu.cn/")
+out = {"light": sum(1 for m in sys.modules if m.startswith("lark_oapi")),
+       "is_client": isinstance(client, FeishuClient) and isinstance(client, LarkClient),
+       "stubbed": "Client" not in vars(sys.modules["lark_oapi"])}
+
+import lark_oapi
+barrier = threading.Barrier(4)
+seen = []
+def ask():  # completion from several threads at once: each must get the class, none an error
+    barrier.wait()
+    try:
+        seen.append(lark_oapi.Client.__module__)
+    except Exception as exc:
+        seen.append(repr(exc))
+threads = [threading.Thread(target=ask) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+out["client"] = sorted(set(seen))
+out["dispatcher"] = lark_oapi.EventDispatcherHandler.__module__
+# ``from .api import *`` in lark_oapi/__init__ completed lark_oapi.api and copied its services
+out["drive"] = [vars(lark_oapi).get("drive").__name__, vars(lark_oapi.api).get("drive").__name__]
+out["full"] = sum(1 for m in sys.modules if m.startswith("lark_oapi"))
+real = lark_oapi.Client.builder().app_id("a").app_secret("b").build()
+out["real_is_lark_client"] = isinstance(real, LarkClient)
+out["leftover_getattr"] = [m for m in ("lark_oapi", "lark_oapi.api") if "__getattr__" in vars(sys.modules[m])]
+print(json.dumps(out))
+"""
+
+
+def test_light_import_then_full_sdk_on_demand() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"lark_oapi modules: {out['light']} after the light path, {out['full']} after completion")
+    assert out["stubbed"]  # the real lark_oapi/__init__ had not run
+    assert 0 < out["light"] < LIGHT_LIMIT
+    assert out["is_client"]
+    assert out["client"] == ["lark_oapi.client"]
+    assert out["dispatcher"] == "lark_oapi.event.dispatcher_handler"
+    assert out["drive"] == ["lark_oapi.api.drive"] * 2
+    assert out["full"] > 5 * out["light"]
+    assert out["real_is_lark_client"]
+    assert out["leftover_getattr"] == []
+
+
+def test_load_lark_lightly_leaves_an_imported_sdk_alone() -> None:
+    assert lark.Client  # the whole SDK now, even if this process took the light path first
+    before = sys.modules["lark_oapi"], sys.modules["lark_oapi.api"]
+    load_lark_lightly()
+    load_lark_lightly()
+    assert (sys.modules["lark_oapi"], sys.modules["lark_oapi.api"]) == before
+    assert "__getattr__" not in vars(lark)
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "https://open.feishu.cn",
+        "https://open.larksuite.com:8443",
+        "http://127.0.0.1:8080",
+        "http://localhost",
+        "http://open.feishu.cn",
+        "ftp://open.feishu.cn",
+        "https://",
+        "https://user:pw@open.feishu.cn",
+        "https://open.feishu.cn/open-apis",
+        "https://open.feishu.cn?x=1",
+        "",
+    ],
+)
+def test_domain_validation_matches_the_sdk(domain: str) -> None:
+    def verdict(check) -> str:  # type: ignore[no-untyped-def]
+        try:
+            check(domain)
+        except ValueError as exc:
+            return str(exc)
+        return "ok"
+
+    assert verdict(validate_domain) == verdict(_validate_domain)
+
+
+def test_build_client_rejects_a_plain_http_domain() -> None:
+    with pytest.raises(ValueError, match="https"):
+        build_client("cli_x", "s", "http://open.feishu.cn")
+
+
+@pytest.fixture
+def client(fake: FakeFeishu, app_id: str) -> FeishuClient:
+    return build_client(app_id, "test-secret", fake.url + "/", timeout=5)
+
+
+def test_client_is_configured_like_the_sdk_builder(client: FeishuClient, fake: FakeFeishu, app_id) -> None:
+    assert isinstance(client, LarkClient)
+    assert client.config.app_id == app_id
+    assert client.config.domain == fake.url  # trailing slash dropped
+    assert client.config.timeout == 5
+    assert client.config.log_level == lark.LogLevel.WARNING
+
+
+def test_messenger_sends_through_the_light_client(client: FeishuClient, fake: FakeFeishu) -> None:
+    message = Outbound("feishu", "tenant-1", Target.channel("oc_launch"), Reply(headline="Hello"), key="k1")
+    delivery = FeishuMessenger(client).send(message)
+    assert delivery.message_id == "om_sent_1"
+    (token,) = fake.calls_to("POST", "/tenant_access_token/internal")
+    assert token.body == {"app_id": client.config.app_id, "app_secret": "test-secret"}
+    (call,) = fake.sent
+    assert call.path == "/open-apis/im/v1/messages"
+    assert call.query == {"receive_id_type": "chat_id"}
+    assert call.headers["authorization"] == "Bearer t-fake-token"
+    assert call.card["header"]["title"]["content"] == "Hello"
+
+
+def test_request_fetches_the_tenant_token_and_parses_json(client: FeishuClient, fake: FakeFeishu) -> None:
+    request = (
+        BaseRequest.builder()
+        .http_method(HttpMethod.GET)
+        .uri("/open-apis/bot/v3/info")
+        .token_types({AccessTokenType.TENANT})
+        .build()
+    )
+    response = client.request(request)
+    assert response.success()
+    assert response.raw.status_code == 200
+    assert json.loads(response.raw.content)["bot"]["open_id"] == "ou_bot"
+    assert len(fake.calls_to("POST", "/tenant_access_token/internal")) == 1
+    (call,) = fake.calls_to("GET", "/bot/v3/info")
+    assert call.headers["authorization"] == "Bearer t-fake-token"
+
+    fake.fail("GET", "/bot/v3/info", status=400, code=99991672, msg="no scope")
+    refused = client.request(request)
+    assert not refused.success()
+    assert refused.code == 99991672
+    assert refused.raw.status_code == 400
+
+
+def test_contact_service_on_the_light_client(client: FeishuClient, fake: FakeFeishu) -> None:
+    fake.users["ou_alice"] = "Alice"
+    response = client.contact.v3.user.get(GetUserRequest.builder().user_id("ou_alice").build())
+    assert response.success()
+    assert response.data.user.name == "Alice"
