@@ -53,6 +53,7 @@ def run_serve(
         services.messengers.register(feishu.messenger)
         routes.extend(feishu.routes)
         runtimes.append(feishu)
+        feishu.start_inbox_sweeper()
         if feishu_long_connection:
             feishu.start_long_connection()
     ticker = None

@@ -1,13 +1,12 @@
 """Feishu events through the core: messages become commands, card button presses actions.
 
-Both transports (HTTP events and the long connection) hand events to the same
-``EventDispatcherHandler``, whose callbacks are :meth:`FeishuBot.on_message` and
-:meth:`FeishuBot.on_card_action`. The core's work runs while Feishu waits (it is quick); the
-messages that result are sent afterwards on a small thread pool, so Feishu gets its answer
-within its 3 s.
-
-Redelivered events (same ``event_id``) and re-pushed messages (same ``message_id``) are
-claimed in the database and change nothing twice.
+Both transports (HTTP events and the long connection) hand the decrypted event to
+:class:`FeishuBot`. A message is first written to the inbox (:mod:`storage.inbox`: one small
+insert) and Feishu gets its answer at once; the command then runs on a small thread pool and
+marks the inbox entry done in its own transaction, so it runs once even if Feishu redelivers
+the event or two replicas race for it. Entries left pending by a crash are run again by
+:meth:`FeishuBot.recover`. A card button press is answered in Feishu's response (toast and
+updated card), so it runs while Feishu waits.
 """
 
 from __future__ import annotations
@@ -16,30 +15,34 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-import lark_oapi as lark
 from lark_oapi.api.contact.v3 import GetUserRequest
 from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
+from lark_oapi.core.json import JSON
 from lark_oapi.core.model import BaseRequest
 from lark_oapi.event.callback.model.p2_card_action_trigger import (
     P2CardActionTrigger,
     P2CardActionTriggerResponse,
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.delivery import deliver_outbox
 from bot.feishu.cards import render_card, toast
 from bot.feishu.messenger import FeishuMessenger
+from bot.feishu.sdk import LarkClient
 from bot.feishu.text import BotIdentity, Mention, message_text, translate
 from bot.messenger import DeliveryError
 from handlers.context import Caller
 from handlers.core import ACTIONS
 from handlers.i18n import t
 from handlers.replies import Outbound, Reply, Tone
+from storage import inbox
 from storage.events import claim_event
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ class FeishuBot:
         self,
         services: Any,  # bot.app.Services (not imported: it imports the core's wiring)
         messenger: FeishuMessenger,
-        client: lark.Client,
+        client: LarkClient,
         *,
         identity: BotIdentity | None = None,
         send_workers: int = 4,
@@ -72,6 +75,8 @@ class FeishuBot:
         self._names: dict[str, tuple[str | None, float]] = {}
         self._contact_forbidden_until = 0.0
         self._lock = threading.Lock()
+        self._idle = threading.Condition()
+        self._busy = 0  # pieces of work submitted to the pool and not finished
         self._pool = ThreadPoolExecutor(max_workers=send_workers, thread_name_prefix="feishu-send")
         self._lookups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feishu-lookup")
 
@@ -81,41 +86,119 @@ class FeishuBot:
 
     # -- im.message.receive_v1 ----------------------------------------------------------------
 
-    def on_message(self, data: P2ImMessageReceiveV1) -> None:
+    def accept_message(self, event: dict[str, Any]) -> None:
+        """Take an ``im.message.receive_v1`` event while Feishu waits: inbox it, run it after.
+
+        Only what the event itself shows is checked here (no network, no command): other bots'
+        messages and group messages that mention nobody are dropped. When the inbox cannot be
+        written (the database is away) the message still runs, unguarded, so the person is told
+        to try again rather than left without an answer.
+        """
+        body = event.get("event") if isinstance(event.get("event"), dict) else {}
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
+        message_id = message.get("message_id")
+        if not isinstance(message_id, str) or not message_id:
+            log.warning("Feishu message event without a message id; ignored")
+            return
+        if sender.get("sender_type") not in (None, "user"):
+            return  # other bots and the app itself
+        if message.get("chat_type") != "p2p" and not self._may_mention_bot(message.get("mentions")):
+            return  # group chatter that does not address the bot
+        key = f"message:{message_id}"
+        payload = json.dumps(event, ensure_ascii=False)
+        try:
+            with self.services.db.transaction(urgent=True) as session:
+                accepted = inbox.accept(session, PLATFORM, key, payload, self.services.clock.now())
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("Feishu message %s not inboxed (%s); run anyway", message_id, type(exc).__name__)
+            self._later(self.run_message, payload, None)
+            return
+        if not accepted:
+            log.info("Feishu message %s already accepted; redelivery ignored", message_id)
+            return
+        self._later(self.run_message, payload, key)
+
+    def _may_mention_bot(self, mentions: object) -> bool:
+        """Whether a group message's mentions could include the bot (unknown bot id: any)."""
+        if not isinstance(mentions, list) or not mentions:
+            return False
+        with self._lock:
+            bot_id = self._identity.open_id if self._identity is not None else None
+        if not bot_id:
+            return True  # learnt later, off Feishu's clock
+        ids = (m.get("id") for m in mentions if isinstance(m, dict))
+        return any(isinstance(i, dict) and i.get("open_id") == bot_id for i in ids)
+
+    def run_message(self, payload: str, key: str | None) -> None:
+        """Run an accepted message; ``key`` is its inbox entry, marked done with the command."""
+        data = JSON.unmarshal(payload, P2ImMessageReceiveV1)
         header, event = data.header, data.event
         if event is None or event.message is None or event.sender is None:
+            self._done(key)
             return
         sender, message = event.sender, event.message
-        if sender.sender_type not in (None, "user"):
-            return  # other bots and the app itself
         open_id = sender.sender_id.open_id if sender.sender_id else None
         tenant_key = (header.tenant_key if header else None) or sender.tenant_key
         if not open_id or not tenant_key or not message.chat_id or not message.message_id:
             log.warning("Feishu message event without sender, tenant or chat; ignored")
+            self._done(key)
             return
         p2p = message.chat_type == "p2p"
         raw_text = message_text(message.message_type, message.content)
-        mentions = [Mention.from_event(m) for m in message.mentions or ()]
-
-        if raw_text is None:
-            if not p2p:
-                return  # a picture or file in a group: not for us
-            if not self._claim(header.event_id if header else None, message.message_id):
-                return
-            caller = self._caller(tenant_key, open_id, message.chat_id, with_name=False)
-            reply = Reply(t(self._language(caller), "feishu.text_only"), tone=Tone.INFO)
-            self._later(self._answer, message.chat_id, message.message_id, True, reply, [])
+        if raw_text is None:  # a picture or file: only worth an answer in a direct chat
+            if self._done(key) and p2p:
+                caller = self._caller(tenant_key, open_id, message.chat_id, with_name=False)
+                reply = Reply(t(self._language(caller), "feishu.text_only"), tone=Tone.INFO)
+                self._answer(message.chat_id, message.message_id, True, reply, [])
             return
 
+        mentions = [Mention.from_event(m) for m in message.mentions or ()]
         translated = translate(raw_text, mentions, self.identity(), leading_is_bot=lambda: not p2p)
         if not p2p and not translated.mentioned_bot:
-            return  # group chatter that does not address the bot
-        if not self._claim(header.event_id if header else None, message.message_id):
-            log.info("Feishu message %s already handled; redelivery ignored", message.message_id)
+            self._done(key)  # group chatter that does not address the bot
             return
         caller = self._caller(tenant_key, open_id, message.chat_id)
-        outcome = self.services.coordinator.handle_text(caller, translated.text)
-        self._later(self._answer, message.chat_id, message.message_id, p2p, outcome.reply, outcome.outbox)
+        once = self._once(key) if key is not None else None
+        outcome = self.services.coordinator.handle_text(caller, translated.text, once=once)
+        if outcome.already_done:
+            return
+        if outcome.retry_later and key is not None:
+            log.warning("Feishu message %s stays in the inbox: database unavailable", message.message_id)
+            return  # recover() runs it again once the database answers
+        self._answer(message.chat_id, message.message_id, p2p, outcome.reply, outcome.outbox)
+
+    def recover(self, *, limit: int = 50) -> int:
+        """Run inbox entries whose lease ran out (a crash, an outage); returns how many it took."""
+        now = self.services.clock.now()
+        with self.services.db.transaction() as session:
+            stale = inbox.take_stale(session, PLATFORM, now, limit=limit)
+        for entry in stale:
+            if entry.attempts > inbox.MAX_ATTEMPTS:
+                log.error("Feishu inbox entry %s failed %d times; given up", entry.key, entry.attempts - 1)
+                with self.services.db.transaction() as session:
+                    inbox.give_up(session, PLATFORM, entry.key, now)
+                continue
+            log.warning("Feishu inbox entry %s runs again (attempt %d)", entry.key, entry.attempts)
+            try:
+                self.run_message(entry.payload, entry.key)
+            except Exception:
+                log.exception("Feishu inbox entry %s failed", entry.key)
+        return len(stale)
+
+    def _once(self, key: str) -> Callable[[Session], bool]:
+        return lambda session: inbox.complete(session, PLATFORM, key, self.services.clock.now())
+
+    def _done(self, key: str | None) -> bool:
+        """Mark an entry that needs no command done; False when another worker did it first."""
+        if key is None:
+            return True
+        try:
+            with self.services.db.transaction() as session:
+                return self._once(key)(session)
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("Feishu inbox entry %s not marked done (%s)", key, type(exc).__name__)
+            return False
 
     def _answer(
         self, chat_id: str, message_id: str, p2p: bool, reply: Reply, outbox: list[Outbound]
@@ -165,28 +248,35 @@ class FeishuBot:
             try:
                 fn(*args)
             except Exception:
-                log.exception("Feishu background send failed")
+                log.exception("Feishu background work failed")
 
-        self._pool.submit(run)
+        with self._idle:
+            self._busy += 1
+        future = self._pool.submit(run)
+        future.add_done_callback(self._finished)
 
-    def _claim(self, event_id: str | None, message_id: str | None = None) -> bool:
-        """Record the event (and message) as handled; False when either already was.
+    def _finished(self, _future: object) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
 
-        When the database cannot be reached the event is handled anyway: the core then answers
-        that it cannot reach the database and the person tries again (a 500 instead would leave
-        them without an answer, and Feishu would redeliver the event minutes later).
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the work handed to the pool so far has finished; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _claim(self, event_id: str) -> bool:
+        """Record a card action's event id as handled; False when it already was.
+
+        When the database cannot be reached the press is handled anyway: the core then answers
+        that it cannot reach the database and the person tries again.
         """
-        keys = [k for k in (event_id, f"message:{message_id}" if message_id else None) if k]
-        if not keys:
-            return True
-        now = self.services.clock.now()
         try:
             with self.services.db.transaction() as session:
-                claimed = [claim_event(session, PLATFORM, key, now) for key in keys]
+                return claim_event(session, PLATFORM, event_id, self.services.clock.now())
         except (OperationalError, DBAPIError) as exc:
-            log.warning("Feishu event %s not recorded (%s); handling it anyway", keys[0], type(exc).__name__)
+            log.warning("Feishu event %s not recorded (%s); handling it anyway", event_id, type(exc).__name__)
             return True
-        return all(claimed)
 
     def _caller(
         self, tenant_key: str, open_id: str, chat_id: str | None, *, with_name: bool = True

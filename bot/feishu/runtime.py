@@ -1,14 +1,16 @@
 """Wiring the Feishu adapter into ``coordbot serve``: HTTP route, messenger, long connection.
 
-``create_feishu_runtime(services)`` builds the app's ``lark.Client`` (``FEISHU_APP_ID`` /
-``FEISHU_APP_SECRET`` / ``FEISHU_DOMAIN``), the messenger (registered with the services), the
-event dispatcher and ``POST /feishu/events``. ``start_long_connection()`` runs ``lark.ws.Client``
-on its own daemon thread with its own event loop, for teams without a public URL.
+``create_feishu_runtime(services)`` builds the app's Open API client (``FEISHU_APP_ID`` /
+``FEISHU_APP_SECRET`` / ``FEISHU_DOMAIN``, :mod:`bot.feishu.sdk`), the messenger (registered
+with the services) and ``POST /feishu/events``. ``start_long_connection()`` runs
+``lark.ws.Client`` on its own daemon thread with its own event loop, for teams without a public
+URL; ``start_inbox_sweeper()`` runs messages a crash or an outage left in the inbox.
 
 The HTTP route checks what Feishu sends before anything runs: the AES-256-CBC ``encrypt``
 envelope (key ``sha256(FEISHU_ENCRYPT_KEY)``), the ``X-Lark-Signature`` (``sha256(timestamp +
 nonce + encrypt_key + body)``) and the verification token; it answers the ``url_verification``
-challenge itself. Secrets are never logged.
+challenge itself. Secrets are never logged. The checked event goes straight to
+:class:`~bot.feishu.handlers.FeishuBot` (the SDK's dispatcher would decrypt and parse it again).
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ import hmac
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-import lark_oapi as lark
 from lark_oapi.core.const import (
     LARK_REQUEST_NONCE,
     LARK_REQUEST_SIGNATURE,
     LARK_REQUEST_TIMESTAMP,
 )
-from lark_oapi.core.model import RawRequest
+from lark_oapi.core.json import JSON
 from lark_oapi.core.utils import AESCipher
+from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTrigger
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,13 +42,18 @@ from starlette.routing import BaseRoute, Route
 
 from bot.feishu.handlers import FeishuBot
 from bot.feishu.messenger import FeishuMessenger
+from bot.feishu.sdk import LarkClient, build_client
 from bot.feishu.text import BotIdentity
+from storage.events import forget_events_before
+from storage.inbox import forget_done_before
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/feishu/events"
 HANDLED_EVENTS = frozenset({"im.message.receive_v1", "card.action.trigger"})
 MAX_BODY = 1_000_000
+SWEEP_EVERY = 30.0  # seconds between looks for inbox entries whose lease ran out
+FORGET_AFTER = timedelta(days=7)  # handled event ids and inbox entries kept this long
 
 
 def _secret(value: Any) -> str:
@@ -69,9 +78,8 @@ class HttpAnswer:
 class FeishuRuntime:
     routes: list[BaseRoute]
     messenger: FeishuMessenger
-    client: lark.Client
+    client: LarkClient
     bot: FeishuBot
-    dispatcher: lark.EventDispatcherHandler
     app_id: str
     app_secret: str = field(repr=False)
     domain: str
@@ -81,6 +89,8 @@ class FeishuRuntime:
     _ws_loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _ws_client: Any = field(default=None, repr=False)
     _ws_ready: threading.Event = field(default_factory=threading.Event, repr=False)
+    _sweeper: threading.Thread | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     # -- HTTP events ----------------------------------------------------------------------------
 
@@ -145,21 +155,54 @@ class FeishuRuntime:
         event_type = header.get("event_type") if header else None
         if event_type not in HANDLED_EVENTS:
             return HttpAnswer(200, {"msg": "ignored"})
+        try:
+            answer = self.handle_event(payload)
+        except Exception:
+            log.exception("Feishu event %s failed", header.get("event_id"))
+            return HttpAnswer(500, {"msg": "event handling failed"})
+        return HttpAnswer(200, answer if answer is not None else {"msg": "success"})
 
-        raw = RawRequest()
-        raw.uri = uri
-        raw.body = body
-        raw.headers = {
-            LARK_REQUEST_TIMESTAMP: lower.get(LARK_REQUEST_TIMESTAMP.lower(), ""),
-            LARK_REQUEST_NONCE: lower.get(LARK_REQUEST_NONCE.lower(), ""),
-            LARK_REQUEST_SIGNATURE: lower.get(LARK_REQUEST_SIGNATURE.lower(), ""),
-        }
-        response = self.dispatcher.do(raw)
-        status = response.status_code or 200
-        if status >= 400:
-            log.error("Feishu event %s failed (HTTP %s)", header.get("event_id"), status)
-            return HttpAnswer(status, {"msg": "event handling failed"})
-        return HttpAnswer(status, {}, raw=response.content or b"{}")
+    def handle_event(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Hand a checked, decrypted event to the bot; returns the body of a callback's answer."""
+        header = event.get("header") if isinstance(event.get("header"), dict) else {}
+        event_type = header.get("event_type")
+        if event_type == "im.message.receive_v1":
+            self.bot.accept_message(event)
+            return None
+        if event_type == "card.action.trigger":
+            data = JSON.unmarshal(json.dumps(event), P2CardActionTrigger)
+            return json.loads(JSON.marshal(self.bot.on_card_action(data)))
+        return None
+
+    # -- inbox ----------------------------------------------------------------------------------
+
+    def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
+        """Every ``every`` seconds, run inbox entries left pending; forget old ones hourly."""
+        if self._sweeper is not None and self._sweeper.is_alive():
+            return
+        self._stopping.clear()
+        self._sweeper = threading.Thread(
+            target=self._sweep_forever, args=(every,), name="feishu-inbox", daemon=True
+        )
+        self._sweeper.start()
+
+    def _sweep_forever(self, every: float) -> None:
+        last_forget = 0.0
+        while not self._stopping.wait(every):
+            try:
+                while self.bot.recover() > 0 and not self._stopping.is_set():
+                    pass
+                if time.monotonic() - last_forget > 3600:
+                    self.forget_old()
+                    last_forget = time.monotonic()
+            except Exception as exc:  # the database away: the next round tries again
+                log.warning("Feishu inbox sweep failed: %s", type(exc).__name__)
+
+    def forget_old(self) -> int:
+        """Drop handled event ids and finished inbox entries older than ``FORGET_AFTER``."""
+        cutoff = self.bot.services.clock.now() - FORGET_AFTER
+        with self.bot.services.db.transaction() as session:
+            return forget_done_before(session, cutoff) + forget_events_before(session, cutoff)
 
     # -- long connection ------------------------------------------------------------------------
 
@@ -177,6 +220,7 @@ class FeishuRuntime:
 
     def _run_long_connection(self) -> None:
         import lark_oapi.ws.client as ws_module
+        from lark_oapi.core.enum import LogLevel
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -185,13 +229,13 @@ class FeishuRuntime:
         ws_module.loop = loop
         self._ws_loop = loop
         try:
-            client = lark.ws.Client(
+            client = ws_module.Client(
                 self.app_id,
                 self.app_secret,
-                event_handler=self.dispatcher,
+                event_handler=self.long_connection_events(),  # type: ignore[arg-type]
                 domain=self.domain,
                 # The SDK logs the connection URL (with its access ticket) at INFO: keep it quiet.
-                log_level=lark.LogLevel.WARNING,
+                log_level=LogLevel.WARNING,
             )
             client.on_reconnecting = lambda: log.warning("Feishu long connection lost; reconnecting")
             client.on_reconnected = lambda: log.info("Feishu long connection re-established")
@@ -215,12 +259,20 @@ class FeishuRuntime:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
+    def long_connection_events(self) -> _LongConnectionEvents:
+        """The handler ``lark.ws.Client`` hands event frames to."""
+        return _LongConnectionEvents(self)
+
     @property
     def long_connection_running(self) -> bool:
         return self._ws_thread is not None and self._ws_thread.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the long connection (if any) and finish pending sends."""
+        """Stop the sweeper and the long connection (if any) and finish pending work."""
+        self._stopping.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout)
+            self._sweeper = None
         loop, client, thread = self._ws_loop, self._ws_client, self._ws_thread
         if loop is not None and thread is not None and thread.is_alive():
             if client is not None:
@@ -241,23 +293,29 @@ class FeishuRuntime:
         self.bot.close(wait=True)
 
 
-def build_client(app_id: str, app_secret: str, domain: str) -> lark.Client:
-    return (
-        lark.Client.builder()
-        .app_id(app_id)
-        .app_secret(app_secret)
-        .domain(domain.rstrip("/"))
-        .timeout(10)
-        .log_level(lark.LogLevel.WARNING)
-        .build()
-    )
+class _LongConnectionEvents:
+    """What ``lark.ws.Client`` hands frames to: the same path as HTTP events, no second parse.
+
+    Feishu checks the long connection itself, so there is no signature or token to verify here.
+    """
+
+    def __init__(self, runtime: FeishuRuntime) -> None:
+        self._runtime = runtime
+
+    def _do_without_validation(self, payload: bytes) -> dict[str, Any] | None:
+        event = json.loads(payload)
+        if not isinstance(event, dict):
+            return None
+        return self._runtime.handle_event(event)
+
+    do_without_validation = _do_without_validation  # the name lark-oapi before 1.5 called
 
 
 def create_feishu_runtime(
     services: Any,
     *,
     identity: BotIdentity | None = None,
-    client: lark.Client | None = None,
+    client: LarkClient | None = None,
 ) -> FeishuRuntime:
     """Everything ``coordbot serve`` needs for Feishu, from ``services.settings``."""
     settings = services.settings
@@ -273,18 +331,11 @@ def create_feishu_runtime(
     messenger = FeishuMessenger(client)
     services.messengers.register(messenger)
     bot = FeishuBot(services, messenger, client, identity=identity)
-    dispatcher = (
-        lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
-        .register_p2_im_message_receive_v1(bot.on_message)
-        .register_p2_card_action_trigger(bot.on_card_action)
-        .build()
-    )
     runtime = FeishuRuntime(
         routes=[],
         messenger=messenger,
         client=client,
         bot=bot,
-        dispatcher=dispatcher,
         app_id=app_id,
         app_secret=app_secret,
         domain=domain,

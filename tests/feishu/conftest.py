@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import lark_oapi as lark
 import pytest
@@ -63,8 +64,13 @@ class RecordingCoordinator:
     texts: list[tuple[Caller, str]] = field(default_factory=list)
     actions: list[tuple[Caller, str, str]] = field(default_factory=list)
     outbox: list = field(default_factory=list)
+    db: Any = None  # set by make_runtime
 
-    def handle_text(self, caller: Caller, text: str) -> Outcome:
+    def handle_text(self, caller: Caller, text: str, *, once=None) -> Outcome:  # type: ignore[no-untyped-def]
+        if once is not None:  # as the core does: the inbox entry is marked done with the command
+            with self.db.transaction() as session:
+                if not once(session):
+                    return Outcome(Reply(""), already_done=True)
         self.texts.append((caller, text))
         reply = Reply(f"ok: {text}", (Section(text="#1", buttons=(Button("task.done", "Done", "1"),)),))
         return Outcome(reply, list(self.outbox))
@@ -105,6 +111,8 @@ def make_runtime(db, clock, fake: FakeFeishu, app_id: str):  # type: ignore[no-u
             from handlers.core import Coordinator
 
             coordinator = Coordinator(db, clock, default_timezone="UTC", default_language="en")
+        elif isinstance(coordinator, RecordingCoordinator):
+            coordinator.db = db
         services = Services(settings=settings, db=db, clock=clock, coordinator=coordinator)
         runtime = create_feishu_runtime(services, identity=identity)
         made.append(runtime)

@@ -68,6 +68,7 @@ def test_events_over_the_long_connection(make_runtime, http_server, ws, fake: Fa
     # The HTTP server keeps serving meanwhile.
     raw, headers = events.signed(events.encrypt(events.message_event("@_user_1 add ops Via HTTP")))
     assert httpx.post(base + "/feishu/events", content=raw, headers=headers).status_code == 200
+    assert runtime.bot.wait_idle()  # answered first, run after
     assert titles(db) == ["Over the socket", "Via HTTP"]
 
     runtime.stop()
@@ -100,14 +101,15 @@ def _frame(payload: dict, message_id: str) -> Frame:
     return frame
 
 
-def test_dispatcher_from_a_ws_frame(make_runtime, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+def test_events_from_a_ws_frame(make_runtime, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
     core = RecordingCoordinator()
     runtime = make_runtime(core, identity=ME)
     written: list[bytes] = []
 
     async def feed() -> None:
         # Built inside a running loop, as on the long-connection thread.
-        client = lark.ws.Client("cli_x", "secret", event_handler=runtime.dispatcher, domain=fake.url)
+        handler = runtime.long_connection_events()
+        client = lark.ws.Client("cli_x", "secret", event_handler=handler, domain=fake.url)
 
         async def capture(data: bytes) -> None:
             written.append(data)
@@ -118,6 +120,7 @@ def test_dispatcher_from_a_ws_frame(make_runtime, fake: FakeFeishu) -> None:  # 
         client._cache._cron.cancel()
 
     asyncio.run(feed())
+    assert runtime.bot.wait_idle()  # the message was answered first, and runs after
     assert [text for _, text in core.texts] == ["list mine"]
     assert [(a, v) for _, a, v in core.actions] == [(ACTION_DONE, "4")]
     answers = []

@@ -1,0 +1,155 @@
+"""Feishu messages through the inbox: answered first, run after, once, and not lost by a crash."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from bot.feishu.text import BotIdentity
+from bot.server import build_asgi_app
+from handlers.replies import Outcome, Reply
+from storage import inbox
+from storage.models import InboxEvent, Task
+from tests.feishu import events
+from tests.feishu.conftest import RecordingCoordinator
+from tests.feishu.fake_feishu import FakeFeishu
+
+ME = BotIdentity(open_id=events.BOT_OPEN_ID, app_name="coordbot")
+
+
+def deliver(db, runtime, event) -> int:  # type: ignore[no-untyped-def]
+    raw, headers = events.signed(events.encrypt(event))
+    client = TestClient(build_asgi_app(db, runtime.routes))
+    return client.post("/feishu/events", content=raw, headers=headers).status_code
+
+
+def pending(db) -> list[str]:  # type: ignore[no-untyped-def]
+    with db.transaction() as session:
+        return list(session.scalars(select(InboxEvent.key).where(InboxEvent.done_at.is_(None))))
+
+
+class BlockingCoordinator(RecordingCoordinator):
+    """Holds every command until released, to show Feishu got its answer before the work ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def handle_text(self, caller, text, *, once=None):  # type: ignore[no-untyped-def]
+        assert self.release.wait(10)
+        return super().handle_text(caller, text, once=once)
+
+
+def test_feishu_is_answered_before_the_command_runs(make_runtime, db, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+    core = BlockingCoordinator()
+    runtime = make_runtime(core, identity=ME)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_first")) == 200
+    assert core.texts == [] and fake.sent == []
+    assert pending(db) == ["message:om_first"]  # accepted durably before the answer
+    core.release.set()
+    assert runtime.bot.wait_idle()
+    assert [text for _, text in core.texts] == ["list"]
+    assert pending(db) == []
+    assert fake.wait_sent(1)[0].path == "/open-apis/im/v1/messages/om_first/reply"
+
+
+def test_a_crash_after_the_answer_loses_nothing(make_runtime, db, clock, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+    core = RecordingCoordinator()
+    crashed = make_runtime(core, identity=ME)
+    crashed.bot._later = lambda *args: None  # the process dies before its pool runs the work
+    assert deliver(db, crashed, events.message_event("@_user_1 list mine", message_id="om_lost")) == 200
+    assert core.texts == [] and pending(db) == ["message:om_lost"]
+
+    survivor = make_runtime(core, identity=ME)  # another replica, or the restarted process
+    assert survivor.bot.recover() == 0  # the first owner's lease still runs
+    clock.advance(inbox.LEASE + timedelta(seconds=1))
+    assert survivor.bot.recover() == 1
+    assert [text for _, text in core.texts] == ["list mine"]
+    assert fake.wait_sent(1)[0].path == "/open-apis/im/v1/messages/om_lost/reply"
+    clock.advance(inbox.LEASE * 3)
+    assert survivor.bot.recover() == 0 and len(core.texts) == 1
+    # Feishu redelivering the same message changes nothing either
+    assert deliver(db, survivor, events.message_event("@_user_1 list mine", message_id="om_lost")) == 200
+    assert survivor.bot.wait_idle() and len(core.texts) == 1
+
+
+def test_two_replicas_running_one_message_create_one_task(make_runtime, db, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_runtime(identity=ME), make_runtime(identity=ME)  # the real core, one database
+    first.bot._later = lambda *args: None
+    event = events.message_event("add dev login page", message_id="om_race", chat_type="p2p",
+                                 mentions=[])
+    assert deliver(db, first, event) == 200
+    (key,) = pending(db)
+    with db.transaction() as session:
+        payload = session.scalar(select(InboxEvent.payload))
+    start = threading.Barrier(2)
+
+    def run(bot) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        bot.run_message(payload, key)
+
+    threads = [threading.Thread(target=run, args=(r.bot,)) for r in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == 1
+    assert pending(db) == []
+    fake.wait_sent(1)
+    assert len(fake.sent) == 1
+
+
+class DatabaseAwayOnce(RecordingCoordinator):
+    """The core's answer when its transaction could not reach the database, the first time."""
+
+    def handle_text(self, caller, text, *, once=None):  # type: ignore[no-untyped-def]
+        if not getattr(self, "failed", False):
+            self.failed = True
+            return Outcome(Reply("database unavailable"), retry_later=True)
+        return super().handle_text(caller, text, once=once)
+
+
+def test_a_message_the_database_could_not_run_waits_in_the_inbox(make_runtime, db, clock, fake) -> None:  # type: ignore[no-untyped-def]
+    core = DatabaseAwayOnce()
+    runtime = make_runtime(core, identity=ME)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_wait")) == 200
+    assert runtime.bot.wait_idle()
+    assert fake.sent == [] and pending(db) == ["message:om_wait"]  # no "try again": it will run
+    clock.advance(inbox.LEASE + timedelta(seconds=1))
+    assert runtime.bot.recover() == 1
+    assert [text for _, text in core.texts] == ["list"]
+    assert fake.wait_sent(1)[0].path == "/open-apis/im/v1/messages/om_wait/reply"
+
+
+def test_an_entry_that_keeps_failing_is_given_up(make_runtime, db, clock, fake, caplog) -> None:  # type: ignore[no-untyped-def]
+    class AlwaysAway(RecordingCoordinator):
+        def handle_text(self, caller, text, *, once=None):  # type: ignore[no-untyped-def]
+            self.texts.append((caller, text))
+            return Outcome(Reply("database unavailable"), retry_later=True)
+
+    core = AlwaysAway()
+    runtime = make_runtime(core, identity=ME)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_poison")) == 200
+    assert runtime.bot.wait_idle()
+    for _ in range(inbox.MAX_ATTEMPTS):
+        clock.advance(inbox.LEASE + timedelta(seconds=1))
+        runtime.bot.recover()
+    assert len(core.texts) == inbox.MAX_ATTEMPTS
+    assert pending(db) == []
+    assert "given up" in caplog.text
+    assert fake.sent == []
+
+
+def test_old_entries_and_event_ids_are_forgotten(make_runtime, db, clock) -> None:  # type: ignore[no-untyped-def]
+    runtime = make_runtime(RecordingCoordinator(), identity=ME)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_old")) == 200
+    assert runtime.bot.wait_idle()
+    assert runtime.forget_old() == 0
+    clock.advance(timedelta(days=8))
+    assert runtime.forget_old() == 1
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InboxEvent)) == 0

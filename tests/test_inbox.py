@@ -1,0 +1,82 @@
+"""storage.inbox on SQLite and PostgreSQL: accept once, complete once, stale entries to one taker."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from storage import inbox
+from storage.db import Database
+from storage.models import InboxEvent
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def _accept(db: Database, key: str, now: datetime = NOW) -> bool:
+    with db.transaction(urgent=True) as s:
+        return inbox.accept(s, "feishu", key, json.dumps({"k": key}), now)
+
+
+def _complete(db: Database, key: str, now: datetime = NOW) -> bool:
+    with db.transaction() as s:
+        return inbox.complete(s, "feishu", key, now)
+
+
+def test_a_key_is_accepted_once_per_platform(db: Database) -> None:
+    assert _accept(db, "message:om_1")
+    assert not _accept(db, "message:om_1")
+    with db.transaction() as s:
+        assert inbox.accept(s, "slack", "message:om_1", "{}", NOW)  # another platform's id space
+
+
+def test_complete_is_true_once(db: Database) -> None:
+    _accept(db, "message:om_1")
+    assert _complete(db, "message:om_1")
+    assert not _complete(db, "message:om_1")
+    assert not _complete(db, "message:never_accepted")
+
+
+def test_complete_rolled_back_with_its_transaction_leaves_the_entry_pending(db: Database) -> None:
+    _accept(db, "message:om_1")
+    try:
+        with db.transaction() as s:
+            assert inbox.complete(s, "feishu", "message:om_1", NOW)
+            raise RuntimeError("the command failed")
+    except RuntimeError:
+        pass
+    assert _complete(db, "message:om_1")
+
+
+def test_stale_entries_go_to_one_taker_after_their_lease(db: Database) -> None:
+    _accept(db, "message:a")
+    _accept(db, "message:b")
+    _complete(db, "message:b")
+    with db.transaction() as s:
+        assert inbox.take_stale(s, "feishu", NOW + inbox.LEASE - timedelta(seconds=1)) == []
+    later = NOW + inbox.LEASE + timedelta(seconds=1)
+    with db.transaction() as s:
+        (taken,) = inbox.take_stale(s, "feishu", later)
+    assert (taken.key, taken.payload, taken.attempts) == ("message:a", '{"k": "message:a"}', 2)
+    with db.transaction() as s:  # leased again to the first taker: nobody else gets it now
+        assert inbox.take_stale(s, "feishu", later) == []
+    with db.transaction() as s:  # until that lease runs out too
+        (again,) = inbox.take_stale(s, "feishu", later + inbox.LEASE + timedelta(seconds=1))
+    assert again.attempts == 3
+
+
+def test_give_up_and_forget(db: Database) -> None:
+    _accept(db, "message:old")
+    _complete(db, "message:old")
+    _accept(db, "message:stuck")
+    _accept(db, "message:new", NOW + timedelta(days=8))
+    with db.transaction() as s:
+        inbox.give_up(s, "feishu", "message:stuck", NOW)
+        assert inbox.take_stale(s, "feishu", NOW + timedelta(days=1)) == []
+    with db.transaction() as s:
+        assert inbox.forget_done_before(s, NOW + timedelta(days=7)) == 2  # old and the given-up one
+    with db.transaction() as s:
+        keys = s.scalars(select(InboxEvent.key)).all()
+        assert keys == ["message:new"]
+        assert s.scalar(select(func.count()).select_from(InboxEvent)) == 1
