@@ -68,45 +68,65 @@ class _SqliteWriter:
 
     An urgent transaction (an adapter accepting an event while the platform waits for its answer)
     is handed the writer before queued ordinary ones, so it waits for at most the transaction in
-    progress, not for every command queued before it.
+    progress, not for every command queued before it. A release wakes one waiter, the next in
+    line, rather than every thread queued (which made the tail under load).
     """
 
     def __init__(self) -> None:
-        self._turn = threading.Condition()
+        self._lock = threading.Lock()
+        self._urgent = threading.Condition(self._lock)
+        self._ordinary = threading.Condition(self._lock)
         self._owner: int | None = None
         self._depth = 0
         self._urgent_waiting = 0
-        self.waiting = 0  # threads queued now (for tests and diagnostics)
+        self._ordinary_waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Threads queued now (for tests and diagnostics)."""
+        return self._urgent_waiting + self._ordinary_waiting
 
     def acquire(self, *, timeout: float, urgent: bool = False) -> bool:
         me = threading.get_ident()
-        with self._turn:
+        with self._lock:
             if self._owner == me:
                 self._depth += 1
                 return True
             if urgent:
                 self._urgent_waiting += 1
-            self.waiting += 1
+                turn = self._urgent
+            else:
+                self._ordinary_waiting += 1
+                turn = self._ordinary
             try:
-                free = self._turn.wait_for(
+                free = turn.wait_for(
                     lambda: self._owner is None and (urgent or self._urgent_waiting == 0), timeout
                 )
             finally:
-                self.waiting -= 1
                 if urgent:
                     self._urgent_waiting -= 1
-                    self._turn.notify_all()  # ordinary waiters may go now
-            if not free:
-                return False
-            self._owner, self._depth = me, 1
-            return True
+                else:
+                    self._ordinary_waiting -= 1
+            if free:
+                self._owner, self._depth = me, 1
+            else:
+                self._wake_next()  # pass on a wake-up this thread may have taken
+            return free
 
     def release(self) -> None:
-        with self._turn:
+        with self._lock:
             self._depth -= 1
             if self._depth == 0:
                 self._owner = None
-                self._turn.notify_all()
+                self._wake_next()
+
+    def _wake_next(self) -> None:
+        if self._owner is not None:
+            return
+        if self._urgent_waiting:
+            self._urgent.notify()
+        elif self._ordinary_waiting:
+            self._ordinary.notify()
 
 
 class Database:
