@@ -40,8 +40,9 @@ from bot.messenger import DeliveryError
 from handlers import due, notices
 from handlers.readiness import build_readiness
 from handlers.replies import Outbound, Reply, Target
+from storage import inbox, scheduling
 from storage import notifications as ledger
-from storage import scheduling
+from storage.events import forget_events_before
 from storage.models import DigestSchedule, TaskStatus, Workspace
 from storage.scheduling import PersonRef, TaskRow, WorkspaceInfo
 
@@ -55,6 +56,8 @@ RETRY_BATCH = 200
 SEND_BATCH = 25  # notifications reserved per transaction; a kill can delay (never repeat) this many
 RENEW_AFTER = ledger.LEASE / 2  # a reservation older than this (real time) is renewed before sending on
 JOB_ID = "coordbot-scheduler-tick"
+FORGET_JOB_ID = "coordbot-forget-handled-events"
+KEEP_HANDLED = timedelta(days=7)  # platforms stop redelivering within hours; kept a week
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,31 @@ class CoordScheduler:
             next_run_time=datetime.now(UTC) + timedelta(seconds=1),
             replace_existing=True,
         )
+        background.add_job(
+            self._scheduled_forget,
+            "interval",
+            hours=1,
+            id=FORGET_JOB_ID,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=5),
+            replace_existing=True,
+        )
         background.start()
         self._background = background
+
+    def forget_handled(self, now: datetime | None = None) -> int:
+        """Drop event ids and finished inbox entries older than ``KEEP_HANDLED``; returns how many."""
+        cutoff = _aware(now or self.services.clock.now()) - KEEP_HANDLED
+        with self.services.db.transaction() as s:
+            return forget_events_before(s, cutoff) + inbox.forget_done_before(s, cutoff)
+
+    def _scheduled_forget(self) -> None:
+        try:
+            forgotten = self.forget_handled()
+        except Exception:
+            log.exception("scheduler: could not forget old handled events")
+            return
+        if forgotten:
+            log.info("scheduler: forgot %d handled events older than %s", forgotten, KEEP_HANDLED)
 
     def shutdown(self, wait: bool = True) -> None:
         background, self._background = self._background, None

@@ -4,7 +4,8 @@
 ``FEISHU_APP_SECRET`` / ``FEISHU_DOMAIN``, :mod:`bot.feishu.sdk`), the messenger (registered
 with the services) and ``POST /feishu/events``. ``start_long_connection()`` runs
 ``lark.ws.Client`` on its own daemon thread with its own event loop, for teams without a public
-URL; ``start_inbox_sweeper()`` runs messages a crash or an outage left in the inbox.
+URL; ``start_inbox_sweeper()`` runs messages a crash or an outage left in the inbox (the
+scheduler forgets handled ones after a week).
 
 The HTTP route checks what Feishu sends before anything runs: the AES-256-CBC ``encrypt``
 envelope (key ``sha256(FEISHU_ENCRYPT_KEY)``), the ``X-Lark-Signature`` (``sha256(timestamp +
@@ -22,9 +23,7 @@ import hmac
 import json
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from lark_oapi.core.const import (
@@ -44,8 +43,6 @@ from bot.feishu.handlers import FeishuBot
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient, build_client
 from bot.feishu.text import BotIdentity
-from storage.events import forget_events_before
-from storage.inbox import forget_done_before
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,6 @@ EVENTS_PATH = "/feishu/events"
 HANDLED_EVENTS = frozenset({"im.message.receive_v1", "card.action.trigger"})
 MAX_BODY = 1_000_000
 SWEEP_EVERY = 30.0  # seconds between looks for inbox entries whose lease ran out
-FORGET_AFTER = timedelta(days=7)  # handled event ids and inbox entries kept this long
 
 
 def _secret(value: Any) -> str:
@@ -71,7 +67,6 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
 class HttpAnswer:
     status: int
     body: dict[str, Any]
-    raw: bytes | None = None
 
 
 @dataclass
@@ -101,12 +96,10 @@ class FeishuRuntime:
         body = await request.body()
         if len(body) > MAX_BODY:
             return JSONResponse({"msg": "request too large"}, status_code=413)
-        answer = await run_in_threadpool(self.handle_http, body, dict(request.headers), str(request.url))
-        if answer.raw is not None:
-            return Response(answer.raw, status_code=answer.status, media_type="application/json")
+        answer = await run_in_threadpool(self.handle_http, body, dict(request.headers))
         return JSONResponse(answer.body, status_code=answer.status)
 
-    def handle_http(self, body: bytes, headers: dict[str, str], uri: str = EVENTS_PATH) -> HttpAnswer:
+    def handle_http(self, body: bytes, headers: dict[str, str]) -> HttpAnswer:
         """Check and dispatch one HTTP event delivery (runs off the event loop)."""
         lower = {k.lower(): v for k, v in headers.items()}
         try:
@@ -177,7 +170,7 @@ class FeishuRuntime:
     # -- inbox ----------------------------------------------------------------------------------
 
     def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
-        """Every ``every`` seconds, run inbox entries left pending; forget old ones hourly."""
+        """Every ``every`` seconds, run the inbox entries whose lease ran out while pending."""
         if self._sweeper is not None and self._sweeper.is_alive():
             return
         self._stopping.clear()
@@ -187,22 +180,12 @@ class FeishuRuntime:
         self._sweeper.start()
 
     def _sweep_forever(self, every: float) -> None:
-        last_forget = 0.0
         while not self._stopping.wait(every):
             try:
                 while self.bot.recover() > 0 and not self._stopping.is_set():
                     pass
-                if time.monotonic() - last_forget > 3600:
-                    self.forget_old()
-                    last_forget = time.monotonic()
             except Exception as exc:  # the database away: the next round tries again
                 log.warning("Feishu inbox sweep failed: %s", type(exc).__name__)
-
-    def forget_old(self) -> int:
-        """Drop handled event ids and finished inbox entries older than ``FORGET_AFTER``."""
-        cutoff = self.bot.services.clock.now() - FORGET_AFTER
-        with self.bot.services.db.transaction() as session:
-            return forget_done_before(session, cutoff) + forget_events_before(session, cutoff)
 
     # -- long connection ------------------------------------------------------------------------
 

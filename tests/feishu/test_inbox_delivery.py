@@ -12,7 +12,7 @@ from bot.feishu.text import BotIdentity
 from bot.server import build_asgi_app
 from handlers.replies import Outcome, Reply
 from storage import inbox
-from storage.models import InboxEvent, Task
+from storage.models import InboxEvent, ProcessedEvent, Task
 from tests.feishu import events
 from tests.feishu.conftest import RecordingCoordinator
 from tests.feishu.fake_feishu import FakeFeishu
@@ -145,11 +145,17 @@ def test_an_entry_that_keeps_failing_is_given_up(make_runtime, db, clock, fake, 
 
 
 def test_old_entries_and_event_ids_are_forgotten(make_runtime, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.scheduler import KEEP_HANDLED, CoordScheduler
+
     runtime = make_runtime(RecordingCoordinator(), identity=ME)
     assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_old")) == 200
     assert runtime.bot.wait_idle()
-    assert runtime.forget_old() == 0
-    clock.advance(timedelta(days=8))
-    assert runtime.forget_old() == 1
+    press = events.card_action_event("task.done", "1")
+    assert deliver(db, runtime, press) == 200  # a card action: its event id is recorded
+    scheduler = CoordScheduler(runtime.bot.services)
+    assert scheduler.forget_handled() == 0
+    clock.advance(KEEP_HANDLED + timedelta(minutes=1))
+    assert scheduler.forget_handled() == 2
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(InboxEvent)) == 0
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
