@@ -150,7 +150,48 @@ def build_client(app_id: str, app_secret: str, domain: str, *, timeout: float = 
     if config.cache is not None:  # ClientBuilder._init_cache
         TokenManager.cache = config.cache
     logger.setLevel(int(config.log_level.value))  # ClientBuilder._init_logger
+    pool_connections()
     return FeishuClient(config)
+
+
+class _PooledRequests:
+    """Stands in for ``requests`` inside the SDK's transport: every call on one shared Session.
+
+    lark-oapi's ``Transport.execute`` calls ``requests.request()``, which builds a Session and
+    opens a new connection (TCP and TLS to Feishu) for every API call, then closes it. One Session
+    keeps connections alive between calls (urllib3's pool is thread-safe). A connection Feishu
+    closed while idle is retried once on a new one: message creates carry a ``uuid`` Feishu
+    de-duplicates, and the other calls read or patch.
+    """
+
+    def __init__(self) -> None:
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        self._requests = requests
+        self.session = requests.Session()
+        retry = Retry(
+            total=1, connect=1, read=1, other=1, status=0, allowed_methods=None, raise_on_status=False
+        )
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.session.request(method, url, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # anything else the transport module uses
+        return getattr(self._requests, name)
+
+
+def pool_connections() -> None:
+    """Make the SDK's synchronous transport reuse connections (process-wide, idempotent)."""
+    from lark_oapi.core.http import transport
+
+    with _lock:
+        if not isinstance(transport.requests, _PooledRequests):
+            transport.requests = _PooledRequests()  # type: ignore[assignment]
 
 
 def validate_domain(domain: str) -> None:

@@ -169,3 +169,45 @@ def test_contact_service_on_the_light_client(client: FeishuClient, fake: FakeFei
     response = client.contact.v3.user.get(GetUserRequest.builder().user_id("ou_alice").build())
     assert response.success()
     assert response.data.user.name == "Alice"
+
+
+def test_api_calls_share_one_kept_alive_connection(app_id) -> None:  # type: ignore[no-untyped-def]
+    """The SDK alone opens a connection per call; through build_client they are kept alive."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    peers: list[tuple[str, int]] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            peers.append(self.client_address)
+            if self.path.startswith("/open-apis/auth/"):
+                body = {"code": 0, "tenant_access_token": "t-1", "expire": 7200}
+            else:
+                body = {"code": 0, "data": {"message_id": "om_1"}}
+            raw = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = build_client(app_id + "-keepalive", "secret", f"http://127.0.0.1:{server.server_port}")
+        messenger = FeishuMessenger(client)
+        for n in range(3):
+            messenger.post("oc_chat", Reply(f"hello {n}"), key=f"k{n}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(peers) == 4  # the tenant token, then three messages
+    assert len(set(peers)) == 1  # all on one connection
