@@ -103,6 +103,13 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
 
 
 OnceGuard = Callable[[Session], bool]
+CONFLICT_RETRIES = 2  # extra runs of a command PostgreSQL rolled back for a deadlock or conflict
+_CONFLICT_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+
+
+def _conflict(exc: DBAPIError) -> bool:
+    """Whether the database rolled the transaction back only because of another one's locks."""
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_STATES
 
 
 class _AlreadyDone(Exception):
@@ -265,32 +272,38 @@ class Coordinator:
         self, caller: Caller, body: Callable[[Ctx], Reply], *, what: str, once: OnceGuard | None = None
     ) -> Outcome:
         lang = DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language)
-        try:
-            with self.db.transaction() as session:
-                if once is not None and not once(session):
-                    raise _AlreadyDone
-                ctx = self._context(session, caller)
-                lang = ctx.tr.lang
-                reply = body(ctx)
-                outbox = list(ctx.outbox)
-                lang = ctx.tr.lang  # a settings command may have changed it
-            return Outcome(reply, outbox, language=lang)
-        except _AlreadyDone:
-            log.info("%s from %s/%s ran before; not again", what, caller.platform, caller.user_id)
-            return Outcome(Reply(""), language=lang, already_done=True)
-        except g.UsageError as error:  # CommandError too: the transaction was rolled back
-            log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
-            outcome = Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
-        except (OperationalError, DBAPIError):
-            log.exception("database error running %s", what)
-            tr = Translator(lang)
-            return Outcome(
-                Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang, retry_later=True
-            )
-        except Exception:
-            log.exception("unexpected error running %s", what)
-            tr = Translator(lang)
-            outcome = Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                with self.db.transaction() as session:
+                    if once is not None and not once(session):
+                        raise _AlreadyDone
+                    ctx = self._context(session, caller)
+                    lang = ctx.tr.lang
+                    reply = body(ctx)
+                    outbox = list(ctx.outbox)
+                    lang = ctx.tr.lang  # a settings command may have changed it
+                return Outcome(reply, outbox, language=lang)
+            except _AlreadyDone:
+                log.info("%s from %s/%s ran before; not again", what, caller.platform, caller.user_id)
+                return Outcome(Reply(""), language=lang, already_done=True)
+            except g.UsageError as error:  # CommandError too: the transaction was rolled back
+                log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
+                outcome = Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
+                break
+            except (OperationalError, DBAPIError) as exc:
+                if _conflict(exc) and attempt < CONFLICT_RETRIES:
+                    log.info("%s hit a database conflict (%s); again", what, type(exc.orig).__name__)
+                    continue
+                log.exception("database error running %s", what)
+                tr = Translator(lang)
+                return Outcome(
+                    Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang, retry_later=True
+                )
+            except Exception:
+                log.exception("unexpected error running %s", what)
+                tr = Translator(lang)
+                outcome = Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
+                break
         if once is not None:  # the refusal is the answer: do not run it again
             outcome.already_done = not self._mark_done(once, what)
         return outcome
