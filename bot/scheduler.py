@@ -610,9 +610,18 @@ class CoordScheduler:
         permanent: bool,
         retry_after: float | None,
     ) -> list[_Claimed]:
+        # An admin alert is what reports given-up messages: it outlives an outage that used theirs
+        # up, retried until it expires (two days), unless the failure is permanent.
+        max_attempts = None if got.kind == "alert" else ledger.MAX_ATTEMPTS
         with self.services.db.transaction() as s:
             status = ledger.record_failure(
-                s, got.id, now, error or "delivery failed", permanent=permanent, retry_after=retry_after
+                s,
+                got.id,
+                now,
+                error or "delivery failed",
+                permanent=permanent,
+                retry_after=retry_after,
+                max_attempts=max_attempts,
             )
             if status != ledger.DEAD or got.kind == "alert":
                 return []

@@ -348,10 +348,15 @@ def record_failure(
     *,
     permanent: bool = False,
     retry_after: float | None = None,
+    max_attempts: int | None = MAX_ATTEMPTS,
 ) -> str:
-    """Record a failed attempt; returns the new status (``failed`` to retry later, or ``dead``)."""
+    """Record a failed attempt; returns the new status (``failed`` to retry later, or ``dead``).
+
+    ``max_attempts=None``: transient failures never use the notification up; it is retried (at
+    most hourly) until it expires.
+    """
     attempts = session.scalar(select(Notification.attempts).where(Notification.id == notification_id)) or 0
-    if permanent or attempts >= MAX_ATTEMPTS:
+    if permanent or (max_attempts is not None and attempts >= max_attempts):
         values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None}
     else:
         values = {"status": FAILED, "next_attempt_at": now + backoff(attempts, retry_after)}

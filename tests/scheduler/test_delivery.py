@@ -148,6 +148,32 @@ def test_a_failing_alert_does_not_cascade(services: FakeServices, scheduler: Coo
         ) == len(alerts)
 
 
+def test_an_alert_outlives_an_outage_that_used_up_the_messages_it_reports(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    _with_digest(services, channel="C-gone")
+    platform_down = [True]
+
+    def fail(message: Outbound, tries: int) -> DeliveryError | None:
+        if message.target.id == "C-gone":
+            return DeliveryError("channel_not_found", permanent=True)
+        if (message.key or "").startswith("alert:") and platform_down[0]:
+            return DeliveryError("service unavailable")  # transient, for longer than 8 attempts
+        return None
+
+    services.messenger.fail = fail
+    scheduler.run_through(at(T7, 9, 0), at(T7, 23, 0))
+    with services.db.transaction() as s:
+        from sqlalchemy import select
+
+        (alert,) = s.scalars(select(Notification).where(Notification.kind == "alert")).all()
+        assert alert.status == ledger.FAILED and alert.attempts > ledger.MAX_ATTEMPTS
+    platform_down[0] = False
+    scheduler.run_through(at(T7, 23, 0), at(T7 + timedelta(days=1), 1, 0))
+    alerts = [m for m in services.messenger.sent if (m.key or "").startswith("alert:")]
+    assert [m.target.id for m in alerts] == ["UALICE"]
+
+
 def test_run_through_skipping_equals_every_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
     results = []
     for every_minute in (True, False):
