@@ -11,12 +11,17 @@ out while still pending (the process died, the database was away) are handed out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.events import insert_ignore
 from storage.models import InboxEvent
 
@@ -94,3 +99,108 @@ def forget_done_before(session: Session, cutoff: datetime) -> int:
     """Drop finished events received before ``cutoff`` (platforms stop redelivering within hours)."""
     statement = delete(InboxEvent).where(InboxEvent.done_at.is_not(None), InboxEvent.received_at < cutoff)
     return int(session.execute(statement).rowcount or 0)
+
+
+def accept_many(session: Session, entries: list[tuple[str, str, str]], now: datetime) -> list[bool]:
+    """:func:`accept` for several ``(platform, key, payload)`` at once, in one statement.
+
+    The answers are in order; a key that appears twice is accepted the first time only.
+    """
+    rows = [
+        {
+            "platform": platform,
+            "key": key[:160],
+            "payload": payload,
+            "received_at": now,
+            "lease_until": now + LEASE,
+            "attempts": 1,
+            "done_at": None,
+        }
+        for platform, key, payload in entries
+    ]
+    table = InboxEvent.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.platform, table.c.key)
+    inserted = {tuple(row) for row in session.connection().execute(statement, rows)}
+    answers = []
+    for row in rows:
+        ident = (row["platform"], row["key"])
+        answers.append(ident in inserted)
+        inserted.discard(ident)  # a second copy in the same batch is a redelivery
+    return answers
+
+
+@dataclass
+class _Waiting:
+    platform: str
+    key: str
+    payload: str
+    done: threading.Event = field(default_factory=threading.Event)
+    accepted: bool = False
+    error: BaseException | None = None
+
+
+class AcceptQueue:
+    """Group commit for :func:`accept`: callers wait while one thread writes them all at once.
+
+    Each caller would otherwise run its own transaction; under load they queue for the database
+    (SQLite has a single writer) and, worse, for each other in the interpreter. Here one thread
+    takes whatever has arrived since its last commit and writes it in one transaction, so a busy
+    second costs tens of commits instead of hundreds, and a caller waits for at most the batch
+    being written and its own.
+    """
+
+    def __init__(self, db: Database, now: Callable[[], datetime], *, max_batch: int = 200) -> None:
+        self._db = db
+        self._now = now
+        self._max_batch = max_batch
+        self._arrived = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def accept(self, platform: str, key: str, payload: str, *, timeout: float = 10.0) -> bool:
+        """Like :func:`accept` in a transaction of its own; raises what the database raised."""
+        waiting = _Waiting(platform, key, payload)
+        with self._arrived:
+            if self._closed:
+                raise RuntimeError("the accept queue is closed")
+            self._queue.append(waiting)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_forever, name="inbox-accept", daemon=True)
+                self._thread.start()
+            self._arrived.notify()
+        if not waiting.done.wait(timeout):
+            raise TimeoutError("the inbox did not answer in time")
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.accepted
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._arrived:
+            self._closed = True
+            self._arrived.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._arrived:
+                while not self._queue and not self._closed:
+                    self._arrived.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            try:
+                with self._db.transaction(urgent=True) as session:
+                    entries = [(w.platform, w.key, w.payload) for w in batch]
+                    answers = accept_many(session, entries, self._now())
+                for waiting, accepted in zip(batch, answers, strict=True):
+                    waiting.accepted = accepted
+            except BaseException as exc:  # every caller of the batch hears it and decides
+                for waiting in batch:
+                    waiting.error = exc
+            for waiting in batch:
+                waiting.done.set()

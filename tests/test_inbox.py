@@ -80,3 +80,53 @@ def test_give_up_and_forget(db: Database) -> None:
         keys = s.scalars(select(InboxEvent.key)).all()
         assert keys == ["message:new"]
         assert s.scalar(select(func.count()).select_from(InboxEvent)) == 1
+
+
+def test_accept_many_answers_in_order_and_once_per_key(db: Database) -> None:
+    _accept(db, "message:old")
+    entries = [("feishu", k, "{}") for k in ("message:a", "message:old", "message:a", "message:b")]
+    with db.transaction() as s:
+        assert inbox.accept_many(s, entries, NOW) == [True, False, False, True]
+
+
+def test_accept_queue_commits_concurrent_callers_together_once_per_key(db: Database) -> None:
+    import threading
+
+    queue = inbox.AcceptQueue(db, lambda: NOW)
+    keys = [f"message:{n % 40}" for n in range(120)]  # every key delivered three times
+    answers: dict[int, bool] = {}
+    start = threading.Barrier(len(keys))
+
+    def deliver(n: int) -> None:
+        start.wait()
+        answers[n] = queue.accept("feishu", keys[n], "{}")
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(len(keys))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    queue.close()
+    accepted = sorted(keys[n] for n, ok in answers.items() if ok)
+    assert accepted == sorted(set(keys))  # each key accepted by exactly one caller
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(InboxEvent)) == 40
+
+
+def test_accept_queue_hands_each_caller_the_database_error(db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT", {}, ConnectionError("gone"))
+
+    monkeypatch.setattr(inbox, "accept_many", unreachable)
+    queue = inbox.AcceptQueue(db, lambda: NOW)
+    try:
+        queue.accept("feishu", "message:x", "{}")
+    except OperationalError:
+        pass
+    else:
+        raise AssertionError("the caller was not told the database failed")
+    monkeypatch.undo()
+    assert queue.accept("feishu", "message:x", "{}")  # the writer thread lives on
+    queue.close()

@@ -79,8 +79,10 @@ class FeishuBot:
         self._busy = 0  # pieces of work submitted to the pool and not finished
         self._pool = ThreadPoolExecutor(max_workers=send_workers, thread_name_prefix="feishu-send")
         self._lookups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feishu-lookup")
+        self._accepts = inbox.AcceptQueue(services.db, services.clock.now)
 
     def close(self, wait: bool = True) -> None:
+        self._accepts.close()
         self._pool.shutdown(wait=wait)
         self._lookups.shutdown(wait=wait)
 
@@ -108,9 +110,8 @@ class FeishuBot:
         key = f"message:{message_id}"
         payload = json.dumps(event, ensure_ascii=False)
         try:
-            with self.services.db.transaction(urgent=True) as session:
-                accepted = inbox.accept(session, PLATFORM, key, payload, self.services.clock.now())
-        except (OperationalError, DBAPIError) as exc:
+            accepted = self._accepts.accept(PLATFORM, key, payload)
+        except (OperationalError, DBAPIError, TimeoutError) as exc:
             log.warning("Feishu message %s not inboxed (%s); run anyway", message_id, type(exc).__name__)
             self._later(self.run_message, payload, None)
             return
