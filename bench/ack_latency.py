@@ -24,13 +24,14 @@ at most 1.5 at 10 clients, and p99 well inside 3 s at 50 clients.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -264,13 +265,14 @@ def run(
     rounds: int = 3,
     bare: bool = True,
     profile: Path | None = None,
+    database_url: str | None = None,
 ) -> Run:
     """The whole benchmark against one ``coordbot serve`` configured for ``platforms``."""
     results: dict[str, list[Level]] = {}
     load_before = os.getloadavg()[0]
-    with h.scratch_dir() as tmp, h.Fakes() as fakes:
+    with h.scratch_dir() as tmp, h.Fakes() as fakes, _database(database_url) as url:
         workdir = Path(tmp)
-        ours = h.coordbot_server(fakes, workdir, platforms=tuple(platforms)).start()
+        ours = h.coordbot_server(fakes, workdir, platforms=tuple(platforms), database_url=url).start()
         servers = [ours]
         try:
             startup = ours.wait_healthy()
@@ -300,6 +302,29 @@ def run(
     return Run(results, startup, memory, load_before, os.getloadavg()[0])
 
 
+@contextlib.contextmanager
+def _database(url: str | None) -> Iterator[str | None]:
+    """``None`` (SQLite in the scratch folder), or a fresh schema on the PostgreSQL at ``url``."""
+    if url is None:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    from storage.db import _normalise_url
+
+    schema = f"coordbot_ack_{os.getpid()}"
+    admin = create_engine(_normalise_url(url))
+    with admin.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    joiner = "&" if "?" in url else "?"
+    try:
+        yield f"{_normalise_url(url)}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
+        admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench.ack_latency", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -313,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests first (20)")
     parser.add_argument("--no-bare", action="store_true", help="measure coordbot only")
     parser.add_argument("--profile", type=Path, help="write py-spy stacks of coordbot serve to this folder")
+    parser.add_argument(
+        "--database-url",
+        help="run coordbot on this PostgreSQL database, in a schema of its own dropped afterwards "
+        "(default: a new SQLite file)",
+    )
     args = parser.parse_args(argv)
     platforms = ["slack", "feishu"] if args.platform == "both" else [args.platform]
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -333,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds=args.rounds,
         bare=not args.no_bare,
         profile=args.profile,
+        database_url=args.database_url,
     )
     for platform in platforms:
         print()
