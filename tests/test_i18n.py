@@ -90,3 +90,20 @@ def test_unknown_language_falls_back_to_english() -> None:
 def test_unknown_key_returns_the_key() -> None:
     assert t("en", "no.such.key") == "no.such.key"
     assert t("zh", "no.such.key", n=1) == "no.such.key"
+
+
+def test_english_counts_take_their_plural() -> None:
+    assert t("en", "launch.days_left", n=1) == "1 day left"
+    assert t("en", "launch.days_left", n=0) == "0 days left"
+    assert t("en", "sched.nudge.headline_blocked", n=1) == "1 blocked task is waiting for you"
+    assert t("en", "sched.nudge.headline_blocked", n=3) == "3 blocked tasks are waiting for you"
+    assert t("en", "sched.escalate.lead", n=2) == "Escalation: 2 tasks in your department are overdue"
+    assert t("zh", "launch.days_left", n=1) == "还剩 1 天"  # Chinese has no plural forms
+
+
+def test_every_plural_spec_has_two_forms() -> None:
+    for key, template in i18n.catalog("en").items():
+        for _, name, spec, _ in _FORMATTER.parse(template):
+            if name is not None and spec and spec.startswith(i18n.PLURAL):
+                one, slash, many = spec[len(i18n.PLURAL) :].partition("/")
+                assert one and slash and many, f"{key}: {spec!r}"

@@ -3,7 +3,7 @@
 Catalogs are plain dicts of ``key -> str.format template`` in modules of this package whose
 names end in ``en`` or ``zh`` (``en.py``, ``scheduler_en.py``, ``slack_zh.py`` …); each area
 keeps its own pair and they are merged here. A test checks both languages have the same keys
-and the same placeholders.
+and the same placeholders. English counts take a plural spec: ``{n} {n:s/day/days} left``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import string
 from functools import cache
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,20 @@ def normalise_language(lang: str | None) -> str:
     return "en"
 
 
+class _PluralFormatter(string.Formatter):
+    """``str.format`` plus English plurals: ``{n:s/day/days}`` is ``day`` when n is 1, else ``days``."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith(PLURAL):
+            one, _, many = format_spec[len(PLURAL) :].partition("/")
+            return one if value == 1 else many
+        return super().format_field(value, format_spec)
+
+
+PLURAL = "s/"
+_PLURALS = _PluralFormatter()
+
+
 def t(lang: str | None, key: str, **params: object) -> str:
     """The text for ``key`` in ``lang``, formatted with ``params`` (falls back to English)."""
     lang = normalise_language(lang)
@@ -48,6 +63,8 @@ def t(lang: str | None, key: str, **params: object) -> str:
         log.error("missing message key %s", key)
         return key
     try:
+        if ":" + PLURAL in template:  # the slower formatter only where a template needs it
+            return _PLURALS.format(template, **params)
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         log.exception("bad parameters for message key %s", key)

@@ -2,22 +2,23 @@
 
 MESSAGES: dict[str, str] = {
     # launch check-ins
-    "sched.checkin.headline": "{launch} readiness check-in · {label} · {n} days left",
+    "sched.checkin.headline": "{launch} readiness check-in · {label} · {n} {n:s/day/days} left",
     "sched.checkin.launch_day": "Launch day: {launch} ships today ({date})",
     "sched.checkin.readiness": "Readiness: {done}/{total} checklist items done",
     "sched.checkin.dept_ready": "{done}/{total} ✓ ready",
-    "sched.checkin.dept_progress": "{done}/{total} · {tasks} open tasks",
+    "sched.checkin.dept_progress": "{done}/{total} · {tasks} open {tasks:s/task/tasks}",
     "sched.checkin.open_items": "Open checklist items ({n})",
     "sched.checkin.tasks": "Open tasks for this launch: {n} ({overdue} overdue, {blocked} blocked)",
     "sched.checkin.behind": "Behind: {who} — please update the checklist and your tasks.",
     "sched.checkin.all_ready": "Every department is ready. 🎉",
     "sched.checkin.go": "Everything is checked off and no tasks are open — go! 🚀",
-    "sched.checkin.go_no_go": "Go / no-go? {items} checklist items and {tasks} tasks are still open. "
+    "sched.checkin.go_no_go": "Go / no-go? {items} checklist {items:s/item/items} and "
+    "{tasks} {tasks:s/task/tasks} are still open. "
     "Leads, reply here with go or no-go.",
     "sched.lead_of": "{who} ({department})",
     "sched.no_lead": "{department} (no lead set)",
     # follow-ups after the launch
-    "sched.followup.headline": "{launch} follow-up · {label} · launched {n} days ago",
+    "sched.followup.headline": "{launch} follow-up · {label} · launched {n} {n:s/day/days} ago",
     "sched.followup.feedback": "Feedback and open issues, please",
     "sched.followup.ask": "{who}: how did the launch go for {department}? Any feedback or open issues?",
     "sched.followup.open_tasks": "Still open for this launch ({n})",
@@ -33,17 +34,18 @@ MESSAGES: dict[str, str] = {
     "sched.digest.tag_done": "[done]",
     "sched.digest.since": "Done since {since}",
     # overdue nudges
-    "sched.nudge.headline": "You have {n} overdue tasks",
-    "sched.nudge.headline_blocked": "{n} blocked tasks are waiting for you",
-    "sched.nudge.headline_both": "You have {overdue} overdue tasks, and {blocked} blocked tasks wait for you",
-    "sched.nudge.late": "{n} working days overdue",
+    "sched.nudge.headline": "You have {n} overdue {n:s/task/tasks}",
+    "sched.nudge.headline_blocked": "{n} blocked {n:s/task is/tasks are} waiting for you",
+    "sched.nudge.headline_both": "You have {overdue} overdue {overdue:s/task/tasks}, and "
+    "{blocked} blocked {blocked:s/task waits/tasks wait} for you",
+    "sched.nudge.late": "{n} working {n:s/day/days} overdue",
     "sched.nudge.blocked_for": "blocked — {who} needs help from you",
     "sched.nudge.more": "… and {n} more: /coord list mine",
     "sched.nudge.how": "Use the buttons, or /coord due <#id> <date> to move a date.",
     # escalations
-    "sched.escalate.lead": "Escalation: {n} tasks in your department are overdue",
-    "sched.escalate.creator": "Escalation: {n} tasks you asked for are overdue",
-    "sched.escalate.detail": "assigned to {who} · {n} working days overdue",
+    "sched.escalate.lead": "Escalation: {n} {n:s/task/tasks} in your department {n:s/is/are} overdue",
+    "sched.escalate.creator": "Escalation: {n} {n:s/task/tasks} you asked for {n:s/is/are} overdue",
+    "sched.escalate.detail": "assigned to {who} · {n} working {n:s/day/days} overdue",
     # delivery failures, to admins
     "sched.alert.headline": "I could not deliver a {what} to {where}",
     "sched.alert.error": "Error: {error}",
@@ -58,5 +60,5 @@ MESSAGES: dict[str, str] = {
     "sched.demo.title": "coordbot demo — a two-week launch of {launch}, played in seconds",
     "sched.demo.day": "── {date} ──",
     "sched.demo.says": "{who} in #{channel}: {text}",
-    "sched.demo.done": "Demo over: {n} messages posted by the scheduler.",
+    "sched.demo.done": "Demo over: {n} {n:s/message/messages} posted by the scheduler.",
 }

@@ -86,7 +86,7 @@ def test_followups_ask_each_department(services: FakeServices, scheduler: CoordS
     [message] = [m for m in services.messenger.sent if (m.key or "").startswith("checkin:")]
     assert message.key and message.key.endswith(":T+1") and message.target.id == "C-launch"
     body = text(message)
-    assert "v2.3 follow-up · T+1 · launched 1 days ago" in body
+    assert "v2.3 follow-up · T+1 · launched 1 day ago" in body
     for who in ("@alice (dev)", "@carol (design)", "@dave (marketing)", "ops (no lead set)"):
         assert who in body
     assert "Any feedback or open issues?" in body
@@ -245,7 +245,7 @@ def test_blocked_tasks_go_to_lead_and_creator_not_the_assignee(
     dave = [m for m in services.messenger.to("UDAVE") if (m.key or "").startswith("nudge:")]
     erin = [m for m in services.messenger.to("UERIN") if (m.key or "").startswith("nudge:")]
     # dave is the assignee *and* the marketing lead: he hears about it as the lead; erin as creator.
-    assert "1 blocked tasks are waiting for you" in dave[0].reply.headline
+    assert "1 blocked task is waiting for you" in dave[0].reply.headline
     assert "waiting for assets" in text(erin[0])
     unblock = [b.action_id for sec in erin[0].reply.sections for b in sec.buttons]
     assert "task.unblock" in unblock
@@ -304,7 +304,7 @@ def test_escalation_to_lead_after_n_and_creator_after_m_working_days(
         if "Ship the API" in text(m) and m.key.startswith("escalate")
     ]
     assert len(api_creator) == 1
-    assert "Escalation: 1 tasks you asked for are overdue" in api_creator[0].reply.headline
+    assert "Escalation: 1 task you asked for is overdue" in api_creator[0].reply.headline
 
 
 # --------------------------------------------------------------------------- timezones and DST
