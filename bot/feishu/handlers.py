@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
 NAME_TTL = 3600.0  # seconds a looked-up display name is trusted
+ACCEPT_WAIT = 2.5  # seconds a message waits for the inbox; Feishu waits 3 s for its answer
 NAME_WAIT = 1.0  # seconds an event waits for a display-name lookup
 NAME_MISS_TTL = 600.0  # seconds before asking again about someone the contact API refused
 BOT_INFO_RETRY = 60.0  # seconds between attempts to learn the bot's own open_id
@@ -110,11 +111,16 @@ class FeishuBot:
         key = f"message:{message_id}"
         payload = json.dumps(event, ensure_ascii=False)
         try:
-            accepted = self._accepts.accept(PLATFORM, key, payload)
-        except (OperationalError, DBAPIError, TimeoutError) as exc:
+            accepted = self._accepts.accept(PLATFORM, key, payload, timeout=ACCEPT_WAIT)
+        except (OperationalError, DBAPIError) as exc:  # rolled back: nothing was written
             log.warning("Feishu message %s not inboxed (%s); run anyway", message_id, type(exc).__name__)
             self._later(self.run_message, payload, None)
             return
+        except TimeoutError:
+            # It may still be written: answer with an error so Feishu delivers it again; the
+            # redelivery is either accepted now or finds it in the inbox.
+            log.warning("Feishu message %s: the inbox is slow; Feishu will deliver it again", message_id)
+            raise
         if not accepted:
             log.info("Feishu message %s already accepted; redelivery ignored", message_id)
             return

@@ -159,3 +159,18 @@ def test_old_entries_and_event_ids_are_forgotten(make_runtime, db, clock) -> Non
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(InboxEvent)) == 0
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+
+
+def test_a_slow_inbox_makes_feishu_deliver_again(make_runtime, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    core = RecordingCoordinator()
+    runtime = make_runtime(core, identity=ME)
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise TimeoutError("the inbox did not answer in time")
+
+    monkeypatch.setattr(runtime.bot._accepts, "accept", slow)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_slow")) == 500
+    assert runtime.bot.wait_idle() and core.texts == []  # not run unguarded: Feishu sends it again
+    monkeypatch.undo()
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_slow")) == 200
+    assert runtime.bot.wait_idle() and [text for _, text in core.texts] == ["list"]
