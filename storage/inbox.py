@@ -22,7 +22,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.events import insert_ignore
 from storage.models import InboxEvent
 
 LEASE = timedelta(seconds=60)  # how long a worker owns an accepted event before others retry it
@@ -38,16 +37,7 @@ class Pending:
 
 def accept(session: Session, platform: str, key: str, payload: str, now: datetime) -> bool:
     """Record an incoming event as pending; False when the key was accepted before (a redelivery)."""
-    values = {
-        "platform": platform,
-        "key": key[:160],
-        "payload": payload,
-        "received_at": now,
-        "lease_until": now + LEASE,
-        "attempts": 1,
-        "done_at": None,
-    }
-    return insert_ignore(session, InboxEvent, values)
+    return accept_many(session, [(platform, key, payload)], now)[0]
 
 
 def complete(session: Session, platform: str, key: str, now: datetime) -> bool:
@@ -88,11 +78,7 @@ def take_stale(session: Session, platform: str, now: datetime, *, limit: int = 5
 
 def give_up(session: Session, platform: str, key: str, now: datetime) -> None:
     """Stop retrying an event (it kept failing); the row and its payload stay for the operator."""
-    session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.platform == platform, InboxEvent.key == key, InboxEvent.done_at.is_(None))
-        .values(done_at=now)
-    )
+    complete(session, platform, key, now)
 
 
 def forget_done_before(session: Session, cutoff: datetime) -> int:
