@@ -63,6 +63,8 @@ class FakeFeishu:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Feishu's API servers do
+
             def log_message(self, *args: Any) -> None:
                 pass
 
