@@ -64,6 +64,7 @@ class FakeFeishu:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as Feishu's API servers do
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stalls
 
             def log_message(self, *args: Any) -> None:
                 pass
