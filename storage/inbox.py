@@ -6,7 +6,8 @@ the platform's own id, so a redelivered event is not accepted twice. ``complete`
 the command's transaction and is what makes the command run once: if another worker completed
 the key first, it returns False and the caller rolls its work back. Rows whose lease has run
 out while still pending (the process died, the database was away) are handed out again by
-``take_stale``, to whichever replica asks first.
+``take_stale``, to whichever replica asks first. :class:`AcceptQueue` writes the accepts of
+concurrent callers together, in one statement (a group commit).
 """
 
 from __future__ import annotations
