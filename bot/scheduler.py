@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -586,6 +586,8 @@ class CoordScheduler:
                 with self.services.db.transaction() as s:
                     ledger.record_failure(s, got.id, now, f"unreadable payload: {exc}", permanent=True)
                 return False, []
+        if got.attempt > 1:  # an earlier attempt may have gone through (lost answer, crash)
+            message = replace(message, earlier_attempt_since=got.created_at or now)
         try:
             self.services.messengers.for_platform(message.platform).send(message)
         except DeliveryError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 # People and channels inside reply text are written ``<@USERID|name>`` / ``<#CHANNELID|name>``;
@@ -134,6 +135,10 @@ class Outbound:
     target: Target
     reply: Reply
     key: str | None = None  # the notification's unique key, when it has one
+    # An earlier attempt, made no sooner than this, failed in a way that may have delivered it
+    # after all (a lost answer, a crash mid-send): a messenger that can look checks before it
+    # sends again. None on a first attempt.
+    earlier_attempt_since: datetime | None = None
 
 
 @dataclass

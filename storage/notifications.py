@@ -92,6 +92,7 @@ class Acquired:
     target_id: str
     payload: dict[str, Any]
     attempt: int
+    created_at: datetime | None = None
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
@@ -249,6 +250,7 @@ def acquire_many(
             target_id=row.target_id,
             payload=payload,
             attempt=row.attempts,
+            created_at=row.created_at,
         )
     if expired:  # taken above, so ours: give back the attempt and close them
         connection.execute(_statement("expire", dialect), {"ids": expired})
@@ -421,7 +423,7 @@ def _build(name: str, dialect: str) -> Any:
     table = _TABLE
     c = table.c
     ids = bindparam("ids", expanding=True)
-    described = (c.id, c.key, c.workspace_id, c.kind, c.target_kind, c.target_id, c.attempts)
+    described = (c.id, c.key, c.workspace_id, c.kind, c.target_kind, c.target_id, c.attempts, c.created_at)
 
     def locked(*conditions: Any) -> Any:
         """The ids among ``ids`` meeting ``conditions``, locked in id order; rows others hold are skipped.

@@ -1,12 +1,32 @@
-"""Outbound Slack messages: channel posts and DMs for the scheduler and command follow-ups."""
+"""Outbound Slack messages: channel posts and DMs for the scheduler and command follow-ups.
+
+Slack's ``chat.postMessage`` has no idempotency key: when Slack posted a message but its answer
+was lost (the connection dropped, the bot was killed mid-send), sending it again posts it twice.
+So a message with a key carries that key in Slack message metadata (event type
+:data:`METADATA_TYPE`), and before such a message is sent again the messenger looks for it in
+the conversation (``conversations.history`` with ``include_all_metadata``): at once after a
+connection error (in place of the SDK's blind connection retry), and on every later retry the
+scheduler makes (``Outbound.earlier_attempt_since``). A message found there counts as delivered.
+
+Reading history takes the ``channels:history``, ``groups:history`` and ``im:history`` scopes and,
+for a channel, membership. Where the bot cannot read it, the message is sent again — at least
+once rather than never — and a warning says why. A look that fails for a passing reason (Slack
+unreachable) fails the send, to be retried, rather than risk a second copy.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from http.client import RemoteDisconnected
+from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.messenger import Delivery, DeliveryError
 from bot.slack.blocks import render_message
@@ -16,6 +36,13 @@ from handlers.replies import Outbound
 log = logging.getLogger(__name__)
 
 TokenLookup = Callable[[str], str | None]
+
+METADATA_TYPE = "coordbot_message"
+HISTORY_PAGE = 200  # messages per conversations.history page (Slack's advised maximum)
+HISTORY_PAGES = 5  # pages looked through for an earlier attempt before giving up the search
+CLOCK_MARGIN = timedelta(minutes=2)  # the search starts this much before the earlier attempt
+# The request may have reached Slack: the answer, not the question, was lost.
+MAYBE_SENT = (URLError, ConnectionResetError, RemoteDisconnected, TimeoutError)
 
 
 class SlackMessenger:
@@ -48,19 +75,101 @@ class SlackMessenger:
         with self._lock:
             client = self._clients.get(token)
             if client is None:
-                client = self._clients[token] = self._client_factory(token)
+                client = self._client_factory(token)
+                # Connection errors are retried here, after looking whether the post went through.
+                client.retry_handlers = [
+                    h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)
+                ]
+                self._clients[token] = client
             return client
 
     def send(self, message: Outbound) -> Delivery:
         where = message.target.label
         client = self.client(message.workspace_external_id)
-        content = render_message(message.reply, self._language)
+        content: dict[str, Any] = dict(render_message(message.reply, self._language))
+        if message.key:
+            content["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": message.key}}
+        if message.key and message.earlier_attempt_since is not None:
+            found = self._find(client, message, message.earlier_attempt_since - CLOCK_MARGIN)
+            if found is not None:
+                return found
         try:
-            response = client.chat_postMessage(
-                channel=message.target.id, unfurl_links=False, unfurl_media=False, **content
+            return self._post(client, message, content)
+        except MAYBE_SENT as exc:
+            log.warning("slack delivery to %s: connection lost (%s); trying again", where, type(exc).__name__)
+        except Exception as exc:
+            raise self._failed(exc, where) from None
+        if message.key:
+            found = self._find(client, message, None)
+            if found is not None:
+                return found
+        try:
+            return self._post(client, message, content)
+        except Exception as exc:
+            raise self._failed(exc, where) from None
+
+    def _post(self, client: WebClient, message: Outbound, content: dict[str, Any]) -> Delivery:
+        response = client.chat_postMessage(
+            channel=message.target.id, unfurl_links=False, unfurl_media=False, **content
+        )
+        return Delivery(message_id=f"{response.get('channel', message.target.id)}:{response.get('ts')}")
+
+    @staticmethod
+    def _failed(exc: Exception, where: str) -> DeliveryError:
+        error = delivery_error(exc, where)
+        log.warning("slack delivery failed: %s", error)
+        return error
+
+    def _find(self, client: WebClient, message: Outbound, since: datetime | None) -> Delivery | None:
+        """The message with ``message.key`` already in its conversation (posted ``since``), if any.
+
+        None when it is not there, or when the bot cannot read the conversation (then the caller
+        posts: at least once). Raises a transient :class:`DeliveryError` when Slack cannot be asked.
+        """
+        where = message.target.label
+        try:
+            channel = message.target.id
+            if message.target.kind == "user":
+                opened = client.conversations_open(users=message.target.id)
+                channel = opened["channel"]["id"]
+            cursor: str | None = None
+            for _page in range(HISTORY_PAGES):
+                page = client.conversations_history(
+                    channel=channel,
+                    oldest=f"{since.timestamp():.6f}" if since is not None else None,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+                for posted in page.get("messages") or ():
+                    metadata = posted.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == message.key:
+                        log.info(
+                            "slack: %s was already posted to %s; not posting it again", message.key, where
+                        )
+                        return Delivery(message_id=f"{channel}:{posted.get('ts')}")
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not page.get("has_more") or not cursor:
+                    return None
+            log.warning(
+                "slack: %s not found in the last %d messages of %s",
+                message.key,
+                HISTORY_PAGES * HISTORY_PAGE,
+                where,
             )
+            return None
+        except SlackApiError as exc:
+            error = delivery_error(exc, where)
+            if not error.permanent:
+                raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
+            log.warning(
+                "slack: cannot read %s to check whether %s was already posted (%s); posting it again",
+                where,
+                message.key,
+                exc.response.get("error") if exc.response is not None else "refused",
+            )
+            return None
         except Exception as exc:
             error = delivery_error(exc, where)
-            log.warning("slack delivery failed: %s", error)
-            raise error from None
-        return Delivery(message_id=f"{response.get('channel', message.target.id)}:{response.get('ts')}")
+            raise DeliveryError(f"cannot check whether it was already posted: {error}") from None

@@ -56,6 +56,8 @@ BOT_SCOPES = [
     "users:read",
     "im:write",
     "im:history",
+    "channels:history",  # to check whether a post whose answer was lost went through
+    "groups:history",
     "app_mentions:read",
     "channels:read",
     "groups:read",

@@ -59,6 +59,10 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.oauth_access: dict[str, Any] | None = None
+        # What chat.postMessage posted, per channel, oldest first (conversations.history reads it)
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        # Seconds part of the ``ts`` of new messages (tests on a manual clock set it to that clock)
+        self.clock: Callable[[], float] = lambda: 1700000000.0
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -192,6 +196,27 @@ class FakeSlack:
         request.end_headers()
         request.wfile.write(data)
 
+    def _history_page(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history as Slack answers it: newest first, ``oldest`` exclusive, paged;
+        message metadata only with ``include_all_metadata``."""
+        channel = str(params.get("channel", ""))
+        with self._cond:
+            if channel not in self.history and not channel.startswith(("C", "D", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            posted = list(reversed(self.history.get(channel, [])))
+        oldest = float(params.get("oldest") or 0)
+        posted = [m for m in posted if float(m["ts"]) > oldest]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = posted[start : start + limit]
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(posted)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return answer
+
     def _answer(
         self, method: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
@@ -214,8 +239,22 @@ class FakeSlack:
             channel = params.get("channel", "")
             if channel.startswith("U"):  # a DM to a user id lands in the IM channel
                 channel = "D" + channel[1:]
-            ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            ts = params.get("ts") or f"{int(self.clock())}.{next(self._ts):06d}"
+            message = {"type": "message", "bot_id": BOT_ID, "text": params.get("text"), "ts": ts}
+            metadata = params.get("metadata")
+            if metadata:
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            if method == "chat.postMessage":
+                with self._cond:
+                    self.history.setdefault(channel, []).append(message)
             return 200, {**ok, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}, {}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            if not users.startswith("U") or "," in users:
+                return 200, {"ok": False, "error": "user_not_found"}, {}
+            return 200, {**ok, "channel": {"id": "D" + users[1:]}}, {}
+        if method == "conversations.history":
+            return 200, self._history_page(params), {}
         if method == "chat.postEphemeral":
             return 200, {**ok, "message_ts": f"1700000000.{next(self._ts):06d}"}, {}
         if method == "users.info":
