@@ -51,6 +51,36 @@ def complete(session: Session, platform: str, key: str, now: datetime) -> bool:
     return session.execute(statement).rowcount == 1
 
 
+def settle(session: Session, platform: str, key: str, now: datetime) -> bool:
+    """Mark the event done in the caller's transaction, inserting it done if it was never
+    accepted; False when it was done already.
+
+    The guard for work that may or may not be in the inbox: when the accept timed out or the
+    database refused it, the work still runs once — and a late accept that did land is settled.
+    """
+    table = InboxEvent.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(
+            platform=platform,
+            key=key[:160],
+            payload="",
+            received_at=now,
+            lease_until=now,
+            attempts=1,
+            done_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.platform, table.c.key],
+            set_={"done_at": now},
+            where=table.c.done_at.is_(None),
+        )
+        .returning(table.c.key)
+    )
+    return session.execute(statement).first() is not None
+
+
 def take_stale(session: Session, platform: str, now: datetime, *, limit: int = 50) -> list[Pending]:
     """Lease pending events whose lease ran out to the caller (each to one caller only)."""
     rows = session.execute(

@@ -38,6 +38,35 @@ def test_complete_is_true_once(db: Database) -> None:
     assert not _complete(db, "message:never_accepted")
 
 
+def _settle(db: Database, key: str, now: datetime = NOW) -> bool:
+    with db.transaction() as s:
+        return inbox.settle(s, "slack", key, now)
+
+
+def test_settle_is_true_once_whether_or_not_the_entry_was_accepted(db: Database) -> None:
+    with db.transaction() as s:
+        inbox.accept(s, "slack", "trigger:1", "{}", NOW)
+    assert _settle(db, "trigger:1")
+    assert not _settle(db, "trigger:1")
+    assert _settle(db, "trigger:never_accepted")  # the accept failed: the work still runs once
+    assert not _settle(db, "trigger:never_accepted")
+    with db.transaction() as s:  # a late accept of a settled key is a redelivery, not new work
+        assert not inbox.accept(s, "slack", "trigger:never_accepted", "{}", NOW)
+        assert not inbox.take_stale(s, "slack", NOW + timedelta(hours=1))
+
+
+def test_settle_rolled_back_with_its_transaction_leaves_the_entry_pending(db: Database) -> None:
+    with db.transaction() as s:
+        inbox.accept(s, "slack", "trigger:2", "{}", NOW)
+    try:
+        with db.transaction() as s:
+            assert inbox.settle(s, "slack", "trigger:2", NOW)
+            raise RuntimeError("the command failed")
+    except RuntimeError:
+        pass
+    assert _settle(db, "trigger:2")
+
+
 def test_complete_rolled_back_with_its_transaction_leaves_the_entry_pending(db: Database) -> None:
     _accept(db, "message:om_1")
     try:
