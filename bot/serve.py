@@ -44,6 +44,7 @@ def run_serve(
         services.messengers.register(slack.messenger)
         routes.extend(slack.routes)
         runtimes.append(slack)
+        slack.start_inbox_sweeper()
         if socket_mode:
             slack.start_socket_mode()
     if settings.feishu_configured:

@@ -158,10 +158,18 @@ class Coordinator:
             caller, lambda ctx: HANDLERS[type(command)](ctx, command), what=type(command).__name__
         )
 
-    def handle_action(self, caller: Caller, action_id: str, value: str) -> Outcome:
-        """Run a button press (one of :data:`ACTIONS`) as ``caller``; permissions apply."""
+    def handle_action(
+        self, caller: Caller, action_id: str, value: str, *, once: OnceGuard | None = None
+    ) -> Outcome:
+        """Run a button press (one of :data:`ACTIONS`) as ``caller``; permissions apply.
+
+        ``once`` as for :meth:`handle_text`.
+        """
         outcome = self._run(
-            caller, lambda ctx: task_commands.run_action(ctx, action_id, value), what=f"action {action_id}"
+            caller,
+            lambda ctx: task_commands.run_action(ctx, action_id, value),
+            what=f"action {action_id}",
+            once=once,
         )
         if outcome.reply.tone != Tone.ERROR and value.isdigit():
             outcome.changed_task = int(value)

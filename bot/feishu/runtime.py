@@ -43,13 +43,13 @@ from bot.feishu.handlers import FeishuBot
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient, build_client
 from bot.feishu.text import BotIdentity
+from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/feishu/events"
 HANDLED_EVENTS = frozenset({"im.message.receive_v1", "card.action.trigger"})
 MAX_BODY = 1_000_000
-SWEEP_EVERY = 30.0  # seconds between looks for inbox entries whose lease ran out
 
 
 def _secret(value: Any) -> str:
@@ -84,8 +84,7 @@ class FeishuRuntime:
     _ws_loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _ws_client: Any = field(default=None, repr=False)
     _ws_ready: threading.Event = field(default_factory=threading.Event, repr=False)
-    _sweeper: threading.Thread | None = field(default=None, repr=False)
-    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _sweeper: InboxSweeper | None = field(default=None, repr=False)
 
     # -- HTTP events ----------------------------------------------------------------------------
 
@@ -171,21 +170,9 @@ class FeishuRuntime:
 
     def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
         """Every ``every`` seconds, run the inbox entries whose lease ran out while pending."""
-        if self._sweeper is not None and self._sweeper.is_alive():
-            return
-        self._stopping.clear()
-        self._sweeper = threading.Thread(
-            target=self._sweep_forever, args=(every,), name="feishu-inbox", daemon=True
-        )
-        self._sweeper.start()
-
-    def _sweep_forever(self, every: float) -> None:
-        while not self._stopping.wait(every):
-            try:
-                while self.bot.recover() > 0 and not self._stopping.is_set():
-                    pass
-            except Exception as exc:  # the database away: the next round tries again
-                log.warning("Feishu inbox sweep failed: %s", type(exc).__name__)
+        if self._sweeper is None:
+            self._sweeper = InboxSweeper("feishu", self.bot.recover)
+        self._sweeper.start(every)
 
     # -- long connection ------------------------------------------------------------------------
 
@@ -252,10 +239,8 @@ class FeishuRuntime:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the sweeper and the long connection (if any) and finish pending work."""
-        self._stopping.set()
         if self._sweeper is not None:
-            self._sweeper.join(timeout)
-            self._sweeper = None
+            self._sweeper.stop(timeout)
         loop, client, thread = self._ws_loop, self._ws_client, self._ws_thread
         if loop is not None and thread is not None and thread.is_alive():
             if client is not None:

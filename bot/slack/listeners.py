@@ -1,19 +1,28 @@
 """The bolt listeners: slash command, @mentions, DMs, buttons, the modal and App Home.
 
-Every listener acknowledges first (bolt lazy listeners, or ``ack()`` as the first statement),
-then translates the payload to a :class:`~handlers.context.Caller`, calls the core, renders the
-reply as Block Kit and sends the outcome's outbox through the messengers.
+Every listener acknowledges first, then translates the payload to a
+:class:`~handlers.context.Caller`, calls the core, renders the reply as Block Kit and sends the
+outcome's outbox through the messengers.
+
+Slash commands and button presses are written to the inbox (:mod:`storage.inbox`, key
+``trigger:<trigger_id>``, one group-committed insert) before they are acknowledged, and run on
+the work pool afterwards; the command's own transaction settles the entry, so it runs once. If
+the process dies after the acknowledgement, the entry's lease runs out and
+:meth:`SlackHandlers.recover` runs it (answering through its ``response_url``, valid 30 minutes).
+If the database goes away after the entry was saved, the person is told it will run when the
+database is back, and it does. When the inbox cannot be written the request still runs, guarded
+by the same key, and a database outage is then answered with "try again".
 
 Slack redelivers an event when it did not see the acknowledgement in time (``X-Slack-Retry-Num``,
 same ``event_id``; in Socket Mode the same envelope again). :func:`SlackHandlers.dedupe` claims
-each event id in the database before anything runs, and each lazy listener claims its command's
-or interaction's ``trigger_id`` before it changes anything, so a redelivery changes nothing twice —
-also across replicas — while the acknowledgement never waits for the database.
+each event id in the database before anything runs; shortcuts claim their ``trigger_id`` before
+they change anything. So a redelivery changes nothing twice, also across replicas.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -32,9 +41,10 @@ from bot.delivery import deliver_outbox
 from bot.slack import blocks, modal
 from bot.slack.users import UserDirectory
 from handlers.context import Caller
-from handlers.core import ACTIONS
+from handlers.core import ACTIONS, OnceGuard
 from handlers.i18n import t
 from handlers.replies import Outcome, Reply, Section, Tone
+from storage import inbox
 from storage.events import claim_event
 
 log = logging.getLogger(__name__)
@@ -42,6 +52,8 @@ log = logging.getLogger(__name__)
 ACTION_PATTERN = re.compile(r"^(" + "|".join(re.escape(a) for a in ACTIONS) + r")(:.*)?$")
 DEDUPED_EVENTS = {"app_mention", "message"}
 DEDUPED_INTERACTIONS = {"block_actions", "shortcut", "message_action"}
+PLATFORM = "slack"
+ACCEPT_WAIT = 1.0  # seconds an acknowledgement waits for the inbox before running unsaved (3 s allowed)
 
 
 def claim(session: Session, event_id: str, now: datetime) -> bool:
@@ -68,6 +80,7 @@ class SlackHandlers:
         users: UserDirectory,
         slash_command: str,
         work_executor: Executor | None = None,
+        accepts: inbox.AcceptQueue | None = None,
     ) -> None:
         self.services = services
         self.coordinator = services.coordinator
@@ -76,13 +89,14 @@ class SlackHandlers:
         # Where lazy listeners do their work. Bolt runs acknowledgements and lazy listeners on one
         # executor; work queued there would hold every later ack back, so it moves to this one.
         self.work_executor = work_executor
+        self.accepts = accepts  # None: nothing is saved before the acknowledgement (tests)
 
     # -- wiring ------------------------------------------------------------------------------
 
     def register(self, app: App) -> None:
         app.use(self.dedupe)
-        app.command(self.slash_command)(ack=self._ack, lazy=[self.guarded(self.on_command)])
-        app.action(ACTION_PATTERN)(ack=self._ack, lazy=[self.guarded(self.on_button)])
+        app.command(self.slash_command)(self.inboxed(self.on_command))
+        app.action(ACTION_PATTERN)(self.inboxed(self.on_button))
         app.shortcut(modal.SHORTCUT_ID)(ack=self._ack, lazy=[self.guarded(self.on_shortcut)])
         app.view_submission(modal.CALLBACK_ID)(self.on_form_submit)
         app.view_closed(modal.CALLBACK_ID)(self._ack)
@@ -223,11 +237,138 @@ class SlackHandlers:
         run.__name__ = getattr(work, "__name__", "lazy")
         return run
 
+    # -- saved before the acknowledgement (commands, buttons) ------------------------------------
+
+    def inboxed(self, work: Callable[..., bool]) -> Callable[..., None]:
+        """A listener that saves the request, acknowledges it, then runs ``work`` on the work pool."""
+
+        def listener(
+            ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+        ) -> None:
+            key = self.trigger_key(body)
+            saved = self.accept(key, body) if key else False
+            ack()
+            if saved is None:
+                log.info("ignoring redelivered Slack request %s", key)
+                return
+            if self.work_executor is None:
+                self.run_once(work, body, respond, client, context, key=key, saved=saved)
+            else:
+                self.work_executor.submit(
+                    self.run_once, work, body, respond, client, context, key=key, saved=saved
+                )
+
+        listener.__name__ = f"inboxed_{getattr(work, '__name__', 'work')}"
+        return listener
+
+    def accept(self, key: str, body: dict[str, Any]) -> bool | None:
+        """Save a request in the inbox: True when saved, None when it was saved before (a
+        redelivery), False when it could not be (no inbox, the database away or slow)."""
+        if self.accepts is None:
+            return False
+        try:
+            return self.accepts.accept(PLATFORM, key, json.dumps(body), timeout=ACCEPT_WAIT) or None
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("Slack request %s not saved (%s); running it unsaved", key, type(exc).__name__)
+        except TimeoutError:
+            log.warning("Slack request %s: the inbox is slow; running it unsaved", key)
+        return False
+
+    def run_once(
+        self,
+        work: Callable[..., bool],
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        *,
+        key: str | None,
+        saved: bool,
+    ) -> None:
+        """Run ``work`` guarded by ``key`` (it settles the inbox entry in the core's transaction).
+
+        ``work`` returns False to leave a saved entry pending (the database went away); anything
+        else that did not settle the entry — a form opened, an unexpected error — settles it here,
+        so it is not run again.
+        """
+        once = self._settle_guard(key) if key else None
+        try:
+            finished = work(
+                body=body, respond=respond, client=client, context=context, once=once, saved=saved
+            )
+        except Exception as exc:
+            log.exception("Slack %s failed", body.get("type") or body.get("command"))
+            unavailable = isinstance(exc, OperationalError | DBAPIError)
+            finished = not (unavailable and saved)
+            lang = self.services.settings.language
+            if not finished:
+                text = t(lang, "slack.saved_for_later")
+            else:
+                text = t(lang, "err.database_unavailable" if unavailable else "slack.error")
+            try:
+                respond(response_type="ephemeral", replace_original=False, text=text)
+            except Exception:
+                log.warning("could not tell the user about the failure")
+        if finished and key:
+            self._settle(key)
+
+    def _settle_guard(self, key: str) -> OnceGuard:
+        return lambda session: inbox.settle(session, PLATFORM, key, self.services.clock.now())
+
+    def _settle(self, key: str) -> None:
+        try:
+            with self.services.db.transaction() as session:
+                self._settle_guard(key)(session)
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("Slack request %s not marked done (%s)", key, type(exc).__name__)
+
+    def postponed(self, saved: bool, outcome: Outcome, respond: Respond) -> bool:
+        """The database went away after the request was saved: say it will run later (it stays
+        in the inbox). True when that is the answer."""
+        if not (saved and outcome.retry_later):
+            return False
+        lang = outcome.language or self.services.settings.language
+        respond(response_type="ephemeral", replace_original=False, text=t(lang, "slack.saved_for_later"))
+        return True
+
+    def recover(self, client_for: Callable[[str], WebClient], *, limit: int = 50) -> int:
+        """Run saved commands and button presses whose lease ran out (a crash, an outage).
+
+        ``client_for(team_id)`` gives a Web API client with that workspace's bot token. Returns
+        how many entries it took.
+        """
+        now = self.services.clock.now()
+        with self.services.db.transaction() as session:
+            stale = inbox.take_stale(session, PLATFORM, now, limit=limit)
+        for entry in stale:
+            if entry.attempts > inbox.MAX_ATTEMPTS:
+                log.error("Slack inbox entry %s failed %d times; given up", entry.key, entry.attempts - 1)
+                with self.services.db.transaction() as session:
+                    inbox.give_up(session, PLATFORM, entry.key, now)
+                continue
+            log.warning("Slack inbox entry %s runs again (attempt %d)", entry.key, entry.attempts)
+            try:
+                body = json.loads(entry.payload)
+                work = self.on_command if body.get("command") else self.on_button
+                team_id = _team_id(body, BoltContext())
+                respond = Respond(response_url=body.get("response_url"))
+                context = BoltContext({"team_id": team_id})
+                self.run_once(work, body, respond, client_for(team_id), context, key=entry.key, saved=True)
+            except Exception:
+                log.exception("Slack inbox entry %s failed", entry.key)
+        return len(stale)
+
     # -- slash command -----------------------------------------------------------------------
 
     def on_command(
-        self, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
+        self,
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        once: OnceGuard | None = None,
+        saved: bool = False,
+    ) -> bool:
         caller = self.caller(
             client,
             body,
@@ -244,15 +385,22 @@ class SlackHandlers:
                 "response_url": body.get("response_url") or "",
             }
             self.open_form(client, caller, body["trigger_id"], metadata)
-            return
-        outcome = self.run_text(client, caller, text)
+            return True
+        outcome = self.run_text(client, caller, text, once=once)
+        if outcome.already_done:
+            return True
+        if self.postponed(saved, outcome, respond):
+            return False
         self.respond_reply(respond, outcome.reply, self.reply_language(outcome, caller))
         self.deliver(outcome)
+        return True
 
-    def run_text(self, client: WebClient, caller: Caller, text: str) -> Outcome:
+    def run_text(
+        self, client: WebClient, caller: Caller, text: str, *, once: OnceGuard | None = None
+    ) -> Outcome:
         """Run a command with mentions named as people see them; remember who was mentioned."""
         outcome = self.coordinator.handle_text(
-            caller, self.users.name_mentions(client, caller.workspace_id, text)
+            caller, self.users.name_mentions(client, caller.workspace_id, text), once=once
         )
         self.coordinator.remember_people(
             caller, self.users.mentioned_profiles(client, caller.workspace_id, text)
@@ -304,8 +452,14 @@ class SlackHandlers:
     # -- buttons -----------------------------------------------------------------------------
 
     def on_button(
-        self, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
+        self,
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        once: OnceGuard | None = None,
+        saved: bool = False,
+    ) -> bool:
         action = (body.get("actions") or [{}])[0]
         core_action = blocks.core_action(action.get("action_id") or "")
         value = action.get("value") or ""
@@ -319,7 +473,11 @@ class SlackHandlers:
             channel_name=channel.get("name"),
             fallback_name=body["user"].get("username") or body["user"].get("name"),
         )
-        outcome = self.coordinator.handle_action(caller, core_action, value)
+        outcome = self.coordinator.handle_action(caller, core_action, value, once=once)
+        if outcome.already_done:
+            return True
+        if self.postponed(saved, outcome, respond):
+            return False
         lang = self.reply_language(outcome, caller)
         container = body.get("container") or {}
         if container.get("type") == "view":
@@ -329,6 +487,7 @@ class SlackHandlers:
         else:
             self.update_in_place(respond, body, outcome, lang)
         self.deliver(outcome)
+        return True
 
     def update_in_place(self, respond: Respond, body: dict[str, Any], outcome: Outcome, lang: str) -> None:
         """Re-render the changed task inside the message the button was on, then confirm ephemerally."""

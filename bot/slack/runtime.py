@@ -35,11 +35,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
+from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
 from bot.settings import SettingsError
 from bot.slack.client import build_web_client
 from bot.slack.listeners import SlackHandlers
 from bot.slack.messenger import SlackMessenger
 from bot.slack.users import UserDirectory
+from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,23 @@ class SlackRuntime:
     socket_mode_handler: SocketModeHandler | None = None
     executor: ThreadPoolExecutor | None = None
     work_executor: ThreadPoolExecutor | None = None
+    handlers: SlackHandlers | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _sweeper: InboxSweeper | None = None
+
+    def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
+        """Every ``every`` seconds, run saved commands and button presses whose lease ran out."""
+        if self.handlers is None:
+            return
+        if self._sweeper is None:
+            self._sweeper = InboxSweeper("slack", self.recover)
+        self._sweeper.start(every)
+
+    def recover(self) -> int:
+        """Run the saved requests a crash or an outage left pending; how many were taken."""
+        if self.handlers is None:
+            return 0
+        return self.handlers.recover(self.messenger.client)
 
     def start_socket_mode(self) -> None:
         """Connect over Socket Mode (``SLACK_APP_TOKEN``) in background threads; returns at once."""
@@ -85,6 +103,8 @@ class SlackRuntime:
         log.info("Slack Socket Mode connected")
 
     def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
         if self.socket_mode_handler is not None:
             try:
                 self.socket_mode_handler.close()
@@ -93,8 +113,10 @@ class SlackRuntime:
             self.socket_mode_handler = None
         if self.executor is not None:
             self.executor.shutdown(wait=True)
-        if self.work_executor is not None:  # after bolt's: its lazy listeners submit work here
+        if self.work_executor is not None:  # after bolt's: its listeners submit work here
             self.work_executor.shutdown(wait=True)
+        if self.handlers is not None and self.handlers.accepts is not None:
+            self.handlers.accepts.close()
         for close in self._closers:
             close()
 
@@ -166,7 +188,9 @@ def create_slack_runtime(
             return bot_token
 
     users = UserDirectory(services.clock)
-    SlackHandlers(services, users, settings.slash_command, work_executor).register(bolt_app)
+    accepts = inbox.AcceptQueue(services.db, services.clock.now)
+    handlers = SlackHandlers(services, users, settings.slash_command, work_executor, accepts)
+    handlers.register(bolt_app)
     messenger = SlackMessenger(token_for, make_client, language=settings.language)
     routes = _routes(bolt_app, signing_secret or "")
     return SlackRuntime(
@@ -176,6 +200,7 @@ def create_slack_runtime(
         app_token=app_token,
         executor=executor,
         work_executor=work_executor,
+        handlers=handlers,
     )
 
 

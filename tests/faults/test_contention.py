@@ -49,8 +49,8 @@ class RecordingCore:
     outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def handle_text(self, caller: Caller, text: str) -> Outcome:
-        outcome = self.core.handle_text(caller, text)
+    def handle_text(self, caller: Caller, text: str, **kwargs: Any) -> Outcome:
+        outcome = self.core.handle_text(caller, text, **kwargs)
         with self.lock:
             self.outcomes.append((caller.user_id, text, outcome))
         return outcome

@@ -1,0 +1,189 @@
+"""Slash commands and button presses are saved before Slack gets its acknowledgement.
+
+End to end: signed requests to the real HTTP route, the fake Web API and ``response_url``
+endpoints; the inbox on SQLite and PostgreSQL. "The process died after the acknowledgement" is a
+work pool that drops what it is given.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, Future
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from bot.app import Services
+from bot.slack.runtime import SlackRuntime
+from handlers.clock import ManualClock
+from handlers.core import ACTION_DONE, Coordinator
+from handlers.i18n import t
+from storage import inbox
+from storage.models import InboxEvent, Task
+from tests.slack.conftest import ALICE, SlackSender
+from tests.slack.fake_slack import Call, FakeSlack
+
+SAVED = t("en", "slack.saved_for_later")
+
+
+class Dropped(Executor):
+    """A work pool in a process that died right after the acknowledgement: nothing runs."""
+
+    def __init__(self) -> None:
+        self.dropped = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.dropped += 1
+        return Future()
+
+
+def entries(services: Services) -> list[InboxEvent]:
+    with services.db.transaction() as session:
+        return list(session.scalars(select(InboxEvent).where(InboxEvent.platform == "slack")))
+
+
+def tasks(services: Services) -> list[Task]:
+    with services.db.transaction() as session:
+        return list(session.scalars(select(Task).order_by(Task.number)))
+
+
+def answers(fake: FakeSlack, url: str, count: int = 1) -> list[Call]:
+    return fake.wait_for("response_url", count, where=lambda c: c.path.endswith(url.rsplit("/", 1)[1]))
+
+
+def after_the_lease(clock: ManualClock) -> None:
+    clock.advance(inbox.LEASE + timedelta(seconds=1))
+
+
+def test_a_command_is_saved_before_the_ack_and_runs_after_a_crash(
+    slack: SlackSender, runtime: SlackRuntime, services: Services, fake: FakeSlack, clock: ManualClock
+) -> None:
+    assert runtime.handlers is not None
+    dropped = runtime.handlers.work_executor = Dropped()
+    body = slack.command_body("add dev Ship the build")
+    response = slack.post(urlencode(body), "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert dropped.dropped == 1
+    (entry,) = entries(services)
+    assert entry.key == f"trigger:{body['trigger_id']}" and entry.done_at is None
+    assert not tasks(services)
+
+    assert runtime.recover() == 0  # its lease has not run out: maybe it is still running
+    after_the_lease(clock)
+    assert runtime.recover() == 1
+    (answer,) = answers(fake, body["response_url"])
+    assert "Ship the build" in answer.params["text"]
+    assert [task.title for task in tasks(services)] == ["Ship the build"]
+    assert entries(services)[0].done_at is not None
+
+    after_the_lease(clock)
+    assert runtime.recover() == 0  # once
+
+
+def test_a_saved_button_press_runs_after_a_crash(
+    slack: SlackSender, runtime: SlackRuntime, services: Services, fake: FakeSlack, clock: ManualClock
+) -> None:
+    first = slack.command("add dev Fix login @alice")
+    assert first.status_code == 200
+    fake.wait_for("response_url")
+    (task,) = tasks(services)
+    assert runtime.handlers is not None
+    runtime.handlers.work_executor = Dropped()
+    action = {"action_id": f"{ACTION_DONE}:{task.number}", "value": str(task.number)}
+    response, url = slack.block_action(action, user=ALICE)
+    assert response.status_code == 200
+    assert tasks(services)[0].status == "todo"
+    after_the_lease(clock)
+    assert runtime.recover() == 1
+    answers(fake, url)
+    assert tasks(services)[0].status == "done"
+
+
+def test_a_redelivered_command_runs_once(slack: SlackSender, services: Services, fake: FakeSlack) -> None:
+    body = urlencode(slack.command_body("add dev Only once"))
+    assert slack.post(body, "application/x-www-form-urlencoded").status_code == 200
+    assert slack.post(body, "application/x-www-form-urlencoded").status_code == 200
+    fake.wait_for("response_url")
+    assert [task.title for task in tasks(services)] == ["Only once"]
+    assert len(entries(services)) == 1
+
+
+def test_when_the_database_goes_away_after_the_save_the_command_waits_and_runs_later(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = Coordinator._context
+    calls = {"n": 0}
+
+    def away_once(self: Coordinator, session: Any, caller: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return real(self, session, caller)
+
+    monkeypatch.setattr(Coordinator, "_context", away_once)
+    body = slack.command_body("add dev Survives the outage")
+    assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
+    (told,) = answers(fake, body["response_url"])
+    assert told.params["text"] == SAVED and told.params["response_type"] == "ephemeral"
+    assert not tasks(services)
+    assert entries(services)[0].done_at is None
+
+    after_the_lease(clock)
+    assert runtime.recover() == 1
+    _, done = answers(fake, body["response_url"], 2)
+    assert "Survives the outage" in done.params["text"]
+    assert [task.title for task in tasks(services)] == ["Survives the outage"]
+
+
+def test_a_command_the_inbox_refused_still_runs_once(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert runtime.handlers is not None and runtime.handlers.accepts is not None
+
+    def refused(*_args: Any, **_kwargs: Any) -> bool:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(runtime.handlers.accepts, "accept", refused)
+    body = slack.command_body("add dev Not saved but done")
+    assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
+    (answer,) = answers(fake, body["response_url"])
+    assert "Not saved but done" in answer.params["text"]
+    (entry,) = entries(services)  # settled by the command itself: nothing for the sweeper
+    assert entry.done_at is not None
+    after_the_lease(clock)
+    assert runtime.recover() == 0
+    assert len(tasks(services)) == 1
+
+
+def test_a_failing_command_is_not_run_again(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    assert runtime.handlers is not None
+    monkeypatch.setattr(runtime.handlers.users, "name_mentions", broken)
+    body = slack.command_body("list mine")
+    slack.post(urlencode(body), "application/x-www-form-urlencoded")
+    (answer,) = answers(fake, body["response_url"])
+    assert answer.params["text"] == t("en", "slack.error")
+    after_the_lease(clock)
+    assert runtime.recover() == 0
