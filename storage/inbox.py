@@ -2,9 +2,10 @@
 
 An adapter that must answer its platform quickly writes the event here (one small insert),
 answers, and runs the command afterwards. ``accept`` doubles as the redelivery check: the key is
-the platform's own id, so a redelivered event is not accepted twice. ``complete`` runs inside
-the command's transaction and is what makes the command run once: if another worker completed
-the key first, it returns False and the caller rolls its work back. Rows whose lease has run
+the platform's own id, so a redelivered event is not accepted twice. ``settle`` runs inside
+the command's transaction and is what makes the command run once: if another worker settled
+the key first, it returns False and the caller rolls its work back (and if the accept never
+landed, it records the key as done, so work run unsaved is guarded too). Rows whose lease has run
 out while still pending (the process died, the database was away) are handed out again by
 ``take_stale``, to whichever replica asks first. :class:`AcceptQueue` writes the accepts of
 concurrent callers together, in one statement (a group commit).
@@ -39,16 +40,6 @@ class Pending:
 def accept(session: Session, platform: str, key: str, payload: str, now: datetime) -> bool:
     """Record an incoming event as pending; False when the key was accepted before (a redelivery)."""
     return accept_many(session, [(platform, key, payload)], now)[0]
-
-
-def complete(session: Session, platform: str, key: str, now: datetime) -> bool:
-    """Mark the event done in the caller's transaction; False when it already was."""
-    statement = (
-        update(InboxEvent)
-        .where(InboxEvent.platform == platform, InboxEvent.key == key[:160], InboxEvent.done_at.is_(None))
-        .values(done_at=now)
-    )
-    return session.execute(statement).rowcount == 1
 
 
 def settle(session: Session, platform: str, key: str, now: datetime) -> bool:
@@ -109,7 +100,7 @@ def take_stale(session: Session, platform: str, now: datetime, *, limit: int = 5
 
 def give_up(session: Session, platform: str, key: str, now: datetime) -> None:
     """Stop retrying an event (it kept failing); the row and its payload stay for the operator."""
-    complete(session, platform, key, now)
+    settle(session, platform, key, now)
 
 
 def forget_done_before(session: Session, cutoff: datetime) -> int:

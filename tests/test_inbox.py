@@ -21,7 +21,7 @@ def _accept(db: Database, key: str, now: datetime = NOW) -> bool:
 
 def _complete(db: Database, key: str, now: datetime = NOW) -> bool:
     with db.transaction() as s:
-        return inbox.complete(s, "feishu", key, now)
+        return inbox.settle(s, "feishu", key, now)
 
 
 def test_a_key_is_accepted_once_per_platform(db: Database) -> None:
@@ -29,13 +29,6 @@ def test_a_key_is_accepted_once_per_platform(db: Database) -> None:
     assert not _accept(db, "message:om_1")
     with db.transaction() as s:
         assert inbox.accept(s, "slack", "message:om_1", "{}", NOW)  # another platform's id space
-
-
-def test_complete_is_true_once(db: Database) -> None:
-    _accept(db, "message:om_1")
-    assert _complete(db, "message:om_1")
-    assert not _complete(db, "message:om_1")
-    assert not _complete(db, "message:never_accepted")
 
 
 def _settle(db: Database, key: str, now: datetime = NOW) -> bool:
@@ -65,17 +58,6 @@ def test_settle_rolled_back_with_its_transaction_leaves_the_entry_pending(db: Da
     except RuntimeError:
         pass
     assert _settle(db, "trigger:2")
-
-
-def test_complete_rolled_back_with_its_transaction_leaves_the_entry_pending(db: Database) -> None:
-    _accept(db, "message:om_1")
-    try:
-        with db.transaction() as s:
-            assert inbox.complete(s, "feishu", "message:om_1", NOW)
-            raise RuntimeError("the command failed")
-    except RuntimeError:
-        pass
-    assert _complete(db, "message:om_1")
 
 
 def test_stale_entries_go_to_one_taker_after_their_lease(db: Database) -> None:

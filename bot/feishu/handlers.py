@@ -93,9 +93,10 @@ class FeishuBot:
         """Take an ``im.message.receive_v1`` event while Feishu waits: inbox it, run it after.
 
         Only what the event itself shows is checked here (no network, no command): other bots'
-        messages and group messages that mention nobody are dropped. When the inbox cannot be
-        written (the database is away) the message still runs, unguarded, so the person is told
-        to try again rather than left without an answer.
+        messages and group messages that mention nobody are dropped. When the inbox refuses the
+        write (the database is away) the message still runs, unsaved, so the person is told to
+        try again rather than left without an answer; it is guarded by the same key, so if the
+        write did land after all (a commit in doubt) the sweeper finds it done.
         """
         body = event.get("event") if isinstance(event.get("event"), dict) else {}
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
@@ -114,7 +115,7 @@ class FeishuBot:
             accepted = self._accepts.accept(PLATFORM, key, payload, timeout=ACCEPT_WAIT)
         except (OperationalError, DBAPIError) as exc:  # rolled back: nothing was written
             log.warning("Feishu message %s not inboxed (%s); run anyway", message_id, type(exc).__name__)
-            self._later(self.run_message, payload, None)
+            self._later(self.run_message, payload, key, False)
             return
         except TimeoutError:
             # It may still be written: answer with an error so Feishu delivers it again; the
@@ -137,8 +138,12 @@ class FeishuBot:
         ids = (m.get("id") for m in mentions if isinstance(m, dict))
         return any(isinstance(i, dict) and i.get("open_id") == bot_id for i in ids)
 
-    def run_message(self, payload: str, key: str | None) -> None:
-        """Run an accepted message; ``key`` is its inbox entry, marked done with the command."""
+    def run_message(self, payload: str, key: str | None, saved: bool = True) -> None:
+        """Run an accepted message; ``key`` is its inbox entry, settled with the command.
+
+        ``saved``: the entry is in the inbox, so if the database goes away the message can wait
+        there (for :meth:`recover`) instead of the person being told to try again.
+        """
         data = JSON.unmarshal(payload, P2ImMessageReceiveV1)
         header, event = data.header, data.event
         if event is None or event.message is None or event.sender is None:
@@ -170,7 +175,7 @@ class FeishuBot:
         outcome = self.services.coordinator.handle_text(caller, translated.text, once=once)
         if outcome.already_done:
             return
-        if outcome.retry_later and key is not None:
+        if outcome.retry_later and key is not None and saved:
             log.warning("Feishu message %s stays in the inbox: database unavailable", message.message_id)
             return  # recover() runs it again once the database answers
         self._answer(message.chat_id, message.message_id, p2p, outcome.reply, outcome.outbox)
@@ -194,7 +199,7 @@ class FeishuBot:
         return len(stale)
 
     def _once(self, key: str) -> Callable[[Session], bool]:
-        return lambda session: inbox.complete(session, PLATFORM, key, self.services.clock.now())
+        return lambda session: inbox.settle(session, PLATFORM, key, self.services.clock.now())
 
     def _done(self, key: str | None) -> bool:
         """Mark an entry that needs no command done; False when another worker did it first."""

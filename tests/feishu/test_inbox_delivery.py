@@ -174,3 +174,43 @@ def test_a_slow_inbox_makes_feishu_deliver_again(make_runtime, db, monkeypatch) 
     monkeypatch.undo()
     assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_slow")) == 200
     assert runtime.bot.wait_idle() and [text for _, text in core.texts] == ["list"]
+
+
+def test_an_accept_in_doubt_runs_the_message_once(make_runtime, db, clock, fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The inbox write landed but its answer was lost (the link dropped during COMMIT): the message
+    runs at once, unsaved, and the sweeper later finds the entry already settled."""
+    from sqlalchemy.exc import OperationalError
+
+    core = RecordingCoordinator()
+    runtime = make_runtime(core, identity=ME)
+    real = runtime.bot._accepts.accept
+
+    def landed_but_raised(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real(*args, **kwargs)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(runtime.bot._accepts, "accept", landed_but_raised)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_doubt")) == 200
+    assert runtime.bot.wait_idle()
+    assert [text for _, text in core.texts] == ["list"]
+    assert pending(db) == []
+    clock.advance(inbox.LEASE + timedelta(seconds=1))
+    assert runtime.bot.recover() == 0 and len(core.texts) == 1
+
+
+def test_an_unsaved_message_the_database_could_not_run_is_answered(  # type: ignore[no-untyped-def]
+    make_runtime, db, fake, monkeypatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    core = DatabaseAwayOnce()
+    runtime = make_runtime(core, identity=ME)
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(runtime.bot._accepts, "accept", refused)
+    assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_away")) == 200
+    assert runtime.bot.wait_idle()
+    (sent,) = fake.wait_sent(1)  # nothing waits in the inbox for it: the person must hear
+    assert "database unavailable" in str(sent.body)
