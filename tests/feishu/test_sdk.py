@@ -211,3 +211,20 @@ def test_api_calls_share_one_kept_alive_connection(app_id) -> None:  # type: ign
         server.server_close()
     assert len(peers) == 4  # the tenant token, then three messages
     assert len(set(peers)) == 1  # all on one connection
+
+
+def test_the_environment_is_read_once_per_host_and_still_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxies and ``NO_PROXY`` from the environment apply, as with a plain Session, but are
+    looked up once per origin instead of on every API call."""
+    from bot.feishu.sdk import _PooledRequests
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "open.larksuite.com")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    pooled = _PooledRequests()
+    assert pooled.session.trust_env is False and pooled.session.verify == "/etc/corp-ca.pem"
+    url = "https://open.feishu.cn/open-apis/im/v1/messages"
+    assert pooled._proxies_for(url)["https"] == "http://proxy.corp:3128"
+    assert pooled._proxies_for("https://open.larksuite.com/open-apis/im/v1/messages").get("https") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere:1")  # read once: later changes do not apply
+    assert pooled._proxies_for(url)["https"] == "http://proxy.corp:3128"
