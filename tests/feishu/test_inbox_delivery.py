@@ -49,6 +49,9 @@ def test_feishu_is_answered_before_the_command_runs(make_runtime, db, fake: Fake
     assert deliver(db, runtime, events.message_event("@_user_1 list", message_id="om_first")) == 200
     assert core.texts == [] and fake.sent == []
     assert pending(db) == ["message:om_first"]  # accepted durably before the answer
+    with db.transaction() as session:
+        saved = session.scalar(select(InboxEvent.payload))
+    assert events.VERIFICATION_TOKEN not in saved and "om_first" in saved  # no secret kept
     core.release.set()
     assert runtime.bot.wait_idle()
     assert [text for _, text in core.texts] == ["list"]

@@ -69,6 +69,7 @@ def test_a_command_is_saved_before_the_ack_and_runs_after_a_crash(
     assert dropped.dropped == 1
     (entry,) = entries(services)
     assert entry.key == f"trigger:{body['trigger_id']}" and entry.done_at is None
+    assert body["token"] not in entry.payload and body["response_url"] in entry.payload
     assert not tasks(services)
 
     assert runtime.recover() == 0  # its lease has not run out: maybe it is still running
