@@ -41,7 +41,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.feishu.handlers import FeishuBot
 from bot.feishu.messenger import FeishuMessenger
-from bot.feishu.sdk import LarkClient, build_client
+from bot.feishu.sdk import LarkClient, build_client, load_ws_client
 from bot.feishu.text import BotIdentity
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
 
@@ -189,8 +189,9 @@ class FeishuRuntime:
         self._ws_ready.wait(timeout=5)
 
     def _run_long_connection(self) -> None:
-        import lark_oapi.ws.client as ws_module
         from lark_oapi.core.enum import LogLevel
+
+        ws_module = load_ws_client()
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)

@@ -228,3 +228,60 @@ def test_the_environment_is_read_once_per_host_and_still_honoured(monkeypatch: p
     assert pooled._proxies_for("https://open.larksuite.com/open-apis/im/v1/messages").get("https") is None
     monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere:1")  # read once: later changes do not apply
     assert pooled._proxies_for(url)["https"] == "http://proxy.corp:3128"
+
+
+_WS_PROBE = """
+import asyncio, json, sys
+from bot.feishu.sdk import load_lark_lightly, load_ws_client
+load_lark_lightly()
+import bot.feishu.runtime
+ws = load_ws_client()
+from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+out = {"modules": sum(1 for m in sys.modules if m.startswith("lark_oapi")),
+       "placeholder_left": "lark_oapi.event.dispatcher_handler" in sys.modules}
+seen, written = [], []
+
+class Handler:  # what coordbot hands the client: no dispatcher
+    def _do_without_validation(self, payload):
+        seen.append(json.loads(payload))
+        return None
+    do_without_validation = _do_without_validation  # the name lark-oapi before 1.5 called
+
+async def feed():
+    client = ws.Client("cli_probe", "secret", event_handler=Handler(), domain="http://127.0.0.1:9")
+    async def capture(data):
+        written.append(data)
+    client._write_message = capture
+    frame = Frame()
+    frame.SeqID, frame.LogID, frame.method, frame.service = 1, 1, 1, 7
+    for key, value in {"type": "event", "message_id": "m1", "trace_id": "t", "sum": "1", "seq": "0"}.items():
+        header = frame.headers.add()
+        header.key, header.value = key, value
+    frame.payload = json.dumps({"header": {"event_type": "im.message.receive_v1"}}).encode()
+    await client._handle_data_frame(frame)
+    client._cache._cron.cancel()
+
+asyncio.run(feed())
+answer = Frame()
+answer.ParseFromString(written[0])
+out["seen"] = seen
+out["code"] = json.loads(answer.payload)["code"]
+from lark_oapi.event.dispatcher_handler import EventDispatcherHandler
+out["real_dispatcher"] = hasattr(EventDispatcherHandler, "builder")
+print(json.dumps(out))
+"""
+
+
+def test_the_long_connection_client_loads_without_the_event_dispatcher() -> None:
+    """``lark_oapi.ws.client`` without the ~6,000 modules the SDK's dispatcher pulls in, and a
+    frame still reaches coordbot's handler and is answered; the real dispatcher stays importable."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WS_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["modules"] < LIGHT_LIMIT, out["modules"]
+    assert not out["placeholder_left"]
+    assert out["seen"] == [{"header": {"event_type": "im.message.receive_v1"}}]
+    assert out["code"] == 200
+    assert out["real_dispatcher"]
