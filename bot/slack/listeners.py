@@ -4,19 +4,21 @@ Every listener acknowledges first, then translates the payload to a
 :class:`~handlers.context.Caller`, calls the core, renders the reply as Block Kit and sends the
 outcome's outbox through the messengers.
 
-Slash commands and button presses are written to the inbox (:mod:`storage.inbox`, key
-``trigger:<trigger_id>``, one group-committed insert) before they are acknowledged, and run on
-the work pool afterwards; the command's own transaction settles the entry, so it runs once. If
-the process dies after the acknowledgement, the entry's lease runs out and
-:meth:`SlackHandlers.recover` runs it (answering through its ``response_url``, valid 30 minutes).
+Slash commands and button presses (key ``trigger:<trigger_id>``), @mentions and DMs (key
+``event:<event_id>``, saved by the :meth:`SlackHandlers.dedupe` middleware, before bolt
+acknowledges the event) are written to the inbox (:mod:`storage.inbox`, one group-committed
+insert) before they are acknowledged; the command's own transaction settles the entry, so it
+runs once. If the process dies after the acknowledgement, the entry's lease runs out and
+:meth:`SlackHandlers.recover` runs it (answering a command through its ``response_url``, valid
+30 minutes; a mention or DM where it was asked).
 If the database goes away after the entry was saved, the person is told it will run when the
 database is back, and it does. When the inbox cannot be written the request still runs, guarded
 by the same key, and a database outage is then answered with "try again".
 
 Slack redelivers an event when it did not see the acknowledgement in time (``X-Slack-Retry-Num``,
-same ``event_id``; in Socket Mode the same envelope again). :func:`SlackHandlers.dedupe` claims
-each event id in the database before anything runs; shortcuts claim their ``trigger_id`` before
-they change anything. So a redelivery changes nothing twice, also across replicas.
+same ``event_id``; in Socket Mode the same envelope again): the inbox already holds its key, so
+it is acknowledged and dropped. Shortcuts claim their ``trigger_id`` before they change
+anything. So a redelivery changes nothing twice, also across replicas.
 """
 
 from __future__ import annotations
@@ -100,8 +102,8 @@ class SlackHandlers:
         app.shortcut(modal.SHORTCUT_ID)(ack=self._ack, lazy=[self.guarded(self.on_shortcut)])
         app.view_submission(modal.CALLBACK_ID)(self.on_form_submit)
         app.view_closed(modal.CALLBACK_ID)(self._ack)
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
+        app.event("app_mention")(self.saved_event(self.on_mention))
+        app.event("message")(self.saved_event(self.on_message))
         app.event("app_home_opened")(self.on_home_opened)
         app.error(self.on_error)
 
@@ -109,25 +111,32 @@ class SlackHandlers:
     def _ack(ack: Ack) -> None:
         ack()
 
-    def dedupe(self, body: dict[str, Any], next: Callable[[], BoltResponse], logger: logging.Logger):
-        """Global middleware: claim the event id; a redelivery is acknowledged and dropped.
+    def dedupe(
+        self,
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], BoltResponse],
+        logger: logging.Logger,
+    ):
+        """Global middleware: save an @mention or DM in the inbox before bolt acknowledges it
+        (key ``event:<event_id>``); a redelivery is acknowledged and dropped.
 
-        Slash commands and interactions are acknowledged without waiting for the database: their
-        ``trigger_id`` is claimed by the lazy listener (:meth:`guarded`) before it changes anything.
+        The listener finds ``(key, saved)`` in ``context["inbox"]``. When the inbox cannot be
+        written the event is handled anyway, so the core can tell the person to try again (a 500
+        would leave them unanswered until Slack redelivers, minutes later).
         """
-        key = None
-        if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in DEDUPED_EVENTS:
-            key = body.get("event_id")
-        try:
-            fresh = not key or self.claim_once(str(key))
-        except (OperationalError, DBAPIError) as exc:
-            # The database is down: handle the event anyway, so the core can tell the person to
-            # try again (a 500 would leave them unanswered until Slack redelivers, minutes later).
-            logger.warning("Slack event %s not recorded (%s); handling it anyway", key, type(exc).__name__)
-            fresh = True
-        if not fresh:
-            logger.info("ignoring redelivered Slack event %s", key)
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        if body.get("type") != "event_callback" or event.get("type") not in DEDUPED_EVENTS:
+            return next()
+        event_id = body.get("event_id")
+        if not event_id:
+            return next()
+        key = f"event:{event_id}"
+        saved = self.accept(key, body)
+        if saved is None:
+            logger.info("ignoring redelivered Slack event %s", event_id)
             return BoltResponse(status=200, body="")
+        context["inbox"] = (key, saved)
         return next()
 
     def claim_once(self, key: str) -> bool:
@@ -251,15 +260,70 @@ class SlackHandlers:
             if saved is None:
                 log.info("ignoring redelivered Slack request %s", key)
                 return
+            run = self._command_run(work, body, respond, client, context, key=key, saved=saved)
             if self.work_executor is None:
-                self.run_once(work, body, respond, client, context, key=key, saved=saved)
+                run()
             else:
-                self.work_executor.submit(
-                    self.run_once, work, body, respond, client, context, key=key, saved=saved
-                )
+                self.work_executor.submit(run)
 
         listener.__name__ = f"inboxed_{getattr(work, '__name__', 'work')}"
         return listener
+
+    def saved_event(self, work: Callable[..., bool]) -> Callable[..., None]:
+        """An event listener (bolt has acknowledged it; :meth:`dedupe` saved it first)."""
+
+        def listener(
+            event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+        ) -> None:
+            key, saved = context.get("inbox") or (None, False)
+            self._event_run(work, event, body, client, context, key=key, saved=saved)()
+
+        listener.__name__ = f"saved_{getattr(work, '__name__', 'event')}"
+        return listener
+
+    def _command_run(
+        self,
+        work: Callable[..., bool],
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        *,
+        key: str | None,
+        saved: bool,
+    ) -> Callable[[], None]:
+        def tell(text: str) -> None:
+            respond(response_type="ephemeral", replace_original=False, text=text)
+
+        args = {"body": body, "respond": respond, "client": client, "context": context}
+        what = str(body.get("type") or body.get("command"))
+        return lambda: self.run_once(work, args, tell, what=what, key=key, saved=saved)
+
+    def _event_run(
+        self,
+        work: Callable[..., bool],
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        *,
+        key: str | None,
+        saved: bool,
+    ) -> Callable[[], None]:
+        def tell(text: str) -> None:
+            if event.get("channel") and event.get("user"):
+                self.post_reply(
+                    client,
+                    Reply(text, ephemeral=True),
+                    self.services.settings.language,
+                    channel=event["channel"],
+                    user=event["user"],
+                    thread_ts=event.get("thread_ts"),
+                )
+
+        args = {"event": event, "body": body, "client": client, "context": context}
+        what = str(event.get("type"))
+        return lambda: self.run_once(work, args, tell, what=what, key=key, saved=saved)
 
     def accept(self, key: str, body: dict[str, Any]) -> bool | None:
         """Save a request in the inbox: True when saved, None when it was saved before (a
@@ -278,15 +342,15 @@ class SlackHandlers:
     def run_once(
         self,
         work: Callable[..., bool],
-        body: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
+        args: dict[str, Any],
+        tell: Callable[[str], None],
         *,
+        what: str,
         key: str | None,
         saved: bool,
     ) -> None:
-        """Run ``work`` guarded by ``key`` (it settles the inbox entry in the core's transaction).
+        """Run ``work(**args)`` guarded by ``key`` (it settles the inbox entry in the core's
+        transaction); ``tell`` answers the person when it fails.
 
         ``work`` returns False to leave a saved entry pending (the database went away); anything
         else that did not settle the entry — a form opened, an unexpected error — settles it here,
@@ -294,11 +358,9 @@ class SlackHandlers:
         """
         once = self._settle_guard(key) if key else None
         try:
-            finished = work(
-                body=body, respond=respond, client=client, context=context, once=once, saved=saved
-            )
+            finished = work(**args, once=once, saved=saved, tell=tell)
         except Exception as exc:
-            log.exception("Slack %s failed", body.get("type") or body.get("command"))
+            log.exception("Slack %s failed", what)
             unavailable = isinstance(exc, OperationalError | DBAPIError)
             finished = not (unavailable and saved)
             lang = self.services.settings.language
@@ -307,10 +369,10 @@ class SlackHandlers:
             else:
                 text = t(lang, "err.database_unavailable" if unavailable else "slack.error")
             try:
-                respond(response_type="ephemeral", replace_original=False, text=text)
+                tell(text)
             except Exception:
                 log.warning("could not tell the user about the failure")
-        if finished and key:
+        if finished is not False and key:
             self._settle(key)
 
     def _settle_guard(self, key: str) -> OnceGuard:
@@ -323,13 +385,12 @@ class SlackHandlers:
         except (OperationalError, DBAPIError) as exc:
             log.warning("Slack request %s not marked done (%s)", key, type(exc).__name__)
 
-    def postponed(self, saved: bool, outcome: Outcome, respond: Respond) -> bool:
+    def postponed(self, saved: bool, outcome: Outcome, tell: Callable[[str], None]) -> bool:
         """The database went away after the request was saved: say it will run later (it stays
         in the inbox). True when that is the answer."""
         if not (saved and outcome.retry_later):
             return False
-        lang = outcome.language or self.services.settings.language
-        respond(response_type="ephemeral", replace_original=False, text=t(lang, "slack.saved_for_later"))
+        tell(t(outcome.language or self.services.settings.language, "slack.saved_for_later"))
         return True
 
     def recover(self, client_for: Callable[[str], WebClient], *, limit: int = 50) -> int:
@@ -349,15 +410,27 @@ class SlackHandlers:
                 continue
             log.warning("Slack inbox entry %s runs again (attempt %d)", entry.key, entry.attempts)
             try:
-                body = json.loads(entry.payload)
-                work = self.on_command if body.get("command") else self.on_button
-                team_id = _team_id(body, BoltContext())
-                respond = Respond(response_url=body.get("response_url"))
-                context = BoltContext({"team_id": team_id})
-                self.run_once(work, body, respond, client_for(team_id), context, key=entry.key, saved=True)
+                self._recovered_run(json.loads(entry.payload), entry.key, client_for)()
             except Exception:
                 log.exception("Slack inbox entry %s failed", entry.key)
         return len(stale)
+
+    def _recovered_run(
+        self, body: dict[str, Any], key: str, client_for: Callable[[str], WebClient]
+    ) -> Callable[[], None]:
+        """How a saved request runs again: as a command, a button press or an event."""
+        team_id = _team_id(body, BoltContext())
+        client = client_for(team_id)
+        if key.startswith("event:"):
+            event = body.get("event") or {}
+            bot = ((body.get("authorizations") or [{}])[0] or {}).get("user_id")
+            context = BoltContext({"team_id": team_id, "bot_user_id": bot})
+            work = self.on_mention if event.get("type") == "app_mention" else self.on_message
+            return self._event_run(work, event, body, client, context, key=key, saved=True)
+        respond = Respond(response_url=body.get("response_url"))
+        work = self.on_command if body.get("command") else self.on_button
+        context = BoltContext({"team_id": team_id})
+        return self._command_run(work, body, respond, client, context, key=key, saved=True)
 
     # -- slash command -----------------------------------------------------------------------
 
@@ -369,6 +442,7 @@ class SlackHandlers:
         context: BoltContext,
         once: OnceGuard | None = None,
         saved: bool = False,
+        tell: Callable[[str], None] | None = None,
     ) -> bool:
         caller = self.caller(
             client,
@@ -390,7 +464,7 @@ class SlackHandlers:
         outcome = self.run_text(client, caller, text, once=once)
         if outcome.already_done:
             return True
-        if self.postponed(saved, outcome, respond):
+        if tell is not None and self.postponed(saved, outcome, tell):
             return False
         self.respond_reply(respond, outcome.reply, self.reply_language(outcome, caller))
         self.deliver(outcome)
@@ -411,14 +485,25 @@ class SlackHandlers:
     # -- mentions and DMs --------------------------------------------------------------------
 
     def _run_text(
-        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        once: OnceGuard | None,
+        saved: bool,
+        tell: Callable[[str], None] | None,
+    ) -> bool:
         text = event.get("text") or ""
         bot = context.bot_user_id
         if bot:
             text = re.sub(rf"^\s*<@{re.escape(bot)}(?:\|[^>]*)?>[\s:,]*", "", text)
         caller = self.caller(client, body, context, user_id=event["user"], channel_id=event.get("channel"))
-        outcome = self.run_text(client, caller, text)
+        outcome = self.run_text(client, caller, text, once=once)
+        if outcome.already_done:
+            return True
+        if tell is not None and self.postponed(saved, outcome, tell):
+            return False
         lang = self.reply_language(outcome, caller)
         self.post_reply(
             client,
@@ -429,26 +514,42 @@ class SlackHandlers:
             thread_ts=event.get("thread_ts"),
         )
         self.deliver(outcome)
+        return True
 
     def on_mention(
-        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        if event.get("user"):
-            self._run_text(event, body, client, context)
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        once: OnceGuard | None = None,
+        saved: bool = False,
+        tell: Callable[[str], None] | None = None,
+    ) -> bool:
+        if not event.get("user"):
+            return True
+        return self._run_text(event, body, client, context, once, saved, tell)
 
     def on_message(
-        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        once: OnceGuard | None = None,
+        saved: bool = False,
+        tell: Callable[[str], None] | None = None,
+    ) -> bool:
         if (
             event.get("channel_type") != "im"
             or event.get("subtype")
             or event.get("bot_id")
             or not event.get("user")
         ):
-            return
+            return True
         if event.get("user") == context.bot_user_id:
-            return
-        self._run_text(event, body, client, context)
+            return True
+        return self._run_text(event, body, client, context, once, saved, tell)
 
     # -- buttons -----------------------------------------------------------------------------
 
@@ -460,6 +561,7 @@ class SlackHandlers:
         context: BoltContext,
         once: OnceGuard | None = None,
         saved: bool = False,
+        tell: Callable[[str], None] | None = None,
     ) -> bool:
         action = (body.get("actions") or [{}])[0]
         core_action = blocks.core_action(action.get("action_id") or "")
@@ -477,7 +579,7 @@ class SlackHandlers:
         outcome = self.coordinator.handle_action(caller, core_action, value, once=once)
         if outcome.already_done:
             return True
-        if self.postponed(saved, outcome, respond):
+        if tell is not None and self.postponed(saved, outcome, tell):
             return False
         lang = self.reply_language(outcome, caller)
         container = body.get("container") or {}

@@ -23,8 +23,8 @@ from handlers.core import ACTION_DONE, Coordinator
 from handlers.i18n import t
 from storage import inbox
 from storage.models import InboxEvent, Task
-from tests.slack.conftest import ALICE, SlackSender
-from tests.slack.fake_slack import Call, FakeSlack
+from tests.slack.conftest import ALICE, CHANNEL, SlackSender
+from tests.slack.fake_slack import BOT_USER_ID, Call, FakeSlack
 
 SAVED = t("en", "slack.saved_for_later")
 
@@ -188,3 +188,78 @@ def test_a_failing_command_is_not_run_again(
     assert answer.params["text"] == t("en", "slack.error")
     after_the_lease(clock)
     assert runtime.recover() == 0
+
+
+def said(fake: FakeSlack, text: str) -> list[Call]:
+    """Waits for the bot's chat.postMessage whose text contains ``text``."""
+    return fake.wait_for("chat.postMessage", where=lambda c: text in str(c.params.get("text")))
+
+
+def test_a_mention_is_saved_before_the_ack_and_runs_after_a_crash(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert runtime.handlers is not None
+    ran: list[str] = []
+    monkeypatch.setattr(runtime.handlers, "_event_run", lambda *a, **k: lambda: ran.append("nothing"))
+    event = {
+        "type": "app_mention",
+        "channel": CHANNEL,
+        "user": ALICE,
+        "text": f"<@{BOT_USER_ID}> add dev From a mention",
+        "ts": "1700000000.000200",
+    }
+    assert slack.event(event, event_id="Ev0SAVED").status_code == 200
+    (entry,) = entries(services)  # written before bolt acknowledged the event
+    assert entry.key == "event:Ev0SAVED" and entry.done_at is None
+    monkeypatch.undo()
+
+    after_the_lease(clock)
+    assert runtime.recover() == 1
+    said(fake, "From a mention")
+    assert [task.title for task in tasks(services)] == ["From a mention"]
+    # Slack retrying the delivery changes nothing
+    assert slack.event(event, event_id="Ev0SAVED", retry_num=1).status_code == 200
+    after_the_lease(clock)
+    assert runtime.recover() == 0
+    assert len(tasks(services)) == 1
+
+
+def test_a_dm_saved_before_an_outage_is_answered_when_it_runs(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = Coordinator._context
+    calls = {"n": 0}
+
+    def away_once(self: Coordinator, session: Any, caller: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return real(self, session, caller)
+
+    monkeypatch.setattr(Coordinator, "_context", away_once)
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DALICE",
+        "user": ALICE,
+        "text": "add dev Written to the bot",
+        "ts": "1700000000.000300",
+    }
+    assert slack.event(event, event_id="Ev0DM").status_code == 200
+    (told,) = said(fake, "Your request is saved")
+    assert told.params["channel"] == "DALICE"
+    assert not tasks(services)
+    after_the_lease(clock)
+    assert runtime.recover() == 1
+    said(fake, "Written to the bot")
+    assert [task.title for task in tasks(services)] == ["Written to the bot"]
