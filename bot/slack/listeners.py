@@ -88,8 +88,8 @@ class SlackHandlers:
         self.coordinator = services.coordinator
         self.users = users
         self.slash_command = slash_command
-        # Where lazy listeners do their work. Bolt runs acknowledgements and lazy listeners on one
-        # executor; work queued there would hold every later ack back, so it moves to this one.
+        # Where commands, button presses and shortcuts do their work after the ack. Bolt runs the
+        # acknowledgements on its own executor; work queued there would hold every later ack back.
         self.work_executor = work_executor
         self.accepts = accepts  # None: nothing is saved before the acknowledgement (tests)
 
