@@ -91,7 +91,9 @@ class Console:
             return True
         outcome = self.services.coordinator.handle_text(self.caller(), line)
         self.show(outcome.reply)
-        deliver_outbox(outcome.outbox, self.services.messengers)
+        deliver_outbox(
+            outcome.outbox, self.services.messengers, db=self.services.db, now=self.services.clock.now
+        )
         return True
 
     def _console_command(self, words: list[str]) -> bool:

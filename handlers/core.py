@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers import admin_commands, help_text, launch_commands, task_commands
 from handlers import grammar as g
+from handlers import outbox as command_outbox
 from handlers.clock import Clock
 from handlers.context import Caller
 from handlers.execution import CommandError, Ctx
@@ -288,7 +289,7 @@ class Coordinator:
                     ctx = self._context(session, caller)
                     lang = ctx.tr.lang
                     reply = body(ctx)
-                    outbox = list(ctx.outbox)
+                    outbox = command_outbox.record(session, ctx.workspace.id, ctx.outbox, ctx.now)
                     lang = ctx.tr.lang  # a settings command may have changed it
                 return Outcome(reply, outbox, language=lang)
             except _AlreadyDone:

@@ -226,7 +226,10 @@ class FeishuBot:
                 self.messenger.reply(message_id, reply, key=key)
         except DeliveryError as exc:
             log.warning("could not answer Feishu message %s: %s", message_id, exc)
-        deliver_outbox(outbox, self.services.messengers)
+        self._deliver(outbox)
+
+    def _deliver(self, outbox: list[Outbound]) -> None:
+        deliver_outbox(outbox, self.services.messengers, db=self.services.db, now=self.services.clock.now)
 
     # -- card.action.trigger ------------------------------------------------------------------
 
@@ -253,7 +256,7 @@ class FeishuBot:
         if outcome.reply.tone != Tone.ERROR and outcome.changed_task is not None and value.get("in_place"):
             answer["card"] = {"type": "raw", "data": render_card(outcome.reply)}
         if outcome.outbox:
-            self._later(deliver_outbox, list(outcome.outbox), self.services.messengers)
+            self._later(self._deliver, list(outcome.outbox))
         return P2CardActionTriggerResponse(answer)
 
     # -- shared ---------------------------------------------------------------------------------

@@ -191,7 +191,9 @@ class SlackHandlers:
 
     def deliver(self, outcome: Outcome) -> None:
         if outcome.outbox:
-            deliver_outbox(outcome.outbox, self.services.messengers)
+            deliver_outbox(
+                outcome.outbox, self.services.messengers, db=self.services.db, now=self.services.clock.now
+            )
 
     @staticmethod
     def respond_reply(respond: Respond, reply: Reply, lang: str) -> None:

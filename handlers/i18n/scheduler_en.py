@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "sched.kind.nudge": "overdue reminder",
     "sched.kind.escalate": "escalation",
     "sched.kind.alert": "alert",
+    "sched.kind.update": "task update",
     # coordbot demo
     "sched.demo.title": "coordbot demo — a two-week launch of {launch}, played in seconds",
     "sched.demo.day": "── {date} ──",

@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
     "sched.kind.nudge": "逾期提醒",
     "sched.kind.escalate": "升级提醒",
     "sched.kind.alert": "告警",
+    "sched.kind.update": "任务动态",
     # coordbot 演示
     "sched.demo.title": "coordbot 演示 —— 用几秒钟走完 {launch} 的两周上线",
     "sched.demo.day": "── {date} ──",

@@ -1,0 +1,143 @@
+"""The messages a command sends on ("you were assigned #1") are never lost with the platform away.
+
+The core records them in the notification ledger in the command's own transaction; the adapter
+sends them after the commit (``deliver_outbox``) and records the outcome; what could not go out
+then is sent by the scheduler — once — after a platform outage or a crash. On SQLite and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery import deliver_outbox
+from bot.messenger import DeliveryError, MessengerRegistry
+from bot.scheduler import CoordScheduler
+from handlers.clock import ManualClock
+from handlers.context import Caller
+from handlers.core import Coordinator
+from handlers.replies import Outcome
+from storage import notifications as ledger
+from storage.db import Database
+from storage.models import Notification
+from tests.scheduler.conftest import FakeServices, RecordingMessenger
+
+ASSIGN = "/coord add design Hero banner <@U2|bob> due fri"
+
+
+def alice() -> Caller:
+    return Caller("console", "T1", "U1", "Alice", "C1", "general")
+
+
+def updates(db: Database) -> list[Notification]:
+    with db.transaction() as s:
+        return list(s.scalars(select(Notification).where(Notification.kind == "update")))
+
+
+@pytest.fixture
+def core(db: Database, clock: ManualClock) -> Coordinator:
+    return Coordinator(db, clock, default_timezone="UTC")
+
+
+@pytest.fixture
+def messenger() -> RecordingMessenger:
+    return RecordingMessenger()
+
+
+@pytest.fixture
+def services(db: Database, clock: ManualClock, messenger: RecordingMessenger) -> FakeServices:
+    return FakeServices(db=db, clock=clock, messengers=MessengerRegistry({"console": messenger}))
+
+
+def deliver(outcome: Outcome, services: FakeServices) -> int:
+    return deliver_outbox(outcome.outbox, services.messengers, db=services.db, now=services.clock.now)
+
+
+def test_the_update_is_recorded_with_the_command_and_sent_once(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger
+) -> None:
+    outcome = core.handle_text(alice(), ASSIGN)
+    (message,) = outcome.outbox
+    (row,) = updates(services.db)
+    assert message.key == row.key and row.status == ledger.PENDING and row.target_id == "U2"
+    assert deliver(outcome, services) == 1
+    assert [m.target.id for m in messenger.sent] == ["U2"]
+    (row,) = updates(services.db)
+    assert row.status == ledger.SENT and row.attempts == 1
+    assert deliver(outcome, services) == 0  # sent already: not again
+    assert len(messenger.sent) == 1
+
+
+def test_a_refused_command_records_nothing(core: Coordinator, services: FakeServices) -> None:
+    outcome = core.handle_text(alice(), "/coord add nowhere Hero banner <@U2|bob>")
+    assert outcome.outbox == [] and updates(services.db) == []
+
+
+def test_the_platform_away_delays_the_update_but_does_not_lose_it(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    messenger.fail = lambda _m, tries: DeliveryError("Slack is unavailable") if tries == 1 else None
+    outcome = core.handle_text(alice(), ASSIGN)
+    assert deliver(outcome, services) == 0
+    (row,) = updates(services.db)
+    assert row.status == ledger.FAILED and "unavailable" in (row.last_error or "")
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    try:
+        start = clock.now()
+        assert scheduler.tick(start) == 0  # not before its backoff
+        assert scheduler.run_through(start, start + timedelta(minutes=5)) == 1
+        assert scheduler.run_through(start + timedelta(minutes=5), start + timedelta(hours=3)) == 0
+    finally:
+        scheduler.shutdown()
+    assert [m.target.id for m in messenger.sent] == ["U2"]
+    assert updates(services.db)[0].status == ledger.SENT
+
+
+def test_an_update_a_crash_left_unsent_goes_out_after_its_lease(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    core.handle_text(alice(), ASSIGN)  # committed; the process dies before deliver_outbox
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    try:
+        assert scheduler.tick(clock.now()) == 0  # the sender's reservation still runs
+        assert scheduler.run_through(clock.now(), clock.now() + ledger.LEASE + timedelta(minutes=1)) == 1
+    finally:
+        scheduler.shutdown()
+    assert [m.target.id for m in messenger.sent] == ["U2"]
+
+
+def test_a_permanent_refusal_is_recorded_and_not_retried(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    messenger.fail = lambda _m, _tries: DeliveryError("cannot_dm_bot", permanent=True)
+    outcome = core.handle_text(alice(), ASSIGN)
+    assert deliver(outcome, services) == 0
+    (row,) = updates(services.db)
+    assert row.status == ledger.DEAD
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    try:
+        scheduler.run_through(clock.now(), clock.now() + timedelta(hours=3))
+    finally:
+        scheduler.shutdown()
+    assert len(messenger.attempts) == 1 and messenger.sent == []
+
+
+def test_with_the_ledger_away_the_update_is_left_to_the_scheduler(
+    core: Coordinator,
+    services: FakeServices,
+    messenger: RecordingMessenger,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    outcome = core.handle_text(alice(), ASSIGN)
+
+    def away(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(ledger, "by_keys", away)
+    assert deliver(outcome, services) == 0
+    assert messenger.attempts == []  # not sent blind: the scheduler would not know
