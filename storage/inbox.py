@@ -13,6 +13,7 @@ concurrent callers together, in one statement (a group commit).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import InboxEvent
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # how long a worker owns an accepted event before others retry it
 MAX_ATTEMPTS = 5  # runs of one event before it is given up (logged, kept with its payload)
@@ -96,6 +99,30 @@ def take_stale(session: Session, platform: str, now: datetime, *, limit: int = 5
         if claimed == 1:
             taken.append(Pending(key, payload, attempts + 1))
     return taken
+
+
+def recover(
+    db: Database, platform: str, now: datetime, run: Callable[[Pending], None], *, limit: int = 50
+) -> int:
+    """Lease ``platform``'s stale entries and ``run`` each (a crash, an outage left them pending).
+
+    An entry past :data:`MAX_ATTEMPTS` is given up instead (logged; the row keeps its payload),
+    and one that fails is logged and left to its next lease. Returns how many were taken.
+    """
+    with db.transaction() as session:
+        stale = take_stale(session, platform, now, limit=limit)
+    for entry in stale:
+        if entry.attempts > MAX_ATTEMPTS:
+            log.error("%s inbox entry %s failed %d times; given up", platform, entry.key, entry.attempts - 1)
+            with db.transaction() as session:
+                give_up(session, platform, entry.key, now)
+            continue
+        log.warning("%s inbox entry %s runs again (attempt %d)", platform, entry.key, entry.attempts)
+        try:
+            run(entry)
+        except Exception:
+            log.exception("%s inbox entry %s failed", platform, entry.key)
+    return len(stale)
 
 
 def give_up(session: Session, platform: str, key: str, now: datetime) -> None:

@@ -185,21 +185,13 @@ class FeishuBot:
 
     def recover(self, *, limit: int = 50) -> int:
         """Run inbox entries whose lease ran out (a crash, an outage); returns how many it took."""
-        now = self.services.clock.now()
-        with self.services.db.transaction() as session:
-            stale = inbox.take_stale(session, PLATFORM, now, limit=limit)
-        for entry in stale:
-            if entry.attempts > inbox.MAX_ATTEMPTS:
-                log.error("Feishu inbox entry %s failed %d times; given up", entry.key, entry.attempts - 1)
-                with self.services.db.transaction() as session:
-                    inbox.give_up(session, PLATFORM, entry.key, now)
-                continue
-            log.warning("Feishu inbox entry %s runs again (attempt %d)", entry.key, entry.attempts)
-            try:
-                self.run_message(entry.payload, entry.key)
-            except Exception:
-                log.exception("Feishu inbox entry %s failed", entry.key)
-        return len(stale)
+        return inbox.recover(
+            self.services.db,
+            PLATFORM,
+            self.services.clock.now(),
+            lambda entry: self.run_message(entry.payload, entry.key),
+            limit=limit,
+        )
 
     def _once(self, key: str) -> Callable[[Session], bool]:
         return lambda session: inbox.settle(session, PLATFORM, key, self.services.clock.now())

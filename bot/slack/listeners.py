@@ -401,21 +401,13 @@ class SlackHandlers:
         ``client_for(team_id)`` gives a Web API client with that workspace's bot token. Returns
         how many entries it took.
         """
-        now = self.services.clock.now()
-        with self.services.db.transaction() as session:
-            stale = inbox.take_stale(session, PLATFORM, now, limit=limit)
-        for entry in stale:
-            if entry.attempts > inbox.MAX_ATTEMPTS:
-                log.error("Slack inbox entry %s failed %d times; given up", entry.key, entry.attempts - 1)
-                with self.services.db.transaction() as session:
-                    inbox.give_up(session, PLATFORM, entry.key, now)
-                continue
-            log.warning("Slack inbox entry %s runs again (attempt %d)", entry.key, entry.attempts)
-            try:
-                self._recovered_run(json.loads(entry.payload), entry.key, client_for)()
-            except Exception:
-                log.exception("Slack inbox entry %s failed", entry.key)
-        return len(stale)
+        return inbox.recover(
+            self.services.db,
+            PLATFORM,
+            self.services.clock.now(),
+            lambda entry: self._recovered_run(json.loads(entry.payload), entry.key, client_for)(),
+            limit=limit,
+        )
 
     def _recovered_run(
         self, body: dict[str, Any], key: str, client_for: Callable[[str], WebClient]

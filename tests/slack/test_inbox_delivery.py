@@ -54,6 +54,20 @@ def answers(fake: FakeSlack, url: str, count: int = 1) -> list[Call]:
     return fake.wait_for("response_url", count, where=lambda c: c.path.endswith(url.rsplit("/", 1)[1]))
 
 
+def database_away_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core's next transaction loses its database connection; later ones work."""
+    real = Coordinator._context
+    calls = {"n": 0}
+
+    def away_once(self: Coordinator, session: Any, caller: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return real(self, session, caller)
+
+    monkeypatch.setattr(Coordinator, "_context", away_once)
+
+
 def after_the_lease(clock: ManualClock) -> None:
     clock.advance(inbox.LEASE + timedelta(seconds=1))
 
@@ -120,16 +134,7 @@ def test_when_the_database_goes_away_after_the_save_the_command_waits_and_runs_l
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = Coordinator._context
-    calls = {"n": 0}
-
-    def away_once(self: Coordinator, session: Any, caller: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
-        return real(self, session, caller)
-
-    monkeypatch.setattr(Coordinator, "_context", away_once)
+    database_away_once(monkeypatch)
     body = slack.command_body("add dev Survives the outage")
     assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
     (told,) = answers(fake, body["response_url"])
@@ -237,16 +242,7 @@ def test_a_dm_saved_before_an_outage_is_answered_when_it_runs(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = Coordinator._context
-    calls = {"n": 0}
-
-    def away_once(self: Coordinator, session: Any, caller: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
-        return real(self, session, caller)
-
-    monkeypatch.setattr(Coordinator, "_context", away_once)
+    database_away_once(monkeypatch)
     event = {
         "type": "message",
         "channel_type": "im",
