@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.messenger import DeliveryError, MessengerRegistry
+from handlers.notices import outbound_to_dict
 from handlers.replies import Outbound
 from storage import notifications as ledger
 from storage.db import Database
+from storage.models import Workspace
 
 log = logging.getLogger(__name__)
+
+REPLY_TTL = timedelta(hours=1)  # an answer that could not be delivered within the hour is dropped
 
 
 def deliver_outbox(
@@ -84,3 +89,40 @@ def _record(db: Database, got: ledger.Acquired, now: datetime, error: DeliveryEr
                 )
     except (OperationalError, DBAPIError) as exc:  # the lease runs out and the scheduler retries
         log.warning("task update %s: outcome not recorded (%s)", got.key, type(exc).__name__)
+
+
+def defer(message: Outbound, db: Database, now: datetime, *, kind: str = "reply") -> bool:
+    """Hand a message the platform refused for now to the scheduler: a ledger row it sends
+    (once, by ``message.key``) when the row's reservation runs out, retrying with backoff.
+
+    For the answer to a command when the platform failed at that moment (its ``response_url``
+    or reply call): the command has applied, so the person must still hear the answer. False
+    when it could not be handed over (logged).
+    """
+    if not message.key:
+        return False
+    try:
+        with db.transaction() as session:
+            workspace_id = session.scalar(
+                select(Workspace.id).where(
+                    Workspace.platform == message.platform,
+                    Workspace.external_id == message.workspace_external_id,
+                )
+            )
+            if workspace_id is None:
+                return False
+            new = ledger.NewNotification(
+                key=message.key,
+                workspace_id=workspace_id,
+                kind=kind,
+                target_kind=message.target.kind,
+                target_id=message.target.id,
+                payload={"outbound": outbound_to_dict(message)},
+                expires_at=now + REPLY_TTL,
+            )
+            ledger.claim(session, new, now)
+    except (OperationalError, DBAPIError) as exc:
+        log.warning("%s %s could not be handed to the scheduler (%s)", kind, message.key, type(exc).__name__)
+        return False
+    log.info("%s %s handed to the scheduler", kind, message.key)
+    return True

@@ -32,7 +32,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.delivery import deliver_outbox
+from bot.delivery import defer, deliver_outbox
 from bot.feishu.cards import render_card, toast
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient
@@ -41,7 +41,7 @@ from bot.messenger import DeliveryError
 from handlers.context import Caller
 from handlers.core import ACTIONS
 from handlers.i18n import t
-from handlers.replies import Outbound, Reply, Tone
+from handlers.replies import Outbound, Reply, Target, Tone
 from storage import inbox
 from storage.events import claim_event
 
@@ -165,7 +165,7 @@ class FeishuBot:
             if self._done(key) and p2p:
                 caller = self._caller(tenant_key, open_id, message.chat_id, with_name=False)
                 reply = Reply(t(self._language(caller), "feishu.text_only"), tone=Tone.INFO)
-                self._answer(message.chat_id, message.message_id, True, reply, [])
+                self._answer(tenant_key, message.chat_id, message.message_id, True, reply, [])
             return
 
         mentions = [Mention.from_event(m) for m in message.mentions or ()]
@@ -181,7 +181,7 @@ class FeishuBot:
         if outcome.retry_later and key is not None and saved:
             log.warning("Feishu message %s stays in the inbox: database unavailable", message.message_id)
             return  # recover() runs it again once the database answers
-        self._answer(message.chat_id, message.message_id, p2p, outcome.reply, outcome.outbox)
+        self._answer(tenant_key, message.chat_id, message.message_id, p2p, outcome.reply, outcome.outbox)
 
     def recover(self, *, limit: int = 50) -> int:
         """Run inbox entries whose lease ran out (a crash, an outage); returns how many it took."""
@@ -208,7 +208,7 @@ class FeishuBot:
             return False
 
     def _answer(
-        self, chat_id: str, message_id: str, p2p: bool, reply: Reply, outbox: list[Outbound]
+        self, tenant_key: str, chat_id: str, message_id: str, p2p: bool, reply: Reply, outbox: list[Outbound]
     ) -> None:
         key = f"reply:{message_id}"
         try:
@@ -218,6 +218,9 @@ class FeishuBot:
                 self.messenger.reply(message_id, reply, key=key)
         except DeliveryError as exc:
             log.warning("could not answer Feishu message %s: %s", message_id, exc)
+            if not exc.permanent:  # the scheduler posts it to the chat (same key: same uuid)
+                later = Outbound(PLATFORM, tenant_key, Target.channel(chat_id), reply, key=key)
+                defer(later, self.services.db, self.services.clock.now())
         self._deliver(outbox)
 
     def _deliver(self, outbox: list[Outbound]) -> None:

@@ -39,13 +39,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import deliver_outbox
+from bot.delivery import defer, deliver_outbox
 from bot.slack import blocks, modal
 from bot.slack.users import UserDirectory
 from handlers.context import Caller
 from handlers.core import ACTIONS, OnceGuard
 from handlers.i18n import t
-from handlers.replies import Outcome, Reply, Section, Tone
+from handlers.replies import Outbound, Outcome, Reply, Section, Target, Tone
 from storage import inbox
 from storage.events import claim_event
 
@@ -195,13 +195,27 @@ class SlackHandlers:
                 outcome.outbox, self.services.messengers, db=self.services.db, now=self.services.clock.now
             )
 
-    @staticmethod
-    def respond_reply(respond: Respond, reply: Reply, lang: str) -> None:
-        respond(
-            response_type="ephemeral" if reply.ephemeral else "in_channel",
-            replace_original=False,
-            **blocks.render_message(reply, lang),
-        )
+    def respond_reply(
+        self, respond: Respond, reply: Reply, lang: str, *, caller: Caller, body: dict[str, Any]
+    ) -> None:
+        """Answer through the ``response_url``. When Slack refuses it (an expired URL, an outage) or
+        cannot be reached, the answer goes to the person's DM through the scheduler instead: the
+        command has applied, so they must still hear about it."""
+        try:
+            response = respond(
+                response_type="ephemeral" if reply.ephemeral else "in_channel",
+                replace_original=False,
+                **blocks.render_message(reply, lang),
+            )
+            failed = int(getattr(response, "status_code", 200) or 200) >= 400
+        except Exception as exc:
+            log.warning("Slack response_url failed: %s", type(exc).__name__)
+            failed = True
+        trigger = body.get("trigger_id")
+        if failed and trigger:
+            target = Target.user(caller.user_id, caller.user_name)
+            later = Outbound(PLATFORM, caller.workspace_id, target, reply, key=f"reply:{trigger}")
+            defer(later, self.services.db, self.services.clock.now())
 
     @staticmethod
     def post_reply(
@@ -460,7 +474,8 @@ class SlackHandlers:
             return True
         if tell is not None and self.postponed(saved, outcome, tell):
             return False
-        self.respond_reply(respond, outcome.reply, self.reply_language(outcome, caller))
+        lang = self.reply_language(outcome, caller)
+        self.respond_reply(respond, outcome.reply, lang, caller=caller, body=body)
         self.deliver(outcome)
         return True
 
@@ -580,7 +595,7 @@ class SlackHandlers:
         if container.get("type") == "view":
             self.publish_home(client, caller, lang, notice=outcome.reply)
         elif outcome.changed_task is None:
-            self.respond_reply(respond, outcome.reply, lang)
+            self.respond_reply(respond, outcome.reply, lang, caller=caller, body=body)
         else:
             self.update_in_place(respond, body, outcome, lang)
         self.deliver(outcome)

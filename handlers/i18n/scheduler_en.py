@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "sched.kind.escalate": "escalation",
     "sched.kind.alert": "alert",
     "sched.kind.update": "task update",
+    "sched.kind.reply": "reply to a command",
     # coordbot demo
     "sched.demo.title": "coordbot demo — a two-week launch of {launch}, played in seconds",
     "sched.demo.day": "── {date} ──",

@@ -55,6 +55,7 @@ MESSAGES: dict[str, str] = {
     "sched.kind.escalate": "升级提醒",
     "sched.kind.alert": "告警",
     "sched.kind.update": "任务动态",
+    "sched.kind.reply": "命令回复",
     # coordbot 演示
     "sched.demo.title": "coordbot 演示 —— 用几秒钟走完 {launch} 的两周上线",
     "sched.demo.day": "── {date} ──",

@@ -217,3 +217,31 @@ def test_an_unsaved_message_the_database_could_not_run_is_answered(  # type: ign
     assert runtime.bot.wait_idle()
     (sent,) = fake.wait_sent(1)  # nothing waits in the inbox for it: the person must hear
     assert "database unavailable" in str(sent.body)
+
+
+def test_an_answer_feishu_refused_is_posted_to_the_chat_later(make_runtime, db, clock, fake) -> None:  # type: ignore[no-untyped-def]
+    """The reply call failed after the command applied: the scheduler posts the answer to the
+    chat instead, with the same uuid (so Feishu keeps one copy if the first call did land)."""
+    from bot.feishu.messenger import message_uuid
+    from bot.scheduler import CoordScheduler
+    from storage.models import Notification
+
+    runtime = make_runtime(identity=ME)  # the real core
+    fake.fail("POST", "/om_refused/reply", status=500, code=1000, msg="internal error")
+    event = events.message_event("@_user_1 add dev Answer later", message_id="om_refused")
+    assert deliver(db, runtime, event) == 200
+    assert runtime.bot.wait_idle()
+    with db.transaction() as session:
+        (row,) = session.scalars(select(Notification).where(Notification.kind == "reply"))
+        assert (row.key, row.target_kind, row.target_id) == ("reply:om_refused", "channel", "oc_group")
+    scheduler = CoordScheduler(runtime.bot.services)
+    try:
+        start = clock.now()
+        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
+        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
+    finally:
+        scheduler.shutdown()
+    (posted,) = [c for c in fake.sent if c.path == "/open-apis/im/v1/messages"]
+    assert posted.query == {"receive_id_type": "chat_id"} and posted.body["receive_id"] == "oc_group"
+    assert posted.body["uuid"] == message_uuid("reply:om_refused")
+    assert "Answer later" in posted.body["content"]

@@ -7,6 +7,7 @@ work pool that drops what it is given.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor, Future
 from datetime import timedelta
 from typing import Any
@@ -17,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Services
+from bot.scheduler import CoordScheduler
 from bot.slack.runtime import SlackRuntime
 from handlers.clock import ManualClock
 from handlers.core import ACTION_DONE, Coordinator
 from handlers.i18n import t
 from storage import inbox
-from storage.models import InboxEvent, Task
+from storage.models import InboxEvent, Notification, Task
 from tests.slack.conftest import ALICE, CHANNEL, SlackSender
 from tests.slack.fake_slack import BOT_USER_ID, Call, FakeSlack
 
@@ -259,3 +261,41 @@ def test_a_dm_saved_before_an_outage_is_answered_when_it_runs(
     assert runtime.recover() == 1
     said(fake, "Written to the bot")
     assert [task.title for task in tasks(services)] == ["Written to the bot"]
+
+
+def eventually(check: Any, timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy (bounded): for work running after the ack."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+    return found
+
+
+@pytest.mark.parametrize("refusal", [404, 503])
+def test_an_answer_slack_refused_reaches_the_person_by_dm(
+    slack: SlackSender, services: Services, fake: FakeSlack, clock: ManualClock, refusal: int
+) -> None:
+    """The response_url expired (404) or Slack was down (503) when the command had applied: the
+    scheduler sends the answer to the person's DM instead, once."""
+    fake.http_error("response_url", status=refusal, body="expired_url", times=1)
+    body = slack.command_body("add dev Answer me later")
+    assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
+    (row,) = eventually(lambda: replies(services))
+    assert row.key == f"reply:{body['trigger_id']}" and row.target_id == ALICE
+    assert [task.title for task in tasks(services)] == ["Answer me later"]
+
+    scheduler = CoordScheduler(services)
+    try:
+        start = clock.now()
+        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
+        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
+    finally:
+        scheduler.shutdown()
+    (dm,) = fake.calls_to("chat.postMessage")
+    assert dm.params["channel"] == ALICE and "Answer me later" in dm.params["text"]
+
+
+def replies(services: Services) -> list[Notification]:
+    with services.db.transaction() as session:
+        return list(session.scalars(select(Notification).where(Notification.kind == "reply")))
