@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.messenger import DeliveryError, MessengerRegistry
-from handlers.notices import outbound_to_dict
+from handlers.outbox import ledger_row
 from handlers.replies import Outbound
 from storage import notifications as ledger
 from storage.db import Database
@@ -111,16 +111,7 @@ def defer(message: Outbound, db: Database, now: datetime, *, kind: str = "reply"
             )
             if workspace_id is None:
                 return False
-            new = ledger.NewNotification(
-                key=message.key,
-                workspace_id=workspace_id,
-                kind=kind,
-                target_kind=message.target.kind,
-                target_id=message.target.id,
-                payload={"outbound": outbound_to_dict(message)},
-                expires_at=now + REPLY_TTL,
-            )
-            ledger.claim(session, new, now)
+            ledger.claim(session, ledger_row(message, workspace_id, kind, now + REPLY_TTL), now)
     except (OperationalError, DBAPIError) as exc:
         log.warning("%s %s could not be handed to the scheduler (%s)", kind, message.key, type(exc).__name__)
         return False

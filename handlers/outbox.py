@@ -30,20 +30,20 @@ def record(session: Session, workspace_id: int, outbox: Sequence[Outbound], now:
     keyed = [
         replace(message, key=message.key or f"{KIND}:{workspace_id}:{uuid.uuid4().hex}") for message in outbox
     ]
-    ledger.claim_many(
-        session,
-        [
-            ledger.NewNotification(
-                key=message.key or "",
-                workspace_id=workspace_id,
-                kind=KIND,
-                target_kind=message.target.kind,
-                target_id=message.target.id,
-                payload={"outbound": outbound_to_dict(message)},
-                expires_at=now + TTL,
-            )
-            for message in keyed
-        ],
-        now,
-    )
+    ledger.claim_many(session, [ledger_row(m, workspace_id, KIND, now + TTL) for m in keyed], now)
     return keyed
+
+
+def ledger_row(
+    message: Outbound, workspace_id: int, kind: str, expires_at: datetime
+) -> ledger.NewNotification:
+    """The ledger row that sends ``message`` (by its key) until ``expires_at``."""
+    return ledger.NewNotification(
+        key=message.key or "",
+        workspace_id=workspace_id,
+        kind=kind,
+        target_kind=message.target.kind,
+        target_id=message.target.id,
+        payload={"outbound": outbound_to_dict(message)},
+        expires_at=expires_at,
+    )
