@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-ALL_DAYS = 0b1111111
+from handlers.calendar import WorkCalendar
+
 DEFAULT_OFFSETS = (-14, -7, -3, -1, 0, 1, 7)
 _SEARCH_LIMIT = 3 * 60  # minutes scanned for the end of a DST gap (gaps are at most 2 h)
 
@@ -83,27 +84,12 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
 
 def is_workday(day: date, mask: int) -> bool:
     """``mask`` bit 0 is Monday; a mask with no days at all counts every day as a working day."""
-    mask &= ALL_DAYS
-    return not mask or bool(mask & (1 << day.weekday()))
+    return WorkCalendar(mask).is_working_day(day)
 
 
 def working_days_between(after: date, upto: date, mask: int) -> int:
     """Working days ``d`` with ``after < d <= upto`` (a task due Monday is 1 day overdue on Tuesday)."""
-    if upto <= after:
-        return 0
-    mask &= ALL_DAYS
-    if not mask:
-        mask = ALL_DAYS
-    total = (upto - after).days
-    per_week = bin(mask).count("1")
-    weeks, rest = divmod(total, 7)
-    count = weeks * per_week
-    day = after + timedelta(days=weeks * 7)
-    for _ in range(rest):
-        day += timedelta(days=1)
-        if mask & (1 << day.weekday()):
-            count += 1
-    return count
+    return WorkCalendar(mask).working_days_between(after, upto)
 
 
 @lru_cache(maxsize=1024)

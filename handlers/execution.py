@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers.calendar import WorkCalendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
@@ -38,6 +39,11 @@ class Ctx:
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The workspace's working calendar: every day count in a command goes through it."""
+        return WorkCalendar(self.workspace.workdays)
 
     @property
     def is_admin(self) -> bool:
