@@ -128,7 +128,7 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
     elif readiness.ready:
         sections.append(Section(text=tr("sched.checkin.all_ready")))
         tone = Tone.SUCCESS
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
 
 
 def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
@@ -161,7 +161,7 @@ def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) 
             )
         )
     sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
-    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
 
 
 def _followup_departments(readiness: Readiness) -> list[Department]:
@@ -227,7 +227,12 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
         departments[task.department_id] = task.department
         groups.setdefault(task.department_id, {}).setdefault(kind, []).append(task)
     if not groups:
-        return Reply(tr("sched.digest.all_clear", date=day(today, tr)), tone=Tone.SUCCESS, ephemeral=False)
+        return Reply(
+            tr("sched.digest.all_clear", date=day(today, tr)),
+            tone=Tone.SUCCESS,
+            ephemeral=False,
+            language=tr.lang,
+        )
     totals = {
         k: sum(len(g.get(k, ())) for g in groups.values()) for k in ("today", "overdue", "blocked", "done")
     }
@@ -268,7 +273,7 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
     local_since = since.astimezone(tz)
     sections.append(Section(context=tr("sched.digest.since", since=local_since.strftime("%Y-%m-%d %H:%M"))))
     tone = Tone.WARNING if totals["overdue"] or totals["blocked"] else Tone.INFO
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
 
 
 def _done_line(task: TaskLike, tr: Translator) -> str:
@@ -322,7 +327,7 @@ def compose_nudge(
     if rest > 0:
         sections.append(Section(text=tr("sched.nudge.more", n=rest)))
     sections.append(Section(context=tr("sched.nudge.how")))
-    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False, language=tr.lang)
 
 
 def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: date, lang: str) -> Reply:
@@ -340,7 +345,7 @@ def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: 
         )
     if len(tasks) > TASK_CARDS:
         sections.append(Section(text=tr("sched.nudge.more", n=len(tasks) - TASK_CARDS)))
-    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False, language=tr.lang)
 
 
 def compose_failure_alert(kind: str, target: Target, error: str, lang: str) -> Reply:
@@ -351,6 +356,7 @@ def compose_failure_alert(kind: str, target: Target, error: str, lang: str) -> R
         (Section(text=tr("sched.alert.error", error=error[:300])), Section(text=tr("sched.alert.fix"))),
         tone=Tone.ERROR,
         ephemeral=False,
+        language=tr.lang,
     )
 
 
@@ -367,9 +373,16 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
     return {
         "platform": message.platform,
         "workspace_external_id": message.workspace_external_id,
-        "target": {"kind": message.target.kind, "id": message.target.id, "name": message.target.name},
+        "target": {
+            "kind": message.target.kind,
+            "id": message.target.id,
+            "name": message.target.name,
+            "channel_id": message.target.channel_id,
+        },
         "key": message.key,
+        "reply_handle": message.reply_handle,
         "reply": {
+            "language": reply.language,
             "headline": reply.headline,
             "tone": str(reply.tone),
             "ephemeral": reply.ephemeral,
@@ -417,4 +430,5 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         target=Target(**data["target"]),
         reply=Reply(reply["headline"], sections, tone=Tone(reply.get("tone", Tone.INFO)), **known),
         key=data.get("key"),
+        reply_handle=data.get("reply_handle"),
     )

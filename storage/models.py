@@ -54,6 +54,7 @@ class Workspace(Base):
     escalate_lead_after: Mapped[int] = mapped_column(Integer, default=2)
     escalate_creator_after: Mapped[int] = mapped_column(Integer, default=4)
     created_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]  # the app was uninstalled: nothing is scheduled for it
 
 
 class Person(Base):

@@ -71,7 +71,9 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
             Workspace.nudge_time,
             Workspace.escalate_lead_after,
             Workspace.escalate_creator_after,
-        ).order_by(Workspace.id)
+        )
+        .where(Workspace.uninstalled_at.is_(None))
+        .order_by(Workspace.id)
     )
     return [WorkspaceInfo(*row) for row in rows]
 

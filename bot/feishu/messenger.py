@@ -115,9 +115,10 @@ class FeishuMessenger:
     def post(self, chat_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
         """Post ``reply`` to the chat ``chat_id`` (used for direct chats, where replies do not thread)."""
         body = (
-            CreateMessageRequestBody.builder().receive_id(chat_id).msg_type("interactive").content(
-                card_content(reply)
-            )
+            CreateMessageRequestBody.builder()
+            .receive_id(chat_id)
+            .msg_type("interactive")
+            .content(card_content(reply))
         )
         if key:
             body = body.uuid(message_uuid(key))

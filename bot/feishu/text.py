@@ -58,9 +58,7 @@ class BotIdentity:
         if self.open_id:
             return mention.open_id == self.open_id
         if mention.mentioned_type is not None:
-            return mention.mentioned_type == "bot" and (
-                not self.app_name or mention.name == self.app_name
-            )
+            return mention.mentioned_type == "bot" and (not self.app_name or mention.name == self.app_name)
         # Bots have no user_id; people have one when the app may read it.
         return not mention.user_id and bool(self.app_name) and mention.name == self.app_name
 

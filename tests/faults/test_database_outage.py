@@ -57,7 +57,7 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 TRY_AGAIN = "Try again"
-SAVED = t("en", "slack.saved_for_later")
+SAVED = t("en", "inbound.saved_for_later")
 
 
 def _free_port() -> int:
