@@ -25,7 +25,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -42,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
-from bot.inbound import Pipeline
+from bot.inbound import Pipeline, WorkPool
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
 from bot.settings import SettingsError
 from bot.slack.client import build_web_client
@@ -195,7 +194,7 @@ def create_slack_runtime(
         def forget_tokens(team_id: str) -> None:
             pass  # SLACK_BOT_TOKEN is the operator's to remove
 
-    work = ThreadPoolExecutor(max_workers=work_workers, thread_name_prefix="slack-work")
+    work = WorkPool(work_workers, "slack-work")
     accepts = inbox.AcceptQueue(services.db, services.clock.now)
     pipeline = Pipeline(services, "slack", work=work, accepts=accepts, accept_wait=ACCEPT_WAIT)
     users = UserDirectory(services.clock)

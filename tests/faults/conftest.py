@@ -197,7 +197,7 @@ def settle(stack: Stack, timeout: float = 30.0) -> None:
     """Wait until the work requests started in the background (Slack lazy listeners, Feishu
     replies) has finished: every worker of each pool, in the order work flows, is free at once."""
     pools = [stack.slack_runtime.executor, getattr(stack.slack_runtime, "work_executor", None)]
-    pools.append(stack.feishu_runtime.bot._pool)
+    pools.append(stack.feishu_runtime.listeners.pipeline.work)
     for pool in pools:
         if pool is None:
             continue

@@ -315,7 +315,7 @@ def test_a_replayed_feishu_delivery_runs_once(stack: Stack) -> None:
 
 def _drain(stack: Stack) -> None:
     """Let background work the replays could have started finish (bounded)."""
-    stack.feishu_runtime.bot._pool.submit(lambda: None).result(timeout=10)
+    stack.feishu_runtime.listeners.pipeline.work.submit(lambda: None).result(timeout=10)
     for pool in (stack.slack_runtime.executor, getattr(stack.slack_runtime, "work_executor", None)):
         if pool is not None:
             pool.submit(lambda: None).result(timeout=10)

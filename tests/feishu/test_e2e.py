@@ -34,7 +34,13 @@ class Chat:
         return httpx.post(self.base + "/feishu/events", content=raw, headers=headers, timeout=10)
 
     def say(self, text: str, *, user: str = "ou_alice", mentions: list[dict] | None = None) -> dict[str, Any]:
-        """Send ``@coordbot <text>``; return the card coordbot replied with."""
+        """Send ``@coordbot <text>``; return the card coordbot answered with (a threaded reply for
+        the group, or a card only ``user`` sees)."""
+        return self.answer(text, user=user, mentions=mentions).card  # type: ignore[return-value]
+
+    def answer(self, text: str, *, user: str = "ou_alice", mentions: list[dict] | None = None) -> Any:
+        """Send ``@coordbot <text>``; return the call that answered it."""
+        before = len(self.fake.answers)
         self.count += 1
         message_id = f"om_{self.tenant}_{self.count}"
         event = events.message_event(
@@ -46,9 +52,18 @@ class Chat:
         )
         response = self.deliver(event)
         assert response.status_code == 200, response.text
-        path = f"/open-apis/im/v1/messages/{message_id}/reply"
-        (call,) = self.fake.wait_for(lambda: self.fake.calls_to("POST", path))
-        return call.card
+        reply = f"/open-apis/im/v1/messages/{message_id}/reply"
+
+        def answered() -> list[Any]:
+            return [
+                c
+                for c in self.fake.answers[before:]
+                if c.path == reply
+                or (c.path.endswith("/ephemeral/v1/send") and c.body.get("open_id") == user)
+            ]
+
+        (call,) = self.fake.wait_for(answered)
+        return call
 
     def press(self, action: str, value: str, *, user: str = "ou_alice") -> dict[str, Any]:
         event = events.card_action_event(action, value, operator=user, tenant=self.tenant)
@@ -176,11 +191,7 @@ def test_every_command_in_english(chat: Chat, db) -> None:  # type: ignore[no-un
 
 def test_buttons_run_as_the_presser_with_permissions(chat: Chat, db) -> None:  # type: ignore[no-untyped-def]
     card = ok(chat.say("add dev Ship the API", user="ou_alice"))
-    values = [
-        e["behaviors"][0]["value"]
-        for e in _elements(card)
-        if e.get("tag") == "button"
-    ]
+    values = [e["behaviors"][0]["value"] for e in _elements(card) if e.get("tag") == "button"]
     assert {v["action"] for v in values} == {ACTION_START, ACTION_DONE, ACTION_SNOOZE}
     assert all(v["value"] == "1" and v.get("in_place") for v in values)
 
@@ -212,8 +223,12 @@ def test_reply_survives_a_rate_limit(chat: Chat, fake: FakeFeishu, db) -> None: 
     fake.fail("POST", "/reply", status=429, code=99991400, headers={"x-ogw-ratelimit-reset": "0"})
     event = events.message_event("@_user_1 add ops Rotate keys", message_id="om_limited")
     assert chat.deliver(event).status_code == 200
-    attempts = fake.wait_for(lambda: len(fake.calls_to("POST", "/om_limited/reply")) >= 2
-                             and fake.calls_to("POST", "/om_limited/reply"))
+    attempts = fake.wait_for(
+        lambda: (
+            len(fake.calls_to("POST", "/om_limited/reply")) >= 2
+            and fake.calls_to("POST", "/om_limited/reply")
+        )
+    )
     assert len(attempts) == 2
     assert attempts[0].body["uuid"] == attempts[1].body["uuid"]
     assert "#1" in title(ok(attempts[1].card))
