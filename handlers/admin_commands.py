@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers import execution as ex
 from handlers import grammar as g
 from handlers import views
+from handlers.calendar import WORKDAYS_MASK
 from handlers.dates import format_weekdays
 from handlers.execution import CommandError, Ctx
 from handlers.replies import Field, Reply, Section, Tone
@@ -157,7 +158,7 @@ def digest(ctx: Ctx, cmd: g.Digest) -> Reply:
         schedule.enabled = False
         return Reply(ctx.tr("digest.off"), tone=Tone.SUCCESS)
     at = cmd.at.strftime("%H:%M") if cmd.at else "09:30"
-    days = cmd.days or 0b0011111
+    days = cmd.days or WORKDAYS_MASK
     if schedule is None:
         schedule = DigestSchedule(
             workspace_id=ctx.workspace.id,

@@ -28,6 +28,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from handlers.calendar import ALL_DAYS_MASK, WORKDAYS_MASK
+
 __all__ = [
     "WEEKDAY_NAMES",
     "format_weekdays",
@@ -39,8 +41,6 @@ __all__ = [
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-ALL_DAYS_MASK = 0b1111111
-WORKDAYS_MASK = 0b0011111
 WEEKEND_MASK = 0b1100000
 
 _MAX_FALLBACK_LEN = 40

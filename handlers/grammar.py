@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from handlers.calendar import WORKDAYS_MASK
 from handlers.dates import parse_clock_time, parse_date, parse_duration, parse_weekdays
 
 MAX_TEXT = 2000
@@ -582,7 +583,7 @@ def _parse_digest(_verb: str, args: list[str], _today: date) -> Command:
         at = parse_clock_time(rest[0])
         if at is None:
             raise UsageError("err.bad_time", "digest", {"text": rest[0][:20]})
-        days = 0b0011111
+        days = WORKDAYS_MASK
         if len(rest) > 1:
             parsed_days = parse_weekdays(" ".join(rest[1:]))
             if parsed_days is None:

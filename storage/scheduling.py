@@ -89,14 +89,6 @@ def person_zones(session: Session) -> dict[int, set[str]]:
     return zones
 
 
-def launches_on(session: Session, days: Iterable[date]) -> list[Launch]:
-    """Launches dated on any of ``days`` (index ``ix_launches_date``); their items are not loaded."""
-    wanted = sorted(set(days))
-    if not wanted:
-        return []
-    return list(session.scalars(select(Launch).where(Launch.launch_date.in_(wanted)).order_by(Launch.id)))
-
-
 def launch_dates_on(session: Session, days: Iterable[date]) -> list[tuple[int, int, date, str | None]]:
     """``(id, workspace_id, launch_date, channel_id)`` of launches dated on any of ``days`` (indexed)."""
     wanted = sorted(set(days))
@@ -138,30 +130,6 @@ def launch_details(
     ).unique():
         tasks[task.launch_id or 0].append(task)
     return items, tasks
-
-
-def departments_of(session: Session, workspace_id: int) -> list[Department]:
-    return list(
-        session.scalars(
-            select(Department)
-            .where(Department.workspace_id == workspace_id)
-            .order_by(Department.position, Department.id)
-        ).unique()
-    )
-
-
-def departments_by_workspace(session: Session, workspace_ids: Iterable[int]) -> dict[int, list[Department]]:
-    wanted = sorted(set(workspace_ids))
-    result: dict[int, list[Department]] = defaultdict(list)
-    if not wanted:
-        return result
-    for dept in session.scalars(
-        select(Department)
-        .where(Department.workspace_id.in_(wanted))
-        .order_by(Department.workspace_id, Department.position, Department.id)
-    ).unique():
-        result[dept.workspace_id].append(dept)
-    return result
 
 
 def due_digests(

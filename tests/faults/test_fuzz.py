@@ -244,7 +244,7 @@ def test_slack_payload_readers(cases: list[tuple[str, str, str | None, dict, str
         form = modal.read_submission({"state": {"values": values}})
         assert isinstance(form.title, str) and isinstance(form.department, str)
         assert isinstance(modal.metadata_of({"private_metadata": metadata}), dict)
-        assert isinstance(listeners._team_id(body, BoltContext()), str)
+        assert isinstance(listeners.team_id_of(body, BoltContext()), str)
 
 
 # -- Feishu events through the runtime (signed, encrypted; no HTTP) -------------------------------

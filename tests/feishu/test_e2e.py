@@ -254,3 +254,39 @@ def _elements(card: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(card["body"]["elements"])
     return found
+
+
+# -- the same privacy as on Slack ----------------------------------------------------------------
+
+
+def test_what_is_for_the_asker_alone_is_a_card_only_they_see(chat: Chat, fake: FakeFeishu) -> None:
+    """Lists, help, errors and refusals in a group: an ephemeral card for the asker; what the
+    group should see (a new task) is a threaded reply."""
+    for text in ("list mine", "help", "add nosuchdept Something", "done #99"):
+        call = chat.answer(text)
+        assert call.path == "/open-apis/ephemeral/v1/send", (text, call.path)
+        assert (call.body["chat_id"], call.body["open_id"]) == ("oc_group", "ou_alice")
+        assert call.body["msg_type"] == "interactive" and call.card is not None
+    call = chat.answer("add dev Visible to everyone")
+    assert call.path.endswith("/reply") and "Visible to everyone" in text_of(call.card)
+    assert [c.path for c in fake.sent] == [call.path]  # nothing else reached the whole group
+
+
+def test_where_feishu_shows_no_private_card_it_goes_to_the_direct_chat(chat: Chat, fake: FakeFeishu) -> None:
+    # e.g. a topic group, or a person the card cannot be shown to: Feishu refuses the send
+    fake.fail("POST", "/ephemeral/v1/send", status=400, code=230099, msg="not supported in this chat")
+    call = chat.answer("list mine")
+    assert call.path == "/open-apis/ephemeral/v1/send"  # tried first …
+    (direct,) = fake.wait_for(lambda: [c for c in fake.sent if c.query.get("receive_id_type") == "open_id"])
+    assert direct.body["receive_id"] == "ou_alice"  # … then the asker's direct chat
+    assert direct.card is not None and direct.card["header"] == call.card["header"]  # the same card
+
+
+def test_in_a_direct_chat_the_answer_is_a_post(make_runtime, http_server, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+    base = http_server(make_runtime(identity=ME))
+    event = events.message_event("list mine", chat_type="p2p", chat_id="oc_p2p_alice", message_id="om_p2p_1")
+    raw, headers = events.signed(events.encrypt(event))
+    assert httpx.post(base + "/feishu/events", content=raw, headers=headers, timeout=10).status_code == 200
+    (posted,) = fake.wait_for(lambda: fake.answers)
+    assert posted.path == "/open-apis/im/v1/messages" and posted.query == {"receive_id_type": "chat_id"}
+    assert posted.body["receive_id"] == "oc_p2p_alice" and fake.ephemeral == []

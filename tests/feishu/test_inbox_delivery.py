@@ -253,3 +253,44 @@ def test_an_answer_feishu_refused_is_posted_to_the_chat_later(make_runtime, db, 
     assert posted.query == {"receive_id_type": "chat_id"} and posted.body["receive_id"] == "oc_group"
     assert posted.body["uuid"] == message_uuid("reply:om_refused")
     assert "Answer later" in posted.body["content"]
+
+
+class ProcessDied(BaseException):
+    """What a SIGKILL does to the rest of a message's work: nothing after it runs."""
+
+
+def test_a_message_that_committed_just_before_a_crash_is_still_answered_once(  # type: ignore[no-untyped-def]
+    make_runtime, db, clock, fake, monkeypatch
+) -> None:
+    """The command committed with its answer in the ledger, then the process died before
+    answering: the scheduler replies to the message, once (the same uuid as the lost reply)."""
+    from bot.feishu.messenger import message_uuid
+    from bot.scheduler import CoordScheduler
+
+    runtime = make_runtime(identity=ME)  # the real core
+
+    def killed(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise ProcessDied
+
+    monkeypatch.setattr(runtime.listeners.pipeline, "_answer", killed)
+    event = events.message_event("@_user_1 add dev Committed then killed", message_id="om_killed")
+    assert deliver(db, runtime, event) == 200
+    assert runtime.listeners.wait_idle()
+    monkeypatch.undo()
+    with db.transaction() as session:
+        assert [t.title for t in session.scalars(select(Task))] == ["Committed then killed"]
+    assert pending(db) == [] and fake.answers == []
+
+    clock.advance(inbox.LEASE + timedelta(seconds=1))
+    assert runtime.listeners.recover() == 0  # it applied: nothing runs again
+    scheduler = CoordScheduler(runtime.listeners.services)
+    try:
+        start = clock.now()
+        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
+        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
+    finally:
+        scheduler.shutdown()
+    (reply,) = fake.answers
+    assert reply.path == "/open-apis/im/v1/messages/om_killed/reply"
+    assert reply.body["uuid"] == message_uuid("reply:om_killed")
+    assert "Committed then killed" in reply.body["content"]

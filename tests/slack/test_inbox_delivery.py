@@ -299,3 +299,48 @@ def test_an_answer_slack_refused_reaches_the_person_by_dm(
 def replies(services: Services) -> list[Notification]:
     with services.db.transaction() as session:
         return list(session.scalars(select(Notification).where(Notification.kind == "reply")))
+
+
+class ProcessDied(BaseException):
+    """What a SIGKILL does to the rest of a request's work: nothing after it runs."""
+
+
+def test_a_command_that_committed_just_before_a_crash_is_still_answered_once(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command's transaction committed (task, settled inbox entry, its answer in the ledger),
+    then the process died before answering: a replica's scheduler answers it, through the
+    response_url while it is valid, once."""
+    assert runtime.pipeline is not None
+
+    def killed(*_args: Any, **_kwargs: Any) -> None:
+        raise ProcessDied
+
+    monkeypatch.setattr(runtime.pipeline, "_answer", killed)
+    body = slack.command_body("add dev Committed then killed")
+    assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
+    eventually(lambda: tasks(services))
+    eventually(lambda: all(entry.done_at is not None for entry in entries(services)))
+    assert runtime.pipeline.work is not None and runtime.pipeline.work.wait_idle()  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert fake.calls_to("response_url") == []
+
+    after_the_lease(clock)
+    assert runtime.recover() == 0  # the command applied: nothing runs again
+    scheduler = CoordScheduler(services)  # any replica's
+    try:
+        start = clock.now()
+        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
+        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
+    finally:
+        scheduler.shutdown()
+    (answer,) = answers(fake, body["response_url"])
+    assert "Committed then killed" in answer.params["text"]
+    assert answer.params["response_type"] == "in_channel"
+    assert [task.title for task in tasks(services)] == ["Committed then killed"]
+    assert fake.calls_to("chat.postMessage") == []
