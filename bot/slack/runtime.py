@@ -233,8 +233,8 @@ def signed_by_slack(verifier: SignatureVerifier | None, body: bytes, headers: An
         return False
     try:
         return verifier.is_valid_request(body, headers)
-    except (ValueError, UnicodeDecodeError):  # a timestamp that is no number, a body that is no UTF-8
-        return False
+    except (ValueError, TypeError):  # a timestamp that is no number, a body that is no UTF-8,
+        return False  # a signature that is no ASCII
 
 
 def read_body(body: bytes, media_type: str) -> dict[str, Any]:
