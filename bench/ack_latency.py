@@ -259,7 +259,7 @@ class Profiler:
     def __init__(self, pid: int, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         py_spy = str(Path(sys.executable).with_name("py-spy"))
-        argv = [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", str(out)]
+        argv = [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--gil", "--output", str(out)]
         self.proc = subprocess.Popen(
             [*argv, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
