@@ -18,6 +18,7 @@ from storage.models import InboxEvent, ProcessedEvent, Task
 from tests.feishu import events
 from tests.feishu.conftest import RecordingCoordinator
 from tests.feishu.fake_feishu import FakeFeishu
+from tests.replica import scheduler_sends
 
 ME = BotIdentity(open_id=events.BOT_OPEN_ID, app_name="coordbot")
 
@@ -231,7 +232,6 @@ def test_an_answer_feishu_refused_is_posted_to_the_chat_later(make_runtime, db, 
     """The reply call failed after the command applied: the scheduler posts the answer to the
     chat instead, with the same uuid (so Feishu keeps one copy if the first call did land)."""
     from bot.feishu.messenger import message_uuid
-    from bot.scheduler import CoordScheduler
     from storage.models import Notification
 
     runtime = make_runtime(identity=ME)  # the real core
@@ -242,13 +242,7 @@ def test_an_answer_feishu_refused_is_posted_to_the_chat_later(make_runtime, db, 
     with db.transaction() as session:
         (row,) = session.scalars(select(Notification).where(Notification.kind == "reply"))
         assert (row.key, row.target_kind, row.target_id) == ("reply:om_refused", "channel", "oc_group")
-    scheduler = CoordScheduler(runtime.listeners.services)
-    try:
-        start = clock.now()
-        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
-        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
-    finally:
-        scheduler.shutdown()
+    assert scheduler_sends(runtime.listeners.services, clock) == (1, 0)  # once, by any replica's scheduler
     (posted,) = [c for c in fake.sent if c.path == "/open-apis/im/v1/messages"]
     assert posted.query == {"receive_id_type": "chat_id"} and posted.body["receive_id"] == "oc_group"
     assert posted.body["uuid"] == message_uuid("reply:om_refused")
@@ -265,7 +259,6 @@ def test_a_message_that_committed_just_before_a_crash_is_still_answered_once(  #
     """The command committed with its answer in the ledger, then the process died before
     answering: the scheduler replies to the message, once (the same uuid as the lost reply)."""
     from bot.feishu.messenger import message_uuid
-    from bot.scheduler import CoordScheduler
 
     runtime = make_runtime(identity=ME)  # the real core
 
@@ -283,13 +276,7 @@ def test_a_message_that_committed_just_before_a_crash_is_still_answered_once(  #
 
     clock.advance(inbox.LEASE + timedelta(seconds=1))
     assert runtime.listeners.recover() == 0  # it applied: nothing runs again
-    scheduler = CoordScheduler(runtime.listeners.services)
-    try:
-        start = clock.now()
-        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
-        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
-    finally:
-        scheduler.shutdown()
+    assert scheduler_sends(runtime.listeners.services, clock) == (1, 0)  # once, by any replica's scheduler
     (reply,) = fake.answers
     assert reply.path == "/open-apis/im/v1/messages/om_killed/reply"
     assert reply.body["uuid"] == message_uuid("reply:om_killed")
