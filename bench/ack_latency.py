@@ -165,12 +165,20 @@ def render(platform: str, levels: list[Level]) -> str:
                     h.ms(load.p50),
                     h.ms(load.p99),
                     h.ms(load.max),
-                    str(load.error_count),
+                    _errors(load),
                     replies,
                     f"{side.cpu_per_request * 1000:.2f}",
                 ]
             )
     return f"{platform}: POST {PLATFORMS[platform][0]} (open loop)\n" + h.table(headers, rows)
+
+
+def _errors(load: h.LoadResult) -> str:
+    """``0``, or the count and its kinds: ``3 (HTTP 500: 2, ReadTimeout: 1)``."""
+    if not load.errors:
+        return "0"
+    kinds = ", ".join(f"{kind}: {n}" for kind, n in sorted(load.errors.items()))
+    return f"{load.error_count} ({kinds})"
 
 
 def summary(platform: str, levels: list[Level], *, sqlite: bool) -> str:
@@ -259,7 +267,8 @@ class Profiler:
     def __init__(self, pid: int, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         py_spy = str(Path(sys.executable).with_name("py-spy"))
-        argv = [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--gil", "--output", str(out)]
+        argv = [py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--gil"]
+        argv += ["--output", str(out)]
         self.proc = subprocess.Popen(
             [*argv, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

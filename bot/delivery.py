@@ -57,8 +57,8 @@ def deliver_outbox(
     return sent
 
 
-def record_answer_attempt(db: Database, answer: Outbound, now: datetime, error: DeliveryError | None) -> None:
-    """Record the first attempt at a command's answer (the core claimed its row, still pending).
+def record_answer_attempt(db: Database, answer_id: int, now: datetime, error: DeliveryError | None) -> None:
+    """Record the first attempt at a command's answer (the core claimed row ``answer_id``, pending).
 
     Sent: the row is done. Failed: the attempt is counted, so the scheduler's retry posts to the
     answer's target instead of the reply handle (an expired ``response_url`` stays expired), or
@@ -66,18 +66,15 @@ def record_answer_attempt(db: Database, answer: Outbound, now: datetime, error: 
     """
     try:
         with db.transaction() as session:
-            row = ledger.get(session, answer.key or "")
-            if row is None:
-                return
             if error is None:
-                ledger.record_sent(session, row.id, now)
+                ledger.record_sent(session, answer_id, now)
                 return
-            ledger.acquire(session, row.id, now, own=True)
+            ledger.acquire(session, answer_id, now, own=True)
             ledger.record_failure(
-                session, row.id, now, str(error), permanent=error.permanent, retry_after=error.retry_after
+                session, answer_id, now, str(error), permanent=error.permanent, retry_after=error.retry_after
             )
     except DatabaseUnavailable as exc:  # its reservation runs out and the scheduler sends it
-        log.warning("answer %s: outcome not recorded (%s)", answer.key, exc)
+        log.warning("answer %s: outcome not recorded (%s)", answer_id, exc)
 
 
 def _take(

@@ -263,8 +263,8 @@ class Pipeline:
         except Exception as exc:
             log.exception("%s answer failed", self.platform)
             error = DeliveryError(f"unexpected error: {type(exc).__name__}")
-        if outcome.answer is not None:
-            record_answer_attempt(self.services.db, outcome.answer, self.services.clock.now(), error)
+        if outcome.answer_id is not None:
+            record_answer_attempt(self.services.db, outcome.answer_id, self.services.clock.now(), error)
 
     def _failed(self, ticket: Ticket, tell: Tell, exc: Exception) -> None:
         """An error outside the core (mapping the payload, a platform call): tell the asker."""

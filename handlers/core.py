@@ -318,8 +318,10 @@ class Coordinator:
                     lang = ctx.tr.lang  # a settings command may have changed it
                     reply = replace(reply, language=lang)
                     outbox = command_outbox.record(session, ctx.workspace.id, ctx.outbox, ctx.now)
-                    answered = self._record_answer(session, ctx.workspace.id, caller, reply, answer)
-                return Outcome(reply, outbox, answer=answered)
+                    answered, answer_id = self._record_answer(
+                        session, ctx.workspace.id, caller, reply, answer
+                    )
+                return Outcome(reply, outbox, answer=answered, answer_id=answer_id)
             except _AlreadyDone:
                 log.info("%s from %s/%s ran before; not again", what, caller.platform, caller.user_id)
                 return Outcome(Reply("", language=lang), already_done=True)
@@ -344,11 +346,13 @@ class Coordinator:
 
     def _record_answer(
         self, session: Session, workspace_id: int, caller: Caller, reply: Reply, answer: AnswerRoute | None
-    ) -> Outbound | None:
+    ) -> tuple[Outbound | None, int | None]:
+        """The answer as recorded in the ledger, and its row (None, None: nothing recorded)."""
         if answer is None:
-            return None
+            return None, None
         message = answer.answer(caller.platform, caller.workspace_id, reply)
-        return command_outbox.record_answer(session, workspace_id, message, self.clock.now())
+        answer_id = command_outbox.record_answer(session, workspace_id, message, self.clock.now())
+        return (message, answer_id) if answer_id is not None else (None, None)
 
     def _settle_refusal(
         self,
@@ -376,7 +380,7 @@ class Coordinator:
                         )
                     )
                     if workspace_id is not None:
-                        outcome.answer = self._record_answer(
+                        outcome.answer, outcome.answer_id = self._record_answer(
                             session, workspace_id, caller, outcome.reply, answer
                         )
         except DatabaseUnavailable:

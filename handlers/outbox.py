@@ -62,10 +62,9 @@ def record(session: Session, workspace_id: int, outbox: Sequence[Outbound], now:
     return keyed
 
 
-def record_answer(session: Session, workspace_id: int, answer: Outbound, now: datetime) -> Outbound | None:
-    """Claim the ledger row of a request's answer; None when it was recorded before (a redelivery)."""
-    claimed = ledger.claim(session, ledger_row(answer, workspace_id, ANSWER_KIND, now + ANSWER_TTL), now)
-    return answer if claimed is not None else None
+def record_answer(session: Session, workspace_id: int, answer: Outbound, now: datetime) -> int | None:
+    """Claim the ledger row of a request's answer: its id, or None when it was recorded before."""
+    return ledger.claim(session, ledger_row(answer, workspace_id, ANSWER_KIND, now + ANSWER_TTL), now)
 
 
 def ledger_row(

@@ -166,8 +166,9 @@ class Outbound:
 class Outcome:
     """What running one command or action produced: the reply and messages to send after commit.
 
-    ``answer`` is the reply as the ledger holds it (recorded with the command when the caller
-    said where answers go): sending it is owed even if the process dies after the commit.
+    ``answer`` is the reply as the ledger holds it (row ``answer_id``, recorded with the command
+    when the caller said where answers go): sending it is owed even if the process dies after the
+    commit.
     """
 
     reply: Reply
@@ -177,3 +178,4 @@ class Outcome:
     already_done: bool = False  # the ``once`` guard said this work ran before: send nothing
     retry_later: bool = False  # the database was unreachable: nothing applied, nothing marked done
     answer: Outbound | None = None
+    answer_id: int | None = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -169,7 +168,9 @@ class _Waiting:
     platform: str
     key: str
     payload: str
-    done: threading.Event = field(default_factory=threading.Event)
+    woken: threading.Event = field(default_factory=threading.Event)  # written, or its turn to write
+    done: bool = False
+    leads: bool = False
     accepted: bool = False
     error: BaseException | None = None
 
@@ -180,17 +181,18 @@ class AcceptQueue:
     Each caller would otherwise run its own transaction; under load they queue for the database
     (SQLite has a single writer) and, worse, for each other in the interpreter. Here a caller that
     finds nobody writing writes at once, in its own thread (no hand-over to another thread: an
-    idle server accepts in one commit's time), and takes with it every entry queued behind it;
-    callers arriving meanwhile wait for that commit, and one of those left writes the next batch.
-    So a busy second costs tens of commits instead of hundreds, and a caller waits for at most the
-    batch being written and its own.
+    idle server accepts in one commit's time), and takes with it every entry queued behind it.
+    Callers arriving meanwhile wait, each on its own event: when a batch is committed its callers
+    are woken, and the first one still queued is handed the next turn to write — one thread woken
+    per turn, never all of them. So a busy second costs tens of commits instead of hundreds, and a
+    caller waits for at most the batch being written and its own.
     """
 
     def __init__(self, db: Database, now: Callable[[], datetime], *, max_batch: int = 200) -> None:
         self._db = db
         self._now = now
         self._max_batch = max_batch
-        self._turn = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._writing = False
         self._closed = False
@@ -201,41 +203,34 @@ class AcceptQueue:
         TimeoutError when the answer takes longer than ``timeout`` (the entry may still land).
         """
         waiting = _Waiting(platform, key, payload)
-        deadline = time.monotonic() + timeout
-        with self._turn:
+        with self._lock:
             if self._closed:
                 raise RuntimeError("the accept queue is closed")
             self._queue.append(waiting)
-        while not waiting.done.is_set():
-            batch = self._next_batch(waiting, deadline)
-            if batch:
-                self._write(batch)
+            if not self._writing:
+                self._writing = waiting.leads = True
+        if not waiting.leads:
+            self._wait_for_turn(waiting, timeout)
+        if not waiting.done:
+            self._write_turn()
         if waiting.error is not None:
             raise waiting.error
         return waiting.accepted
 
-    def _next_batch(self, waiting: _Waiting, deadline: float) -> list[_Waiting]:
-        """Wait while another caller writes; then the batch to write (empty: ours was written)."""
-        with self._turn:
-            while self._writing and not waiting.done.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    if waiting in self._queue:  # never taken: it will not land
-                        self._queue.remove(waiting)
-                    raise TimeoutError("the inbox did not answer in time")
-                self._turn.wait(left)
-            if waiting.done.is_set() or not self._queue:
-                return []
-            self._writing = True
+    def _wait_for_turn(self, waiting: _Waiting, timeout: float) -> None:
+        if waiting.woken.wait(timeout):
+            return
+        with self._lock:
+            if waiting.leads or waiting.done:  # woken just as the wait ran out
+                return
+            if waiting in self._queue:  # never taken: it will not land
+                self._queue.remove(waiting)
+        raise TimeoutError("the inbox did not answer in time")
+
+    def _write_turn(self) -> None:
+        """Write the next batch (this thread's entry is its first), then hand the turn on."""
+        with self._lock:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-            return batch
-
-    def close(self) -> None:
-        """Refuse new entries (those queued are written by their callers)."""
-        with self._turn:
-            self._closed = True
-
-    def _write(self, batch: list[_Waiting]) -> None:
         try:
             with self._db.transaction(urgent=True) as session:
                 entries = [(w.platform, w.key, w.payload) for w in batch]
@@ -246,8 +241,20 @@ class AcceptQueue:
             for waiting in batch:
                 waiting.error = exc
         finally:
+            with self._lock:
+                for waiting in batch:
+                    waiting.done = True
+                following = self._queue[0] if self._queue else None
+                if following is None:
+                    self._writing = False
+                else:
+                    following.leads = True
             for waiting in batch:
-                waiting.done.set()
-            with self._turn:
-                self._writing = False
-                self._turn.notify_all()
+                waiting.woken.set()
+            if following is not None:
+                following.woken.set()
+
+    def close(self) -> None:
+        """Refuse new entries (those queued are written by their callers)."""
+        with self._lock:
+            self._closed = True
