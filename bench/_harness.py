@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 REQUEST_TIMEOUT = 10.0  # seconds for one request; Slack and Feishu give up after 3
 START_TIMEOUT = 30.0  # seconds for a server to answer /healthz
+KEEPALIVE_REUSE = 2.0  # seconds an idle keep-alive connection is still reused
 
 
 def free_port() -> int:
@@ -359,15 +360,25 @@ async def _drive_open(url: str, requests: Sequence[tuple[bytes, dict[str, str]]]
     parsed = urlsplit(url)
     host, port, path = parsed.hostname or "127.0.0.1", parsed.port or 80, parsed.path or "/"
     result = LoadResult()
-    idle: list[_Connection] = []
+    idle: list[tuple[_Connection, float]] = []  # connections free since
     start = time.perf_counter() + 0.05
+
+    def take() -> _Connection:
+        # uvicorn closes a keep-alive connection idle for 5 s; one idle past 2 s is not reused (its
+        # close could cross the next request: an error of the load generator, not the server's)
+        while idle:
+            connection, since = idle.pop()
+            if time.perf_counter() - since < KEEPALIVE_REUSE:
+                return connection
+            connection.close()
+        return _Connection(host, port)
 
     async def send(index: int) -> None:
         scheduled = start + index / rate
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        connection = idle.pop() if idle else _Connection(host, port)
+        connection = take()
         body, headers = requests[index]
         try:
             status = await asyncio.wait_for(connection.post(path, body, headers), REQUEST_TIMEOUT)
@@ -375,7 +386,7 @@ async def _drive_open(url: str, requests: Sequence[tuple[bytes, dict[str, str]]]
             connection.close()
             key = type(exc).__name__
         else:
-            idle.append(connection)
+            idle.append((connection, time.perf_counter()))
             if status == 200:
                 # from the scheduled send, not the actual one: a late send is queueing, counted
                 result.latencies.append(time.perf_counter() - scheduled)
@@ -385,7 +396,7 @@ async def _drive_open(url: str, requests: Sequence[tuple[bytes, dict[str, str]]]
 
     await asyncio.gather(*(send(i) for i in range(len(requests))))
     result.wall = time.perf_counter() - start
-    for connection in idle:
+    for connection, _since in idle:
         connection.close()
     return result
 
