@@ -168,93 +168,72 @@ class _Waiting:
     platform: str
     key: str
     payload: str
-    woken: threading.Event = field(default_factory=threading.Event)  # written, or its turn to write
-    done: bool = False
-    leads: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
     accepted: bool = False
     error: BaseException | None = None
 
 
 class AcceptQueue:
-    """Group commit for :func:`accept`: concurrent callers' entries are written in one transaction.
+    """Group commit for :func:`accept`: callers wait while one thread writes them all at once.
 
     Each caller would otherwise run its own transaction; under load they queue for the database
-    (SQLite has a single writer) and, worse, for each other in the interpreter. Here a caller that
-    finds nobody writing writes at once, in its own thread (no hand-over to another thread: an
-    idle server accepts in one commit's time), and takes with it every entry queued behind it.
-    Callers arriving meanwhile wait, each on its own event: when a batch is committed its callers
-    are woken, and the first one still queued is handed the next turn to write — one thread woken
-    per turn, never all of them. So a busy second costs tens of commits instead of hundreds, and a
-    caller waits for at most the batch being written and its own.
+    (SQLite has a single writer) and, worse, for each other in the interpreter. Here one thread
+    takes whatever has arrived since its last commit and writes it in one transaction, so a busy
+    second costs tens of commits instead of hundreds, and a caller waits for at most the batch
+    being written and its own.
     """
 
     def __init__(self, db: Database, now: Callable[[], datetime], *, max_batch: int = 200) -> None:
         self._db = db
         self._now = now
         self._max_batch = max_batch
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()
         self._queue: list[_Waiting] = []
-        self._writing = False
+        self._thread: threading.Thread | None = None
         self._closed = False
 
     def accept(self, platform: str, key: str, payload: str, *, timeout: float = 10.0) -> bool:
-        """Like :func:`accept` in a transaction of its own; raises what the database raised.
-
-        TimeoutError when the answer takes longer than ``timeout`` (the entry may still land).
-        """
+        """Like :func:`accept` in a transaction of its own; raises what the database raised."""
         waiting = _Waiting(platform, key, payload)
-        with self._lock:
+        with self._arrived:
             if self._closed:
                 raise RuntimeError("the accept queue is closed")
             self._queue.append(waiting)
-            if not self._writing:
-                self._writing = waiting.leads = True
-        if not waiting.leads:
-            self._wait_for_turn(waiting, timeout)
-        if not waiting.done:
-            self._write_turn()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_forever, name="inbox-accept", daemon=True)
+                self._thread.start()
+            self._arrived.notify()
+        if not waiting.done.wait(timeout):
+            raise TimeoutError("the inbox did not answer in time")
         if waiting.error is not None:
             raise waiting.error
         return waiting.accepted
 
-    def _wait_for_turn(self, waiting: _Waiting, timeout: float) -> None:
-        if waiting.woken.wait(timeout):
-            return
-        with self._lock:
-            if waiting.leads or waiting.done:  # woken just as the wait ran out
-                return
-            if waiting in self._queue:  # never taken: it will not land
-                self._queue.remove(waiting)
-        raise TimeoutError("the inbox did not answer in time")
-
-    def _write_turn(self) -> None:
-        """Write the next batch (this thread's entry is its first), then hand the turn on."""
-        with self._lock:
-            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-        try:
-            with self._db.transaction(urgent=True) as session:
-                entries = [(w.platform, w.key, w.payload) for w in batch]
-                answers = accept_many(session, entries, self._now())
-            for waiting, accepted in zip(batch, answers, strict=True):
-                waiting.accepted = accepted
-        except BaseException as exc:  # every caller of the batch hears it and decides
-            for waiting in batch:
-                waiting.error = exc
-        finally:
-            with self._lock:
-                for waiting in batch:
-                    waiting.done = True
-                following = self._queue[0] if self._queue else None
-                if following is None:
-                    self._writing = False
-                else:
-                    following.leads = True
-            for waiting in batch:
-                waiting.woken.set()
-            if following is not None:
-                following.woken.set()
-
-    def close(self) -> None:
-        """Refuse new entries (those queued are written by their callers)."""
-        with self._lock:
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._arrived:
             self._closed = True
+            self._arrived.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._arrived:
+                while not self._queue and not self._closed:
+                    self._arrived.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            try:
+                with self._db.transaction(urgent=True) as session:
+                    entries = [(w.platform, w.key, w.payload) for w in batch]
+                    answers = accept_many(session, entries, self._now())
+                for waiting, accepted in zip(batch, answers, strict=True):
+                    waiting.accepted = accepted
+            except BaseException as exc:  # every caller of the batch hears it and decides
+                for waiting in batch:
+                    waiting.error = exc
+            for waiting in batch:
+                waiting.done.set()
