@@ -90,24 +90,3 @@ def launch(ctx: Ctx, name: str, usage: str, fld: str = "launch") -> Launch:
     if found is None:
         raise CommandError("err.no_launch", usage, {"name": name[:40]}, field=fld)
     return found
-
-
-def may_manage(ctx: Ctx, subject: Task) -> bool:
-    """Creator, assignee, the department's lead, or a workspace admin."""
-    me = ctx.me.id
-    return (
-        ctx.is_admin
-        or subject.creator_id == me
-        or subject.assignee_id == me
-        or subject.department.lead_id == me
-    )
-
-
-def require_manage(ctx: Ctx, subject: Task, usage: str) -> None:
-    if not may_manage(ctx, subject):
-        raise CommandError("err.not_allowed_task", usage, {"number": subject.number})
-
-
-def require_admin(ctx: Ctx, usage: str) -> None:
-    if not ctx.is_admin:
-        raise CommandError("err.admin_only", usage)
