@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from handlers.calendar import WorkCalendar
+from handlers.calendar import WORKDAYS_MASK, WorkCalendar
 from handlers.command_types import (
     AddDepartment,
     AddTask,
@@ -531,7 +531,7 @@ def _parse_digest(_verb: str, args: list[str], _dates: _Dates) -> Command:
         at = parse_clock_time(rest[0])
         if at is None:
             raise UsageError("err.bad_time", "digest", {"text": rest[0][:20]})
-        days = 0b0011111
+        days = WORKDAYS_MASK
         if len(rest) > 1:
             parsed_days = parse_weekdays(" ".join(rest[1:]))
             if parsed_days is None:
