@@ -44,7 +44,12 @@ def _parse_start(text: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coordbot", description=DESCRIPTION, epilog=SETTINGS_HELP)
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
+    commands = parser.add_subparsers(
+        dest="command",
+        title="commands",
+        metavar="<command>",
+        help="console when no chat platform is configured, else serve",
+    )
     console = commands.add_parser(
         "console",
         help="talk to coordbot in this terminal",

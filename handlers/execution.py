@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers import views
 from handlers.calendar import WorkCalendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
@@ -66,7 +67,8 @@ class Ctx:
 def department(ctx: Ctx, word: str, usage: str) -> Department:
     found = repo.find_department(ctx.session, ctx.workspace, word)
     if found is None:
-        known = ", ".join(d.key for d in repo.departments(ctx.session, ctx.workspace))
+        names = (views.department_name(d, ctx.tr) for d in repo.departments(ctx.session, ctx.workspace))
+        known = views.joined(names, ctx.tr)
         raise CommandError(
             "err.unknown_department", usage, {"department": word[:40], "known": known}, field="department"
         )

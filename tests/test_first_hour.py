@@ -246,9 +246,14 @@ def test_history_is_sentences_with_local_times(core: Coordinator, clock: ManualC
     chinese(core)
     zh = ok(run(core, "alice", "show #1"))
     zh_history = zh[zh.index("历史记录") :]
-    for sentence in ("11月25日 周三 17:00 · @alice 为研发创建了任务", "@bob 开始处理",
-                     "@bob 把截止日期从 12月4日 周五 改为 12月8日 周二", "@bob 暂停提醒至 19:00（Asia/Shanghai）",
-                     "@alice 把任务从研发转到设计", "@alice 取消了负责人（原为 @bob）"):  # fmt: skip
+    for sentence in (
+        "11月25日 周三 17:00 · @alice 为研发创建了任务",
+        "@bob 开始处理",
+        "@bob 把截止日期从 12月4日 周五 改为 12月8日 周二",
+        "@bob 暂停提醒至 19:00（Asia/Shanghai）",
+        "@alice 把任务从研发转到设计",
+        "@alice 取消了负责人（原为 @bob）",
+    ):
         assert sentence in zh_history, sentence
 
 
