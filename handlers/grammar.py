@@ -8,6 +8,7 @@ Parsing never touches the database: departments, people and launches are resolve
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -258,7 +259,8 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             if not _is_launch_name(name):
                 break
             phrase = f"{rest[-2]} {last}"
-            fallback = _add_task(department, rest, found, (*kept, KeptPhrase("launch", phrase, name)))
+            with contextlib.suppress(UsageError):  # a title too long with those words is no reading
+                fallback = _add_task(department, rest, found, (*kept, KeptPhrase("launch", phrase, name)))
             found["launch"], found["launch_phrase"], rest = name, phrase, rest[:-2]
         elif (due := _trailing_due(rest, dates)) is not None and due[0] > 0 and found["due"] is None:
             at, day = due

@@ -183,7 +183,7 @@ MESSAGES: dict[str, str] = {
     "help.title": "coordbot — 跨部门协作任务与发布管理",
     "help.intro": "命令（输入 /coord help <command> 查看详情）：",
     "help.more": "日期：2026-12-15、12月15日、今天、明天、周五（最近的一个，含今天）、"
-    "下周五（下周的）、3天后、3个工作日、本周内、月底、下个月、12/15、fri。"
+    "下周五（下周的）、3天后、3个工作日、本周内、月底、下个月、12/15。"
     "时长：30m、2h、3d、2小时、3天（最长 {max_days} 天）。",
     "help.topic_title": "/coord {command}",
     "help.examples": "示例",
