@@ -151,7 +151,7 @@ class Coordinator:
         """
 
         def run(ctx: Ctx) -> Reply:
-            command = g.parse(text, ctx.today)
+            command = g.parse(text, ctx.today, ctx.calendar)
             if isinstance(command, g.Help):
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)
@@ -397,5 +397,5 @@ class Coordinator:
         usage = help_text.usage_line(tr, error.usage) if error.usage else None
         if isinstance(error, CommandError) or not usage:
             return Reply(message, tone=Tone.ERROR, usage=usage, language=lang)
-        examples = (Section(text=help_text.examples(tr, error.usage)),)
+        examples = (Section(text=help_text.examples(tr, error.usage, error.params)),)
         return Reply(message, examples, tone=Tone.ERROR, usage=usage, language=lang)

@@ -60,7 +60,8 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
         ),
         fields=tuple(
             Field(
-                d.department.key, tr("launch.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks)
+                views.department_name(d.department, tr),
+                tr("launch.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
             )
             for d in readiness.departments
         ),
@@ -69,7 +70,9 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
     if readiness.open_items:
         numbered = []
         for item in readiness.open_items[:30]:
-            numbered.append(f"{item.department.key} {item.position}. {item_text(item, tr)}")
+            numbered.append(
+                f"{views.department_name(item.department, tr)} {item.position}. {item_text(item, tr)}"
+            )
         sections.append(
             Section(
                 title=tr("launch.open_items"),
@@ -83,7 +86,8 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
             Section(
                 title=tr("launch.done_items"),
                 items=tuple(
-                    f"{i.department.key} {i.position}. {item_text(i, tr)} — {views.who(i.done_by, tr)}, "
+                    f"{views.department_name(i.department, tr)} {i.position}. {item_text(i, tr)} — "
+                    f"{views.who(i.done_by, tr)}, "
                     f"{views.moment(i.done_at, ctx.zone, tr)}"
                     for i in done_items[:20]
                     if i.done_at is not None
@@ -92,14 +96,16 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
             )
         )
     if readiness.open_tasks:
-        lines = views.task_lines(readiness.open_tasks, tr, ctx.today, limit=20)
+        lines = views.task_lines(readiness.open_tasks, tr, ctx.today, limit=20, launch=False)
         sections.append(
             Section(
                 title=tr("launch.open_tasks", n=len(readiness.open_tasks)), items=lines.items, more=lines.more
             )
         )
     tone = Tone.SUCCESS if readiness.ready else Tone.INFO
-    headline = tr("launch.headline", name=launch.name, summary=readiness.summary())
+    headline = tr(
+        "launch.headline", name=launch.name, summary=readiness.summary(lambda d: views.department_name(d, tr))
+    )
     return Reply(headline, tuple(sections), tone=tone)
 
 

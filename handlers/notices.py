@@ -19,7 +19,7 @@ from handlers import due
 from handlers.i18n import Translator
 from handlers.readiness import Readiness, item_text
 from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone, mention
-from handlers.views import day, task_buttons, task_line, who
+from handlers.views import day, department_name, joined, moment, task_buttons, task_line, who
 from storage import scheduling
 from storage.models import Department, DigestSchedule, Person, Task, TaskStatus, Workspace
 
@@ -28,6 +28,22 @@ TaskLike = Task | scheduling.TaskRow  # ORM tasks, or the light rows the schedul
 ITEM_LIMIT = 15  # list items per section before "… +N"
 TASK_CARDS = 10  # tasks with their own buttons in one DM
 BEHIND_WITHIN_DAYS = 3  # from T-3 on, open checklist items put a department behind
+
+
+def task_bucket(task: TaskLike, today: date) -> str | None:
+    """The one bucket a task counts in, in check-ins and digests alike (README: "Counting").
+
+    Done; else blocked (a blocked task past its due date too); else overdue; else due today.
+    """
+    if task.status == TaskStatus.DONE:
+        return "done"
+    if task.status == TaskStatus.BLOCKED:
+        return "blocked"
+    if task.due_date is not None and task.due_date < today:
+        return "overdue"
+    if task.due_date == today:
+        return "today"
+    return None
 
 
 # --------------------------------------------------------------------------- check-ins
@@ -51,7 +67,7 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
     tr = Translator(lang)
     launch = readiness.launch
     left = due.days_left(today, launch.launch_date)
-    when = day(launch.launch_date, tr)
+    when = day(launch.launch_date, tr, today, relative=False)
     sections: list[Section] = []
     if offset == 0:
         headline = tr("sched.checkin.launch_day", launch=launch.name, date=when)
@@ -59,7 +75,7 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
         headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
     fields = tuple(
         Field(
-            d.department.key,
+            department_name(d.department, tr),
             tr("sched.checkin.dept_ready", done=d.done, total=d.total)
             if d.ready
             else tr("sched.checkin.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
@@ -69,12 +85,12 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
     sections.append(
         Section(
             title=tr("sched.checkin.readiness", done=readiness.done, total=readiness.total),
-            text=readiness.summary() or None,
+            text=readiness.summary(lambda d: department_name(d, tr)) or None,
             fields=fields,
         )
     )
     if readiness.open_items:
-        shown = tuple(f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT])
+        shown = tuple(_item_line(i, tr) for i in readiness.open_items[:ITEM_LIMIT])
         sections.append(
             Section(
                 title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
@@ -82,8 +98,8 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
                 more=max(0, len(readiness.open_items) - ITEM_LIMIT),
             )
         )
-    overdue = readiness.overdue_tasks(today)
-    blocked = readiness.blocked_tasks()
+    overdue = [t for t in readiness.open_tasks if task_bucket(t, today) == "overdue"]
+    blocked = [t for t in readiness.open_tasks if task_bucket(t, today) == "blocked"]
     if readiness.open_tasks:
         ordered = sorted(
             readiness.open_tasks,
@@ -97,7 +113,7 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
                     overdue=len(overdue),
                     blocked=len(blocked),
                 ),
-                items=tuple(task_line(t, tr, today) for t in ordered[:ITEM_LIMIT]),
+                items=tuple(task_line(t, tr, today, launch=False) for t in ordered[:ITEM_LIMIT]),
                 more=max(0, len(ordered) - ITEM_LIMIT),
             )
         )
@@ -107,7 +123,7 @@ def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -
         if department_is_behind(readiness, d.department, today, offset)
     ]
     if behind:
-        names = ", ".join(_lead_or_department(d, tr) for d in behind)
+        names = joined((_lead_or_department(d, tr) for d in behind), tr)
         sections.append(Section(text=tr("sched.checkin.behind", who=names)))
     tone = Tone.WARNING if behind or overdue or blocked else Tone.INFO
     if offset == 0:
@@ -138,7 +154,12 @@ def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) 
     since = (today - launch.launch_date).days
     headline = tr("sched.followup.headline", launch=launch.name, label=due.offset_label(offset), n=since)
     asks = tuple(
-        tr("sched.followup.ask", who=_lead_or_department(d, tr), department=d.key, launch=launch.name)
+        tr(
+            "sched.followup.ask",
+            who=_lead_or_department(d, tr),
+            department=department_name(d, tr),
+            launch=launch.name,
+        )
         for d in _followup_departments(readiness)
     )
     sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
@@ -146,7 +167,7 @@ def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) 
         sections.append(
             Section(
                 title=tr("sched.followup.open_tasks", n=len(readiness.open_tasks)),
-                items=tuple(task_line(t, tr, today) for t in readiness.open_tasks[:ITEM_LIMIT]),
+                items=tuple(task_line(t, tr, today, launch=False) for t in readiness.open_tasks[:ITEM_LIMIT]),
                 more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
             )
         )
@@ -154,14 +175,16 @@ def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) 
         sections.append(
             Section(
                 title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
-                items=tuple(
-                    f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT]
-                ),
+                items=tuple(_item_line(i, tr) for i in readiness.open_items[:ITEM_LIMIT]),
                 more=max(0, len(readiness.open_items) - ITEM_LIMIT),
             )
         )
     sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
     return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
+
+
+def _item_line(item: Any, tr: Translator) -> str:
+    return tr("sched.checkin.item", department=department_name(item.department, tr), item=item_text(item, tr))
 
 
 def _followup_departments(readiness: Readiness) -> list[Department]:
@@ -173,9 +196,9 @@ def _lead_or_department(department: Department, tr: Translator) -> str:
         return tr(
             "sched.lead_of",
             who=mention(department.lead.user_id, department.lead.name),
-            department=department.key,
+            department=department_name(department, tr),
         )
-    return tr("sched.no_lead", department=department.key)
+    return tr("sched.no_lead", department=department_name(department, tr))
 
 
 # --------------------------------------------------------------------------- digests
@@ -206,39 +229,43 @@ def compose_digest(
     today = due.local_date(now, due.zone(workspace.timezone))
     scope = scheduling.channel_scope(session, workspace.id, channel_id)
     tasks = scheduling.digest_tasks(session, workspace.id, scope, today, since)
-    return build_digest(tasks, today, since, due.zone(workspace.timezone), lang)
+    return build_digest(tasks, today, since, due.zone(workspace.timezone), lang, scope=scope)
 
 
-def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: Any, lang: str) -> Reply:
+def build_digest(
+    tasks: Sequence[TaskLike],
+    today: date,
+    since: datetime,
+    tz: Any,
+    lang: str,
+    *,
+    scope: scheduling.ChannelScope | None = None,
+) -> Reply:
+    """Per department: overdue, blocked, due today, done since ``since`` (:func:`task_bucket`).
+
+    Lines inside a department's section leave out the department; in one launch's channel
+    (``scope``), they leave out the launch.
+    """
     tr = Translator(lang)
+    one_launch = scope is not None and len(scope.launch_ids) == 1 and not scope.department_ids
     groups: dict[int, dict[str, list[TaskLike]]] = {}
     departments: dict[int, Any] = {}
     for task in tasks:
-        if task.status == TaskStatus.DONE:
-            kind = "done"
-        elif task.status == TaskStatus.BLOCKED:
-            kind = "blocked"
-        elif task.due_date is not None and task.due_date < today:
-            kind = "overdue"
-        elif task.due_date == today:
-            kind = "today"
-        else:
+        kind = task_bucket(task, today)
+        if kind is None:
             continue
         departments[task.department_id] = task.department
         groups.setdefault(task.department_id, {}).setdefault(kind, []).append(task)
+    when = day(today, tr, today, relative=False)
     if not groups:
-        return Reply(
-            tr("sched.digest.all_clear", date=day(today, tr)),
-            tone=Tone.SUCCESS,
-            ephemeral=False,
-            language=tr.lang,
-        )
+        headline = tr("sched.digest.all_clear", date=when)
+        return Reply(headline, tone=Tone.SUCCESS, ephemeral=False, language=tr.lang)
     totals = {
         k: sum(len(g.get(k, ())) for g in groups.values()) for k in ("today", "overdue", "blocked", "done")
     }
     headline = tr(
         "sched.digest.headline",
-        date=day(today, tr),
+        date=when,
         today=totals["today"],
         overdue=totals["overdue"],
         blocked=totals["blocked"],
@@ -254,7 +281,10 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
                 if len(lines) >= ITEM_LIMIT:
                     hidden += 1  # only what is shown is formatted
                     continue
-                text = _done_line(task, tr) if kind == "done" else task_line(task, tr, today)
+                if kind == "done":
+                    text = _done_line(task, tr)
+                else:
+                    text = task_line(task, tr, today, department=False, launch=not one_launch)
                 lines.append(f"{tr(f'sched.digest.tag_{kind}')} {text}")
         counts = tr(
             "sched.digest.dept_counts",
@@ -265,13 +295,12 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
         )
         sections.append(
             Section(
-                title=f"{dept.key} — {counts}",
+                title=tr("sched.digest.section", department=department_name(dept, tr), counts=counts),
                 items=tuple(lines),
                 more=hidden,
             )
         )
-    local_since = since.astimezone(tz)
-    sections.append(Section(context=tr("sched.digest.since", since=local_since.strftime("%Y-%m-%d %H:%M"))))
+    sections.append(Section(context=tr("sched.digest.since", since=moment(since, tz, tr))))
     tone = Tone.WARNING if totals["overdue"] or totals["blocked"] else Tone.INFO
     return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
 
@@ -307,7 +336,7 @@ def compose_nudge(
         cards += 1
         sections.append(
             Section(
-                text=task_line(task, tr, today),
+                text=task_line(task, tr, today, relative=False),
                 context=tr("sched.nudge.late", n=late),
                 buttons=task_buttons(task, tr),
             )
@@ -338,7 +367,7 @@ def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: 
     for task, late in tasks[:TASK_CARDS]:
         sections.append(
             Section(
-                text=task_line(task, tr, today),
+                text=task_line(task, tr, today, relative=False),
                 context=tr("sched.escalate.detail", who=who(task.assignee, tr), n=late),
                 buttons=task_buttons(task, tr),
             )

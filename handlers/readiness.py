@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,9 +44,9 @@ class Readiness:
     def ready(self) -> bool:
         return not self.open_items and not self.open_tasks
 
-    def summary(self) -> str:
-        """``dev 2/3 · design 2/2 · marketing 0/2 · ops 1/3``"""
-        return " · ".join(f"{d.department.key} {d.done}/{d.total}" for d in self.departments if d.total)
+    def summary(self, name: Callable[[Department], str] = lambda d: d.key) -> str:
+        """``dev 2/3 · design 2/2 · marketing 0/2 · ops 1/3`` (``name`` says what a department is called)"""
+        return " · ".join(f"{name(d.department)} {d.done}/{d.total}" for d in self.departments if d.total)
 
     def behind(self) -> list[Department]:
         return [d.department for d in self.departments if not d.ready]

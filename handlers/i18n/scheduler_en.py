@@ -8,6 +8,7 @@ MESSAGES: dict[str, str] = {
     "sched.checkin.dept_ready": "{done}/{total} ✓ ready",
     "sched.checkin.dept_progress": "{done}/{total} · {tasks} open {tasks:s/task/tasks}",
     "sched.checkin.open_items": "Open checklist items ({n})",
+    "sched.checkin.item": "{department}: {item}",
     "sched.checkin.tasks": "Open tasks for this launch: {n} ({overdue} overdue, {blocked} blocked)",
     "sched.checkin.behind": "Behind: {who} — please update the checklist and your tasks.",
     "sched.checkin.all_ready": "Every department is ready. 🎉",
@@ -27,6 +28,7 @@ MESSAGES: dict[str, str] = {
     "sched.digest.headline": "Standup digest for {date}: {today} due today · {overdue} overdue · "
     "{blocked} blocked · {done} done",
     "sched.digest.all_clear": "Standup digest for {date}: all clear — nothing due, overdue or blocked.",
+    "sched.digest.section": "{department} — {counts}",
     "sched.digest.dept_counts": "{today} due today · {overdue} overdue · {blocked} blocked · {done} done",
     "sched.digest.tag_today": "[today]",
     "sched.digest.tag_overdue": "[overdue]",
@@ -41,7 +43,7 @@ MESSAGES: dict[str, str] = {
     "sched.nudge.late": "{n} working {n:s/day/days} overdue",
     "sched.nudge.blocked_for": "blocked — {who} needs help from you",
     "sched.nudge.more": "… and {n} more: /coord list mine",
-    "sched.nudge.how": "Use the buttons, or /coord due <#id> <date> to move a date.",
+    "sched.nudge.how": "Use the buttons, or /coord due #<id> <date> to move a date.",
     # escalations
     "sched.escalate.lead": "Escalation: {n} {n:s/task/tasks} in your department {n:s/is/are} overdue",
     "sched.escalate.creator": "Escalation: {n} {n:s/task/tasks} you asked for {n:s/is/are} overdue",

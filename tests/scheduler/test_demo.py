@@ -17,7 +17,7 @@ def test_demo_plays_every_kind_of_post(lang: str) -> None:
     labels = {
         "en": ("readiness check-in · T-14", "T-7", "T-3", "T-1", "Launch day", "follow-up · T+1", "T+7",
                "Standup digest", "overdue task", "Escalation"),
-        "zh": ("上线就绪检查 · T-14", "T-7", "T-3", "T-1", "上线日", "上线回访 · T+1", "T+7",
+        "zh": ("发布就绪检查 · T-14", "T-7", "T-3", "T-1", "发布日", "发布回访 · T+1", "T+7",
                "站会摘要", "逾期任务", "升级提醒"),
     }[lang]  # fmt: skip
     for label in labels:
