@@ -176,7 +176,7 @@ class Pipeline:
         if self.work is None:
             self.run(ticket, job, tell)
         else:
-            self.work.submit(self.run, ticket, job, tell)
+            self.work.submit(self._logged, self.run, ticket, job, tell)
 
     def run(self, ticket: Ticket, job: Job, tell: Tell) -> Outcome | None:
         """Steps 3–6 for one request; the outcome, or None when nothing ran."""
@@ -190,7 +190,14 @@ class Pipeline:
         if self.work is None:
             self.finish(ticket, request, outcome, tell)
         else:
-            self.work.submit(self.finish, ticket, request, outcome, tell)
+            self.work.submit(self._logged, self.finish, ticket, request, outcome, tell)
+
+    def _logged(self, step: Callable[..., Any], *args: Any) -> None:
+        """A step on the pool: its failure is logged (a future nobody reads would keep it quiet)."""
+        try:
+            step(*args)
+        except Exception:
+            log.exception("%s request failed on the work pool", self.platform)
 
     # -- 3. run once ----------------------------------------------------------------------------
 

@@ -169,11 +169,12 @@ class FeishuListeners:
         """Tell the asker alone: a card only they see in a group, a post in a direct chat."""
 
         def tell(reply: Reply) -> None:
-            event = json.loads(payload).get("event") or {}
+            data = json.loads(payload)
+            event = data.get("event") or {}
             message = event.get("message") or {}
             chat_id = message.get("chat_id")
             open_id = ((event.get("sender") or {}).get("sender_id") or {}).get("open_id")
-            tenant = (json.loads(payload).get("header") or {}).get("tenant_key") or ""
+            tenant = (data.get("header") or {}).get("tenant_key") or ""
             if not chat_id or not open_id:
                 return
             target = (
