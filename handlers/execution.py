@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from handlers import launch_permissions
 from handlers.calendar import WorkCalendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
@@ -104,6 +105,9 @@ def may_manage(ctx: Ctx, subject: Task) -> bool:
 
 
 def require_manage(ctx: Ctx, subject: Task, usage: str) -> None:
+    if subject.is_item:  # a launch item: the launch plan's own rules, per action
+        launch_permissions.require_item(ctx, subject, usage)
+        return
     if not may_manage(ctx, subject):
         raise CommandError("err.not_allowed_task", usage, {"number": subject.number})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -105,23 +106,6 @@ class DeleteTask:
 
 
 @dataclass(frozen=True)
-class NewLaunch:
-    name: str
-    day: date
-    channel: ChannelRef | None = None
-
-
-@dataclass(frozen=True)
-class ListLaunches:
-    pass
-
-
-@dataclass(frozen=True)
-class ShowLaunch:
-    name: str
-
-
-@dataclass(frozen=True)
 class CheckItem:
     launch: str
     department: str
@@ -184,9 +168,6 @@ Command = (
     | SnoozeTask
     | RenameTask
     | DeleteTask
-    | NewLaunch
-    | ListLaunches
-    | ShowLaunch
     | CheckItem
     | ListDepartments
     | SetDepartment
@@ -464,26 +445,6 @@ def _launch_name(token: str, usage: str) -> str:
     return name
 
 
-def _parse_launch(_verb: str, args: list[str], today: date) -> Command:
-    if not args or args[0].lower() in ("list", "ls", "列表"):
-        if len(args) > 1:
-            raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
-        return ListLaunches()
-    if args[0].lower() in ("new", "add", "create", "新建"):
-        if len(args) < 3:
-            raise UsageError("err.launch_new_args", "launch")
-        name = _launch_name(args[1], "launch")
-        rest = args[2:]
-        channel = channel_ref(rest[-1]) if rest else None
-        if channel is not None:
-            rest = rest[:-1]
-        day = _parse_date_or_fail(rest, today, "launch", "date")
-        return NewLaunch(name, day, channel)
-    if len(args) > 1:
-        raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
-    return ShowLaunch(_launch_name(args[0], "launch"))
-
-
 def _parse_check(verb: str, args: list[str], _today: date) -> Command:
     if len(args) != 3:
         raise UsageError("err.check_args", verb)
@@ -607,10 +568,24 @@ _PARSERS = {
     "snooze": _parse_snooze,
     "rename": _parse_rename,
     "delete": _parse_delete,
-    "launch": _parse_launch,
     "check": _parse_check,
     "uncheck": _parse_check,
     "dept": _parse_dept,
     "settings": _parse_settings,
     "digest": _parse_digest,
 }
+
+
+Parser = Callable[[str, list[str], date], object]
+
+
+def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: tuple[str, ...]) -> None:
+    """Add another grammar module's verbs, parsers and help entries (see handlers.launch_grammar)."""
+    global COMMAND_NAMES
+    VERBS.update(verbs)
+    _PARSERS.update(parsers)
+    COMMAND_NAMES = (*COMMAND_NAMES, *(n for n in names if n not in COMMAND_NAMES))
+
+
+# Templates, launches and sign-off: their own grammar module, which registers itself here.
+from handlers import launch_grammar  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""What coordbot says on its own: check-ins, follow-ups, digests, nudges, escalations, alerts.
+"""What coordbot says on its own: digests, nudges, escalations, alerts (launch check-ins and
+follow-ups: :mod:`handlers.launch_notices`).
 
 Every function returns a platform-neutral :class:`Reply` (adapters render it); the texts come
 from the ``sched.*`` catalog keys in the workspace's or the person's language. Mentions use
@@ -17,165 +18,15 @@ from sqlalchemy.orm import Session
 
 from handlers import due
 from handlers.i18n import Translator
-from handlers.readiness import Readiness, item_text
-from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone, mention
+from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone
 from handlers.views import day, task_buttons, task_line, who
 from storage import scheduling
-from storage.models import Department, DigestSchedule, Person, Task, TaskStatus, Workspace
+from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
 
 TaskLike = Task | scheduling.TaskRow  # ORM tasks, or the light rows the scheduler's bulk queries give
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
 TASK_CARDS = 10  # tasks with their own buttons in one DM
-BEHIND_WITHIN_DAYS = 3  # from T-3 on, open checklist items put a department behind
-
-
-# --------------------------------------------------------------------------- check-ins
-
-
-def department_is_behind(readiness: Readiness, department: Department, today: date, offset: int) -> bool:
-    """Overdue or blocked launch tasks; or, from the T-3 check-in on, anything still open."""
-    tasks = [t for t in readiness.open_tasks if t.department_id == department.id]
-    if any(t.status == TaskStatus.BLOCKED or (t.due_date and t.due_date < today) for t in tasks):
-        return True
-    if offset >= -BEHIND_WITHIN_DAYS:
-        items = [i for i in readiness.open_items if i.department_id == department.id]
-        return bool(items or tasks)
-    return False
-
-
-def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
-    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
-    if offset > 0:
-        return compose_followup(readiness, offset, today, lang)
-    tr = Translator(lang)
-    launch = readiness.launch
-    left = due.days_left(today, launch.launch_date)
-    when = day(launch.launch_date, tr)
-    sections: list[Section] = []
-    if offset == 0:
-        headline = tr("sched.checkin.launch_day", launch=launch.name, date=when)
-    else:
-        headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
-    fields = tuple(
-        Field(
-            d.department.key,
-            tr("sched.checkin.dept_ready", done=d.done, total=d.total)
-            if d.ready
-            else tr("sched.checkin.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
-        )
-        for d in readiness.departments
-    )
-    sections.append(
-        Section(
-            title=tr("sched.checkin.readiness", done=readiness.done, total=readiness.total),
-            text=readiness.summary() or None,
-            fields=fields,
-        )
-    )
-    if readiness.open_items:
-        shown = tuple(f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT])
-        sections.append(
-            Section(
-                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
-                items=shown,
-                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
-            )
-        )
-    overdue = readiness.overdue_tasks(today)
-    blocked = readiness.blocked_tasks()
-    if readiness.open_tasks:
-        ordered = sorted(
-            readiness.open_tasks,
-            key=lambda t: (t.status != TaskStatus.BLOCKED, not (t.due_date and t.due_date < today), t.number),
-        )
-        sections.append(
-            Section(
-                title=tr(
-                    "sched.checkin.tasks",
-                    n=len(readiness.open_tasks),
-                    overdue=len(overdue),
-                    blocked=len(blocked),
-                ),
-                items=tuple(task_line(t, tr, today) for t in ordered[:ITEM_LIMIT]),
-                more=max(0, len(ordered) - ITEM_LIMIT),
-            )
-        )
-    behind = [
-        d.department
-        for d in readiness.departments
-        if department_is_behind(readiness, d.department, today, offset)
-    ]
-    if behind:
-        names = ", ".join(_lead_or_department(d, tr) for d in behind)
-        sections.append(Section(text=tr("sched.checkin.behind", who=names)))
-    tone = Tone.WARNING if behind or overdue or blocked else Tone.INFO
-    if offset == 0:
-        if readiness.ready:
-            sections.append(Section(text=tr("sched.checkin.go")))
-            tone = Tone.SUCCESS
-        else:
-            sections.append(
-                Section(
-                    text=tr(
-                        "sched.checkin.go_no_go",
-                        items=len(readiness.open_items),
-                        tasks=len(readiness.open_tasks),
-                    )
-                )
-            )
-            tone = Tone.WARNING
-    elif readiness.ready:
-        sections.append(Section(text=tr("sched.checkin.all_ready")))
-        tone = Tone.SUCCESS
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
-
-
-def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
-    """T+1 / T+7: ask each department for feedback and open issues; list what is still open."""
-    tr = Translator(lang)
-    launch = readiness.launch
-    since = (today - launch.launch_date).days
-    headline = tr("sched.followup.headline", launch=launch.name, label=due.offset_label(offset), n=since)
-    asks = tuple(
-        tr("sched.followup.ask", who=_lead_or_department(d, tr), department=d.key, launch=launch.name)
-        for d in _followup_departments(readiness)
-    )
-    sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
-    if readiness.open_tasks:
-        sections.append(
-            Section(
-                title=tr("sched.followup.open_tasks", n=len(readiness.open_tasks)),
-                items=tuple(task_line(t, tr, today) for t in readiness.open_tasks[:ITEM_LIMIT]),
-                more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
-            )
-        )
-    if readiness.open_items:
-        sections.append(
-            Section(
-                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
-                items=tuple(
-                    f"{i.department.key}: {item_text(i, tr)}" for i in readiness.open_items[:ITEM_LIMIT]
-                ),
-                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
-            )
-        )
-    sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
-    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
-
-
-def _followup_departments(readiness: Readiness) -> list[Department]:
-    return [d.department for d in readiness.departments]
-
-
-def _lead_or_department(department: Department, tr: Translator) -> str:
-    if department.lead is not None:
-        return tr(
-            "sched.lead_of",
-            who=mention(department.lead.user_id, department.lead.name),
-            department=department.key,
-        )
-    return tr("sched.no_lead", department=department.key)
 
 
 # --------------------------------------------------------------------------- digests

@@ -143,10 +143,10 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
         changes["blocked_reason"] = [task.blocked_reason, None]
         task.blocked_reason = None
     if new_status == TaskStatus.DONE:
-        task.done_at = ctx.now
+        task.done_at, task.done_by_id, task.done_by = ctx.now, ctx.me.id, ctx.me
         task.snoozed_until = None
     elif old == TaskStatus.DONE:
-        task.done_at = None
+        task.done_at, task.done_by_id, task.done_by = None, None, None
     _touch(ctx, task, "status", changes)
     headline = ctx.tr(f"task.{cmd.verb}_ok", number=task.number, who=views.who(ctx.me, ctx.tr))
     if new_status == TaskStatus.DONE and task.creator is not None:
@@ -216,6 +216,7 @@ def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
     ex.require_manage(ctx, task, "due")
     old = task.due_date.isoformat() if task.due_date else None
     task.due_date = cmd.due
+    task.due_offset = None  # dated explicitly now: it stays put when its launch moves
     _touch(ctx, task, "due", {"due": [old, cmd.due.isoformat() if cmd.due else None]})
     headline = ctx.tr("task.due_ok", number=task.number, date=views.day(cmd.due, ctx.tr, ctx.today))
     if task.assignee is not None:

@@ -164,7 +164,10 @@ MESSAGES: dict[str, str] = {
     "help.snooze": "Pause reminders for a task for a while.",
     "help.rename": "Change a task's title.",
     "help.delete": "Delete a task (its history is kept).",
-    "help.launch": "Create launches, list upcoming ones, or show one's readiness per department.",
+    "help.launch": "Create a launch from a template (every item gets its owner and its date, counted in "
+    "working days from the launch date), list upcoming launches, show one; its owner adds, removes, "
+    "re-dates and re-owns items, moves or postpones it, cancels it, says it shipped, and records the "
+    "go/no-go decision.",
     "help.check": "Check off a launch checklist item (numbers as shown by /coord launch <name>).",
     "help.uncheck": "Undo a checked item.",
     "help.dept": "List departments; admins add, rename and set a department's lead, channel and members.",
@@ -186,7 +189,10 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <duration>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <name> <date> [#channel] | launch list | launch <name>",
+    "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] | launch list "
+    "| launch <name> [add <dept> <text…> [due <date>|at T-<n>] [owner @person] | remove <dept> <n> "
+    "| <dept> <n> due <date>|at T-<n>|owner @person | date <new date> | postpone <new date> "
+    "| owner @person | cancel | launched | go | go with risk <text…>]",
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
@@ -208,7 +214,8 @@ MESSAGES: dict[str, str] = {
     "examples.snooze": "/coord snooze #12 2h · /coord snooze #12 3d",
     "examples.rename": "/coord rename #12 New onboarding copy",
     "examples.delete": "/coord delete #12",
-    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · /coord launch v2.3",
+    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
+    "· /coord launch v2.3 add qa Load test at T-3 owner @erin · /coord launch v2.3 date 2026-12-17",
     "examples.check": "/coord check v2.3 dev 1",
     "examples.uncheck": "/coord uncheck v2.3 dev 1",
     "examples.dept": "/coord dept set design lead @alice · /coord dept add legal 法务",

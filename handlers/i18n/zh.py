@@ -156,7 +156,9 @@ MESSAGES: dict[str, str] = {
     "help.snooze": "暂停任务提醒一段时间。",
     "help.rename": "修改任务标题。",
     "help.delete": "删除任务（历史记录仍保留）。",
-    "help.launch": "创建发布、查看近期发布，或查看某次发布各部门的就绪情况。",
+    "help.launch": "按模板创建发布（每个检查项都有负责人和按工作日从发布日倒推的截止日期），"
+    "查看近期发布或某次发布；发布负责人可以添加、移除检查项，修改其日期和负责人，"
+    "改期或推迟、取消发布、确认已上线，并记录发布决策。",
     "help.check": "勾选发布检查清单中的一项（编号以 /coord launch <name> 显示的为准）。",
     "help.uncheck": "撤销已勾选的项。",
     "help.dept": "列出部门；管理员可添加、重命名部门，并设置部门负责人、频道和成员。",
@@ -178,7 +180,10 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <duration>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <name> <date> [#channel] | launch list | launch <name>",
+    "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] | launch list "
+    "| launch <名称> [add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] | remove <部门> <编号> "
+    "| <部门> <编号> due <日期>|at T-<n>|owner @某人 | date <新日期> | postpone <新日期> "
+    "| owner @某人 | cancel | launched | go | go with risk <内容…>]",
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
@@ -200,7 +205,8 @@ MESSAGES: dict[str, str] = {
     "examples.snooze": "/coord snooze #12 2h · /coord snooze #12 3天",
     "examples.rename": "/coord rename #12 新版新手引导文案",
     "examples.delete": "/coord delete #12",
-    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · /coord launch v2.3",
+    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
+    "· /coord 发布 v2.3 添加 设计 图标走查 at T-3 · /coord 发布 v2.3 改期 2026-12-17",
     "examples.check": "/coord check v2.3 dev 1",
     "examples.uncheck": "/coord uncheck v2.3 dev 1",
     "examples.dept": "/coord dept set design lead @alice · /coord dept add legal 法务",

@@ -1,0 +1,42 @@
+"""The launch plan's commands and buttons, as the core dispatches them (see handlers.core)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers import grammar as g
+from handlers import launch_actions, launch_commands, launch_plan, launch_status, signoff_commands
+from handlers import launch_grammar as lg
+from handlers import template_commands as tc
+from handlers.execution import Ctx
+from handlers.launch_views import ACTIONS
+from handlers.replies import Reply
+
+__all__ = ["ACTIONS", "HANDLERS", "run_action"]
+
+HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
+    lg.ListTemplates: tc.list_templates,
+    lg.ShowTemplate: tc.show,
+    lg.NewTemplate: tc.new,
+    lg.SetDefaultTemplate: tc.set_default,
+    lg.DeleteTemplate: tc.delete,
+    lg.AddTemplateItem: tc.add_item,
+    lg.RemoveTemplateItem: tc.remove_item,
+    lg.MoveTemplateItem: tc.move_item,
+    lg.NewLaunch: launch_commands.new,
+    lg.ListLaunches: launch_commands.list_launches,
+    lg.ShowLaunch: launch_commands.show,
+    g.CheckItem: launch_commands.check,
+    lg.AddLaunchItem: launch_plan.add_item,
+    lg.RemoveLaunchItem: launch_plan.remove_item,
+    lg.EditLaunchItem: launch_plan.edit_item,
+    lg.SetLaunchOwner: launch_plan.set_owner,
+    lg.RescheduleLaunch: launch_status.reschedule,
+    lg.CancelLaunch: launch_status.cancel,
+    lg.MarkLaunched: launch_status.mark_launched,
+    lg.DecideLaunch: launch_status.decide,
+    lg.SignOffDepartment: signoff_commands.signoff,
+}
+
+run_action = launch_actions.run_action
