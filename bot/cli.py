@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", choices=("en", "zh"), default="en")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
+    from bot import template_cli
+
+    template_cli.add_parser(commands)
     return parser
 
 
@@ -87,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
             run_demo(args.lang)
             return 0
+        if command == "template":
+            from bot import template_cli
+
+            return template_cli.run(args, settings)
         if command == "db":
             from storage.db import Database
 

@@ -184,6 +184,29 @@ class SignOffDepartment:
     note: str | None = None
 
 
+LaunchCommand = (
+    ListTemplates
+    | ShowTemplate
+    | NewTemplate
+    | SetDefaultTemplate
+    | DeleteTemplate
+    | AddTemplateItem
+    | RemoveTemplateItem
+    | MoveTemplateItem
+    | NewLaunch
+    | ListLaunches
+    | ShowLaunch
+    | AddLaunchItem
+    | RemoveLaunchItem
+    | EditLaunchItem
+    | RescheduleLaunch
+    | SetLaunchOwner
+    | CancelLaunch
+    | MarkLaunched
+    | DecideLaunch
+    | SignOffDepartment
+)
+
 VERBS: dict[str, str] = {
     "template": "template", "templates": "template", "tpl": "template", "模板": "template",
     "signoff": "signoff", "sign-off": "signoff", "sign": "signoff", "签核": "signoff", "签字": "signoff",
@@ -221,9 +244,19 @@ def _words(args: list[str]) -> str:
     return " ".join(g.unquote(a) for a in args).strip()
 
 
+def valid_name(name: str) -> bool:
+    """A launch's or template's name: letters, digits, ``. - _ +``, not a subcommand's word."""
+    return (
+        bool(name)
+        and len(name) <= g.MAX_NAME
+        and bool(g._NAME.match(name))
+        and name.lower() not in RESERVED_NAMES
+    )
+
+
 def _name(token: str, usage: str, key: str = "err.bad_launch_name") -> str:
     name = g.unquote(token)
-    if not name or len(name) > g.MAX_NAME or not g._NAME.match(name) or name.lower() in RESERVED_NAMES:
+    if not valid_name(name):
         raise g.UsageError(key, usage, {"name": name[:40], "limit": g.MAX_NAME})
     return name
 
@@ -301,7 +334,7 @@ def _item_text(words: list[str], usage: str) -> str:
 # --------------------------------------------------------------------------- template
 
 
-def parse_template(_verb: str, args: list[str], _today: date) -> g.Command:
+def parse_template(_verb: str, args: list[str], _today: date) -> LaunchCommand:
     usage = "template"
     if not args or args[0].lower() in _LIST:
         if len(args) > 1:
@@ -328,7 +361,7 @@ def parse_template(_verb: str, args: list[str], _today: date) -> g.Command:
     return _parse_template_edit(name, args[1:], _today)
 
 
-def _parse_template_edit(name: str, args: list[str], today: date) -> g.Command:
+def _parse_template_edit(name: str, args: list[str], today: date) -> LaunchCommand:
     usage = "template"
     if not args:
         return ShowTemplate(name)
@@ -354,7 +387,7 @@ def _parse_template_edit(name: str, args: list[str], today: date) -> g.Command:
 # --------------------------------------------------------------------------- launch
 
 
-def parse_launch(_verb: str, args: list[str], today: date) -> g.Command:
+def parse_launch(_verb: str, args: list[str], today: date) -> LaunchCommand:
     usage = "launch"
     if not args or args[0].lower() in _LIST:
         if len(args) > 1:
@@ -389,7 +422,7 @@ def parse_launch(_verb: str, args: list[str], today: date) -> g.Command:
     return _parse_item_edit(name, rest, today)
 
 
-def _parse_new_launch(args: list[str], today: date) -> g.Command:
+def _parse_new_launch(args: list[str], today: date) -> LaunchCommand:
     usage = "launch"
     if len(args) < 2:
         raise g.UsageError("err.launch_new_args", usage)
@@ -425,7 +458,7 @@ def _item_ref(words: list[str], usage: str) -> ItemRef:
     raise g.UsageError("err.item_ref_args", usage)
 
 
-def _parse_go(name: str, tail: list[str], usage: str) -> g.Command:
+def _parse_go(name: str, tail: list[str], usage: str) -> LaunchCommand:
     if not tail:
         return DecideLaunch(name)
     words = tail[1:] if tail[0].lower() == "with" else tail
@@ -439,7 +472,7 @@ def _parse_go(name: str, tail: list[str], usage: str) -> g.Command:
     raise g.UsageError("err.extra_words", usage, {"words": " ".join(tail)[:60]})
 
 
-def _parse_item_edit(name: str, rest: list[str], today: date) -> g.Command:
+def _parse_item_edit(name: str, rest: list[str], today: date) -> LaunchCommand:
     """``<dept> <n> | #<id>`` then ``due <date>``, ``at T-3`` or ``owner …``."""
     usage = ITEM_USAGE
     if rest[0].startswith("#"):
@@ -462,7 +495,7 @@ def _parse_item_edit(name: str, rest: list[str], today: date) -> g.Command:
 # --------------------------------------------------------------------------- sign-off
 
 
-def parse_signoff(_verb: str, args: list[str], _today: date) -> g.Command:
+def parse_signoff(_verb: str, args: list[str], _today: date) -> LaunchCommand:
     usage = "signoff"
     if len(args) < 3:
         raise g.UsageError("err.signoff_args", usage)

@@ -30,6 +30,7 @@ DEFAULT_DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ops", ("operations", "support", "运营")),
 )
 
+
 def get_or_create_workspace(
     session: Session,
     platform: str,

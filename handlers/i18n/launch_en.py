@@ -2,8 +2,7 @@
 
 MESSAGES: dict[str, str] = {
     # a launch
-    "launch.created_from": "Launch {name} set for {date} from template {template} "
-    "({n} {n:s/item/items})",
+    "launch.created_from": "Launch {name} set for {date} from template {template} ({n} {n:s/item/items})",
     "launch.title": "Launch {name}: {summary}",
     "launch.no_items": "no items",
     "launch.summary": "{phase} · {date} · {left} · owner {owner} · channel {channel} · "
@@ -20,8 +19,7 @@ MESSAGES: dict[str, str] = {
     "launch.followup_items": "After the launch ({n})",
     "launch.item_done": "✓ {who}, {at}",
     "launch.history": "History",
-    "launch.list_entry": "{name} · {phase} · {date} · {left} · {summary} · {tasks} open "
-    "{tasks:s/task/tasks}",
+    "launch.list_entry": "{name} · {phase} · {date} · {left} · {summary} · {tasks} open {tasks:s/task/tasks}",
     "launch.no_lead": "no lead set",
     "launch.items_given": "{who} gave you {n} {n:s/item/items} of launch {launch}",
     "launch.note_past": "{n} {n:s/item is/items are} already past {n:s/its/their} date ({offsets}): "
