@@ -146,8 +146,9 @@ def _open_work(readiness: Readiness, today: date, tr: Translator, zone: ZoneInfo
 
 def signoff_section(readiness: Readiness, tr: Translator, zone: ZoneInfo) -> Section:
     """The matrix, with Ready / Not ready for each department not yet ready."""
+    waiting = any(not (d.signoff and d.signoff.ready) for d in readiness.departments)
     return Section(
-        title=tr("signoff.ask"),
+        title=tr("signoff.ask" if waiting else "signoff.title"),
         items=signoff_lines(readiness, tr, zone),
         buttons=signoff_buttons(readiness, tr),
     )

@@ -46,7 +46,12 @@ def record(ctx: Ctx, launch: Launch, department: Department, *, ready: bool, not
     )
     kind = "signoff_ready" if ready else "signoff_not_ready"
     launch_plans.record_launch_event(
-        ctx.session, launch, ctx.me, ctx.now, kind, {"department": department.key, "note": note or ""}
+        ctx.session,
+        launch,
+        ctx.me,
+        ctx.now,
+        kind,
+        {"department": department.key, "note": f" — {note}" if note else ""},
     )
     ctx.session.flush()
     readiness = launch_readiness(ctx.session, launch)
