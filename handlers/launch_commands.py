@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from handlers import due, launch_items, task_commands, views
 from handlers import execution as ex
@@ -188,25 +188,33 @@ def show(ctx: Ctx, cmd: lg.ShowLaunch) -> Reply:
 
 
 def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:
-    upcoming = repo.launches(ctx.session, ctx.workspace, from_day=ctx.today)
-    if not upcoming:
+    """Launches still under way: planned (cancelled ones too, till their date) and launched ones
+    until their last follow-up."""
+    recent = ctx.today - timedelta(days=max(due.parse_offsets(ctx.workspace.checkin_offsets)) + 7)
+    current = [
+        (launch, status)
+        for launch in repo.launches(ctx.session, ctx.workspace, from_day=recent)
+        if (status := phase(ctx, launch)) != LaunchStatus.DONE
+        and not (status == LaunchStatus.CANCELLED and launch.launch_date < ctx.today)
+    ]
+    if not current:
         return Reply(ctx.tr("launch.list_empty"))
     items = []
-    for launch in upcoming[:UPCOMING_LIMIT]:
+    for launch, status in current[:UPCOMING_LIMIT]:
         readiness = launch_readiness(ctx.session, launch)
         items.append(
             ctx.tr(
                 "launch.list_entry",
                 name=launch.name,
-                phase=ctx.tr(f"launch.phase.{phase(ctx, launch)}"),
+                phase=ctx.tr(f"launch.phase.{status}"),
                 date=views.day(launch.launch_date, ctx.tr),
                 left=days_left_text(ctx, launch),
                 summary=readiness.summary() or ctx.tr("launch.no_items"),
                 tasks=len(readiness.open_tasks),
             )
         )
-    section = Section(items=tuple(items), more=max(0, len(upcoming) - UPCOMING_LIMIT))
-    return Reply(ctx.tr("launch.list_title", n=len(upcoming)), (section,))
+    section = Section(items=tuple(items), more=max(0, len(current) - UPCOMING_LIMIT))
+    return Reply(ctx.tr("launch.list_current", n=len(current)), (section,))
 
 
 def check(ctx: Ctx, cmd: g.CheckItem) -> Reply:

@@ -14,7 +14,7 @@ from handlers import launch_grammar as lg
 from handlers import launch_permissions as perm
 from handlers import views
 from handlers.execution import CommandError, Ctx
-from handlers.launch_commands import phase, readiness_reply
+from handlers.launch_commands import readiness_reply
 from handlers.launch_views import signoff_lines
 from handlers.readiness import launch_readiness
 from handlers.replies import Outbound, Reply, Section, Target, Tone
@@ -33,10 +33,11 @@ def locked_launch(ctx: Ctx, name: str) -> Launch:
 
 
 def _still_ahead(ctx: Ctx, launch: Launch) -> None:
-    """Refuse changing the course of a launch that is cancelled or has already shipped."""
+    """Refuse changing the course of a launch that is cancelled or has shipped: the PM said so, or
+    its day is past. On its day it may still be postponed (the go/no-go's third answer)."""
     if launch.status == LaunchStatus.CANCELLED:
         raise CommandError("err.launch_cancelled", USAGE, {"launch": launch.name})
-    if phase(ctx, launch) != LaunchStatus.PLANNED:
+    if launch.status == LaunchStatus.LAUNCHED or ctx.today > launch.launch_date:
         raise CommandError("err.launch_already_launched", USAGE, {"launch": launch.name})
 
 

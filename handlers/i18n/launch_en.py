@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "launch.item_done": "✓ {who}, {at}",
     "launch.history": "History",
     "launch.list_entry": "{name} · {phase} · {date} · {left} · {summary} · {tasks} open {tasks:s/task/tasks}",
+    "launch.list_current": "Launches under way ({n})",
     "launch.no_lead": "no lead set",
     "launch.items_given": "{who} gave you {n} {n:s/item/items} of launch {launch}",
     "launch.note_past": "{n} {n:s/item is/items are} already past {n:s/its/their} date ({offsets}): "

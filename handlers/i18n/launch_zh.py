@@ -18,6 +18,7 @@ MESSAGES: dict[str, str] = {
     "launch.item_done": "✓ {who}，{at}",
     "launch.history": "历史记录",
     "launch.list_entry": "{name} · {phase} · {date} · {left} · {summary} · {tasks} 个未完成任务",
+    "launch.list_current": "进行中的发布（{n}）",
     "launch.no_lead": "未设置负责人",
     "launch.items_given": "{who} 把发布 {launch} 的 {n} 个检查项交给了你",
     "launch.note_past": "有 {n} 个检查项的日期已过（{offsets}）：用 /coord launch <发布> <部门> <编号> "
