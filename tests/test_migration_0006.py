@@ -92,8 +92,8 @@ def seed_0005(database: Database) -> None:
         for tid, number, launch in ((1, 1, 1), (2, 2, None), (3, 3, 1)):
             conn.execute(
                 text(
-                    "INSERT INTO tasks (id, workspace_id, number, title, department_id, assignee_id, creator_id, "
-                    "priority, launch_id, status, created_at, updated_at) "
+                    "INSERT INTO tasks (id, workspace_id, number, title, department_id, assignee_id, "
+                    "creator_id, priority, launch_id, status, created_at, updated_at) "
                     "VALUES (:id, 1, :n, :title, 1, 2, 1, 'normal', :launch, 'todo', :t0, :t0)"
                 ),
                 {"id": tid, "n": number, "title": f"Task {number}", "launch": launch, "t0": T0},
@@ -107,8 +107,8 @@ def seed_0005(database: Database) -> None:
             )
         conn.execute(
             text(
-                "INSERT INTO notifications (key, workspace_id, kind, target_kind, target_id, payload, status, "
-                "attempts, created_at) VALUES "
+                "INSERT INTO notifications (key, workspace_id, kind, target_kind, target_id, payload, "
+                "status, attempts, created_at) VALUES "
                 "('checkin:launch:1:2026-12-15:T-14', 1, 'checkin', 'channel', 'CL', '{}', 'sent', 1, :t0), "
                 "('checkin:launch:1:2026-12-15:T0', 1, 'checkin', 'channel', 'CL', '{}', 'sent', 1, :t0)"
             ),
@@ -118,7 +118,8 @@ def seed_0005(database: Database) -> None:
             for table in ("workspaces", "people", "departments", "launches", "checklist_items", "tasks"):
                 conn.execute(
                     text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
                     )
                 )
 
@@ -133,8 +134,9 @@ def test_checklist_items_become_launch_items_with_nothing_lost(database_url: str
         with database.engine.connect() as conn:
             items = conn.execute(
                 text(
-                    "SELECT workspace_id, number, title, department_id, assignee_id, creator_id, status, done_at, "
-                    "done_by_id, kind, item_position, owner_role, launch_id FROM tasks WHERE kind = 'item' "
+                    "SELECT workspace_id, number, title, department_id, assignee_id, creator_id, status, "
+                    "done_at, done_by_id, kind, item_position, owner_role, launch_id FROM tasks "
+                    "WHERE kind = 'item' "
                     "ORDER BY workspace_id, number"
                 )
             ).all()
@@ -196,7 +198,8 @@ def test_the_downgrade_gives_the_checklist_back(database_url: str) -> None:
         with database.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT launch_id, department_id, position, text, done_by_id FROM checklist_items ORDER BY id"
+                    "SELECT launch_id, department_id, position, text, done_by_id FROM checklist_items "
+                    "ORDER BY id"
                 )
             ).all()
             assert [tuple(r) for r in rows] == [
