@@ -132,7 +132,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
     task = ex.task(ctx, cmd.number, cmd.verb, for_update=True)
     allowed_from, new_status = TRANSITIONS[cmd.verb]
-    if cmd.verb in ("done", "reopen"):
+    if cmd.verb in ("done", "reopen") or task.is_item:  # launch items: every verb has its rule
         ex.require_manage(ctx, task, cmd.verb)
     if task.status not in allowed_from:
         raise _bad_transition(ctx, task, cmd.verb)
@@ -156,6 +156,8 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
 
 def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
     task = ex.task(ctx, cmd.number, "block", for_update=True)
+    if task.is_item:
+        ex.require_manage(ctx, task, "block")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "block")
     old = task.status
@@ -226,6 +228,8 @@ def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
 
 def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     task = ex.task(ctx, cmd.number, "snooze", for_update=True)
+    if task.is_item:
+        ex.require_manage(ctx, task, "snooze")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "snooze")
     until = ctx.now + cmd.duration

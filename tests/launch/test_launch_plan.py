@@ -201,3 +201,14 @@ def test_bad_launch_input_gets_a_specific_message_and_changes_nothing(team: Team
     team.ok("alice", "add dev Plain task")
     team.refused("alice", "launch v1 remove #13", "#13 is not an item of launch v1")
     assert [(i.number, i.status, i.due_date, i.assignee_id) for i in team.tasks() if i.number <= 12] == before
+
+
+def test_starting_blocking_and_snoozing_an_item_follow_the_same_rule(team: Team) -> None:
+    new_launch(team)
+    for text in ("start #1", "block #1 waiting for review", "snooze #1 1d"):
+        team.refused("carol", text, "Only the item's owner, dev's lead and members")
+    assert team.item(1).status == "todo" and team.item(1).snoozed_until is None
+    team.ok("frank", "start #1")
+    team.ok("frank", "block #1 waiting for review")
+    team.ok("frank", "snooze #1 1d")
+    assert team.item(1).status == "blocked" and team.item(1).snoozed_until is not None
