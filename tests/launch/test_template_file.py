@@ -40,9 +40,10 @@ def test_export_then_import_under_a_new_name_is_the_same_plan(team: Team) -> Non
     copy = exported.replace("name: standard", "name: major").replace("default: true", "default: false")
     with team.db.transaction() as s:
         template_file.import_template(s, workspace(team, s), copy, NOW)
-    shown = lambda name: [
-        i for sec in team.ok("bob", f"template show {name}").reply.sections for i in sec.items
-    ]  # noqa: E731
+
+    def shown(name: str) -> list[str]:
+        return [i for sec in team.ok("bob", f"template show {name}").reply.sections for i in sec.items]
+
     assert shown("major") == shown("standard")
     assert "standard (default)" in team.ok("bob", "template list").reply.plain_text()
 
@@ -106,9 +107,8 @@ def test_every_bad_line_is_reported_and_nothing_is_applied(team: Team) -> None:
     ],
 )
 def test_malformed_files_say_what_and_where(team: Team, text: str, problem: tuple[int, str]) -> None:
-    with team.db.transaction() as s:
-        with pytest.raises(template_file.TemplateFileError) as caught:
-            template_file.import_template(s, workspace(team, s), text, NOW)
+    with team.db.transaction() as s, pytest.raises(template_file.TemplateFileError) as caught:
+        template_file.import_template(s, workspace(team, s), text, NOW)
     line, message = caught.value.problems[0]
     assert line == problem[0] and message.startswith(problem[1]), caught.value.problems
 
@@ -116,9 +116,8 @@ def test_malformed_files_say_what_and_where(team: Team, text: str, problem: tupl
 def test_an_existing_template_is_replaced_only_when_asked(team: Team) -> None:
     team.ok("alice", "template new major")
     text = "name: major\ndefault: true\nitems:\n  - department: ops\n    text: Status page\n    at: 2\n"
-    with team.db.transaction() as s:
-        with pytest.raises(template_file.TemplateFileError) as caught:
-            template_file.import_template(s, workspace(team, s), text, NOW)
+    with team.db.transaction() as s, pytest.raises(template_file.TemplateFileError) as caught:
+        template_file.import_template(s, workspace(team, s), text, NOW)
     assert caught.value.problems == [(1, "there is already a template called major (use --replace)")]
     with team.db.transaction() as s:
         template_file.import_template(s, workspace(team, s), text, NOW, replace=True)
