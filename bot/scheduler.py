@@ -3,11 +3,12 @@
 One tick (every minute, driven by APScheduler, or by the console's simulated clock):
 
 1. **plan** — for each workspace, from its settings and the local time in its timezone (and in
-   the timezones of its people, for DMs): launch check-ins and follow-ups whose local check-in
-   time has come today, digest schedules whose time has come and that have not posted today, and
-   the day's overdue-nudge sweep once the local nudge time has come on a working day. Each
-   message is composed and *claimed* — its unique key inserted into the notification ledger
-   (``INSERT … ON CONFLICT DO NOTHING``) — in one transaction; only the inserter goes on to send.
+   the timezones of its people, for DMs): launch check-ins, follow-ups and sign-off requests
+   whose local check-in time has come today (:mod:`bot.launch_posts`), digest schedules whose
+   time has come and that have not posted today, and the day's overdue-nudge sweep once the local
+   nudge time has come on a working day. Each message is composed and *claimed* — its unique key
+   inserted into the notification ledger (``INSERT … ON CONFLICT DO NOTHING``) — in one
+   transaction; only the inserter goes on to send.
 2. **send** — claimed notifications are acquired a small batch at a time (one compare-and-set
    transaction moves :data:`SEND_BATCH` rows to ``sending`` under a lease), sent one by one through
    the workspace platform's messenger, and each outcome is recorded right after its send (see
@@ -664,7 +665,6 @@ class CoordScheduler:
         return instants
 
 
-_T10 = due.parse_hhmm("10:00")
 _T0930 = due.parse_hhmm("09:30")
 
 

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from handlers import admin_commands, help_text, launch_routes, task_commands
 from handlers import grammar as g
+from handlers import launch_grammar as lg
 from handlers import outbox as command_outbox
+from handlers import template_grammar as tg
 from handlers.clock import Clock
 from handlers.context import Caller
 from handlers.execution import CommandError, Ctx
@@ -149,7 +151,9 @@ class Coordinator:
 
         return self._run(caller, run, what=f"command {text[:60]!r}", once=once)
 
-    def handle_command(self, caller: Caller, command: g.Command) -> Outcome:
+    def handle_command(
+        self, caller: Caller, command: g.Command | lg.LaunchCommand | tg.TemplateCommand
+    ) -> Outcome:
         """Run an already-typed command (forms build these)."""
         if isinstance(command, g.Help):
             return self._run(caller, lambda ctx: help_text.help_reply(ctx.tr, command.topic), what="help")

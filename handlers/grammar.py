@@ -584,8 +584,9 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
     global COMMAND_NAMES
     VERBS.update(verbs)
     _PARSERS.update(parsers)
-    COMMAND_NAMES = (*COMMAND_NAMES, *(n for n in names if n not in COMMAND_NAMES))
+    new = tuple(n for n in names if n not in COMMAND_NAMES)
+    COMMAND_NAMES = (*COMMAND_NAMES[:-1], *new, COMMAND_NAMES[-1])  # "help" stays last
 
 
-# Templates, launches and sign-off: their own grammar module, which registers itself here.
-from handlers import launch_grammar  # noqa: E402, F401
+# Launches, sign-off and templates: grammar modules of their own, which register themselves here.
+from handlers import launch_grammar, template_grammar  # noqa: E402, F401

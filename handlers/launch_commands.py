@@ -9,6 +9,7 @@ from handlers import execution as ex
 from handlers import grammar as g
 from handlers import launch_grammar as lg
 from handlers.execution import CommandError, Ctx
+from handlers.launch_notices import asks_signoff
 from handlers.launch_views import (
     check_buttons,
     decision_text,
@@ -27,18 +28,12 @@ UPCOMING_LIMIT = 15
 ITEM_LIMIT = 30
 DONE_LIMIT = 20
 HISTORY_LIMIT = 5
-SIGNOFF_FROM = -2  # working days: sign-off is asked for from T-2 on
 
 
 def phase(ctx: Ctx, launch: Launch, today: date | None = None) -> str:
     offsets = due.parse_offsets(ctx.workspace.checkin_offsets)
     end = followups_end(launch, offsets, ctx.workspace.workdays)
     return launch_phase(launch, today or ctx.today, end)
-
-
-def asks_signoff(ctx: Ctx, launch: Launch) -> bool:
-    """From T-2 working days on (and whenever someone has signed off already)."""
-    return ctx.today >= ctx.calendar.add_working_days(launch.launch_date, SIGNOFF_FROM)
 
 
 def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
@@ -174,7 +169,7 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
 def _signoff_and_decision(ctx: Ctx, readiness: Readiness) -> list[Section]:
     launch, tr = readiness.launch, ctx.tr
     sections = []
-    if readiness.signoffs or asks_signoff(ctx, launch):
+    if readiness.signoffs or asks_signoff(readiness, ctx.today, ctx.calendar):
         sections.append(Section(title=tr("signoff.title"), items=signoff_lines(readiness, tr, ctx.zone)))
     decided = decision_text(launch, tr, ctx.zone)
     if decided:

@@ -1,4 +1,5 @@
-"""The launch plan's command language: templates, launches and their items, sign-off.
+"""The launch plan's command language: launches and their items, sign-off (templates:
+:mod:`handlers.template_grammar`).
 
 Parsed into the typed commands below, or a :class:`~handlers.grammar.UsageError`; registered
 into :mod:`handlers.grammar` (which imports this module) so every platform parses them the same
@@ -42,59 +43,6 @@ class ItemRef:
     department: str | None = None
     position: int | None = None
     number: int | None = None
-
-
-# --------------------------------------------------------------------------- templates
-
-
-@dataclass(frozen=True)
-class ListTemplates:
-    pass
-
-
-@dataclass(frozen=True)
-class ShowTemplate:
-    name: str
-
-
-@dataclass(frozen=True)
-class NewTemplate:
-    name: str
-    copy_of: str | None = None
-
-
-@dataclass(frozen=True)
-class SetDefaultTemplate:
-    name: str
-
-
-@dataclass(frozen=True)
-class DeleteTemplate:
-    name: str
-
-
-@dataclass(frozen=True)
-class AddTemplateItem:
-    template: str
-    department: str
-    text: str
-    offset: int | None = None
-    owner: OwnerSpec | None = None
-
-
-@dataclass(frozen=True)
-class RemoveTemplateItem:
-    template: str
-    department: str
-    position: int
-
-
-@dataclass(frozen=True)
-class MoveTemplateItem:
-    template: str
-    department: str
-    position: int
-    to: int
 
 
 # --------------------------------------------------------------------------- launches
@@ -185,15 +133,7 @@ class SignOffDepartment:
 
 
 LaunchCommand = (
-    ListTemplates
-    | ShowTemplate
-    | NewTemplate
-    | SetDefaultTemplate
-    | DeleteTemplate
-    | AddTemplateItem
-    | RemoveTemplateItem
-    | MoveTemplateItem
-    | NewLaunch
+    NewLaunch
     | ListLaunches
     | ShowLaunch
     | AddLaunchItem
@@ -208,21 +148,14 @@ LaunchCommand = (
 )
 
 VERBS: dict[str, str] = {
-    "template": "template", "templates": "template", "tpl": "template", "模板": "template",
     "signoff": "signoff", "sign-off": "signoff", "sign": "signoff", "签核": "signoff", "签字": "signoff",
 }  # fmt: skip
-COMMAND_NAMES = ("template", "signoff")
+COMMAND_NAMES = ("signoff",)
 
-_LIST = {"list", "ls", "列表"}
-_SHOW = {"show", "info", "查看"}
-_NEW = {"new", "add", "create", "新建"}
-_FROM = {"from", "从", "复制"}
-_DEFAULT = {"default", "默认"}
-_DELETE = {"delete", "remove", "删除"}
-_ADD = {"add", "添加"}
-_REMOVE = {"remove", "delete", "rm", "删除", "移除"}
-_MOVE = {"move", "reorder", "移动"}
-_TO = {"to", "到"}
+LIST_WORDS = {"list", "ls", "列表"}
+NEW_WORDS = {"new", "add", "create", "新建"}
+ADD_WORDS = {"add", "添加"}
+REMOVE_WORDS = {"remove", "delete", "rm", "删除", "移除"}
 _AT = {"at", "于"}
 _DUE = {"due", "截止"}
 _OWNER = {"owner", "负责人"}
@@ -254,14 +187,14 @@ def valid_name(name: str) -> bool:
     )
 
 
-def _name(token: str, usage: str, key: str = "err.bad_launch_name") -> str:
+def parse_name(token: str, usage: str, key: str = "err.bad_launch_name") -> str:
     name = g.unquote(token)
     if not valid_name(name):
         raise g.UsageError(key, usage, {"name": name[:40], "limit": g.MAX_NAME})
     return name
 
 
-def _number(token: str | None, usage: str) -> int:
+def parse_number(token: str | None, usage: str) -> int:
     if token is None or not token.isdigit() or not 0 < int(token) < 10_000:
         raise g.UsageError("err.bad_item_number", usage, {"token": (token or "")[:40]})
     return int(token)
@@ -278,7 +211,7 @@ def parse_offset(token: str, usage: str) -> int | None:
     return value
 
 
-def _owner(words: list[str], usage: str) -> OwnerSpec:
+def parse_owner(words: list[str], usage: str) -> OwnerSpec:
     if len(words) == 1:
         if (ref := g.person_ref(words[0])) is not None:
             return OwnerSpec("person", ref)
@@ -298,14 +231,14 @@ class _Options:
     owner: OwnerSpec | None = None
 
 
-def _peel_options(rest: list[str], today: date, usage: str, *, dates: bool) -> tuple[list[str], _Options]:
+def peel_options(rest: list[str], today: date, usage: str, *, dates: bool) -> tuple[list[str], _Options]:
     """Options are taken from the end of ``rest`` while they read as options; the rest is the text."""
     found = _Options()
     changed = True
     while changed and rest:
         changed = False
         if len(rest) >= 2 and rest[-2].lower() in _OWNER and found.owner is None:
-            found.owner, rest, changed = _owner(rest[-1:], usage), rest[:-2], True
+            found.owner, rest, changed = parse_owner(rest[-1:], usage), rest[:-2], True
             continue
         offset = parse_offset(rest[-1], usage)
         if offset is not None and found.offset is None and found.due is None:
@@ -322,7 +255,7 @@ def _peel_options(rest: list[str], today: date, usage: str, *, dates: bool) -> t
     return rest, found
 
 
-def _item_text(words: list[str], usage: str) -> str:
+def item_text(words: list[str], usage: str) -> str:
     text = _words(words)
     if not text:
         raise g.UsageError("err.missing_item_text", usage)
@@ -331,82 +264,29 @@ def _item_text(words: list[str], usage: str) -> str:
     return text
 
 
-# --------------------------------------------------------------------------- template
-
-
-def parse_template(_verb: str, args: list[str], _today: date) -> LaunchCommand:
-    usage = "template"
-    if not args or args[0].lower() in _LIST:
-        if len(args) > 1:
-            raise g.UsageError("err.extra_words", usage, {"words": " ".join(args[1:])[:60]})
-        return ListTemplates()
-    sub = args[0].lower()
-    if sub in _SHOW and len(args) == 2:
-        return ShowTemplate(_name(args[1], usage, "err.bad_template_name"))
-    if sub in _NEW:
-        if len(args) == 2:
-            return NewTemplate(_name(args[1], usage, "err.bad_template_name"))
-        if len(args) == 4 and args[2].lower() in _FROM:
-            return NewTemplate(
-                _name(args[1], usage, "err.bad_template_name"), _name(args[3], usage, "err.bad_template_name")
-            )
-        raise g.UsageError("err.template_new_args", usage)
-    if sub in _DEFAULT and len(args) == 2:
-        return SetDefaultTemplate(_name(args[1], usage, "err.bad_template_name"))
-    if sub in _DELETE and len(args) == 2:
-        return DeleteTemplate(_name(args[1], usage, "err.bad_template_name"))
-    if sub in _SHOW | _DEFAULT | _DELETE:
-        raise g.UsageError("err.template_name_missing", usage)
-    name = _name(args[0], usage, "err.bad_template_name")
-    return _parse_template_edit(name, args[1:], _today)
-
-
-def _parse_template_edit(name: str, args: list[str], today: date) -> LaunchCommand:
-    usage = "template"
-    if not args:
-        return ShowTemplate(name)
-    sub, rest = args[0].lower(), args[1:]
-    if sub in _ADD:
-        if not rest:
-            raise g.UsageError("err.missing_department", usage, field="department")
-        text_words, options = _peel_options(rest[1:], today, usage, dates=False)
-        return AddTemplateItem(name, rest[0], _item_text(text_words, usage), options.offset, options.owner)
-    if sub in _REMOVE:
-        if len(rest) != 2:
-            raise g.UsageError("err.item_ref_args", usage)
-        return RemoveTemplateItem(name, rest[0], _number(rest[1], usage))
-    if sub in _MOVE:
-        if len(rest) == 4 and rest[2].lower() in _TO:
-            rest = [rest[0], rest[1], rest[3]]
-        if len(rest) != 3:
-            raise g.UsageError("err.template_move_args", usage)
-        return MoveTemplateItem(name, rest[0], _number(rest[1], usage), _number(rest[2], usage))
-    raise g.UsageError("err.unknown_subcommand", usage, {"word": args[0][:40]})
-
-
 # --------------------------------------------------------------------------- launch
 
 
 def parse_launch(_verb: str, args: list[str], today: date) -> LaunchCommand:
     usage = "launch"
-    if not args or args[0].lower() in _LIST:
+    if not args or args[0].lower() in LIST_WORDS:
         if len(args) > 1:
             raise g.UsageError("err.extra_words", usage, {"words": " ".join(args[1:])[:60]})
         return ListLaunches()
-    if args[0].lower() in _NEW:
+    if args[0].lower() in NEW_WORDS:
         return _parse_new_launch(args[1:], today)
-    name = _name(args[0], usage)
+    name = parse_name(args[0], usage)
     rest = args[1:]
     if not rest:
         return ShowLaunch(name)
     sub, tail = rest[0].lower(), rest[1:]
-    if sub in _ADD:
+    if sub in ADD_WORDS:
         if not tail:
             raise g.UsageError("err.missing_department", ITEM_USAGE, field="department")
-        text_words, options = _peel_options(tail[1:], today, ITEM_USAGE, dates=True)
-        text = _item_text(text_words, ITEM_USAGE)
+        text_words, options = peel_options(tail[1:], today, ITEM_USAGE, dates=True)
+        text = item_text(text_words, ITEM_USAGE)
         return AddLaunchItem(name, tail[0], text, options.due, options.offset, options.owner)
-    if sub in _REMOVE:
+    if sub in REMOVE_WORDS:
         return RemoveLaunchItem(name, _item_ref(tail, ITEM_USAGE))
     if sub in _DATE | _POSTPONE:
         day = _date(tail, today, COURSE_USAGE)
@@ -426,7 +306,7 @@ def _parse_new_launch(args: list[str], today: date) -> LaunchCommand:
     usage = "launch"
     if len(args) < 2:
         raise g.UsageError("err.launch_new_args", usage)
-    name = _name(args[0], usage)
+    name = parse_name(args[0], usage)
     rest = args[1:]
     channel: g.ChannelRef | None = None
     template: str | None = None
@@ -434,7 +314,7 @@ def _parse_new_launch(args: list[str], today: date) -> LaunchCommand:
     while changed and len(rest) > 1:
         changed = False
         if len(rest) >= 3 and rest[-2].lower() in _TEMPLATE_WORD and template is None:
-            template, rest, changed = _name(rest[-1], usage, "err.bad_template_name"), rest[:-2], True
+            template, rest, changed = parse_name(rest[-1], usage, "err.bad_template_name"), rest[:-2], True
         elif channel is None and (ref := g.channel_ref(rest[-1])) is not None:
             channel, rest, changed = ref, rest[:-1], True
     return NewLaunch(name, _date(rest, today, usage), channel, template)
@@ -454,7 +334,7 @@ def _item_ref(words: list[str], usage: str) -> ItemRef:
     if len(words) == 1 and words[0].startswith("#"):
         return ItemRef(number=g.task_number(words[0], usage))
     if len(words) == 2:
-        return ItemRef(department=words[0], position=_number(words[1], usage))
+        return ItemRef(department=words[0], position=parse_number(words[1], usage))
     raise g.UsageError("err.item_ref_args", usage)
 
 
@@ -478,11 +358,11 @@ def _parse_item_edit(name: str, rest: list[str], today: date) -> LaunchCommand:
     if rest[0].startswith("#"):
         ref, tail = ItemRef(number=g.task_number(rest[0], usage)), rest[1:]
     elif len(rest) >= 2 and rest[1].isdigit():
-        ref, tail = ItemRef(department=rest[0], position=_number(rest[1], usage)), rest[2:]
+        ref, tail = ItemRef(department=rest[0], position=parse_number(rest[1], usage)), rest[2:]
     else:
         raise g.UsageError("err.unknown_subcommand", usage, {"word": rest[0][:40]})
     if len(tail) >= 2 and tail[0].lower() in _OWNER:
-        return EditLaunchItem(name, ref, owner=_owner(tail[1:], usage))
+        return EditLaunchItem(name, ref, owner=parse_owner(tail[1:], usage))
     if len(tail) >= 2 and tail[0].lower() in _DUE:
         return EditLaunchItem(name, ref, due=_date(tail[1:], today, usage))
     if tail and tail[0].lower() in _AT:
@@ -499,7 +379,7 @@ def parse_signoff(_verb: str, args: list[str], _today: date) -> LaunchCommand:
     usage = "signoff"
     if len(args) < 3:
         raise g.UsageError("err.signoff_args", usage)
-    launch, department, rest = _name(args[0], usage), args[1], args[2:]
+    launch, department, rest = parse_name(args[0], usage), args[1], args[2:]
     first = rest[0].lower()
     if first in _NOT and len(rest) >= 2 and rest[1].lower() in _READY:
         ready, note_words = False, rest[2:]
@@ -517,6 +397,6 @@ def parse_signoff(_verb: str, args: list[str], _today: date) -> LaunchCommand:
     return SignOffDepartment(launch, department, ready, note)
 
 
-PARSERS = {"template": parse_template, "launch": parse_launch, "signoff": parse_signoff}
+PARSERS = {"launch": parse_launch, "signoff": parse_signoff}
 
 g.register_commands(VERBS, PARSERS, COMMAND_NAMES)

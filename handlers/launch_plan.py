@@ -114,8 +114,7 @@ def edit_item(ctx: Ctx, cmd: lg.EditLaunchItem) -> Reply:
         )
     if cmd.owner is not None:
         return _reown(ctx, launch, item, cmd.owner)
-    if not perm.may_plan(ctx, item):
-        perm.require_item(ctx, item, "due")
+    perm.require_item(ctx, item, "due")
     old = item.due_date.isoformat() if item.due_date else None
     if cmd.due is not None:
         item.due_date, item.due_offset = cmd.due, None

@@ -9,6 +9,7 @@ from handlers import grammar as g
 from handlers import launch_actions, launch_commands, launch_plan, launch_status, signoff_commands
 from handlers import launch_grammar as lg
 from handlers import template_commands as tc
+from handlers import template_grammar as tg
 from handlers.execution import Ctx
 from handlers.launch_views import ACTIONS
 from handlers.replies import Reply
@@ -16,14 +17,14 @@ from handlers.replies import Reply
 __all__ = ["ACTIONS", "HANDLERS", "run_action"]
 
 HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
-    lg.ListTemplates: tc.list_templates,
-    lg.ShowTemplate: tc.show,
-    lg.NewTemplate: tc.new,
-    lg.SetDefaultTemplate: tc.set_default,
-    lg.DeleteTemplate: tc.delete,
-    lg.AddTemplateItem: tc.add_item,
-    lg.RemoveTemplateItem: tc.remove_item,
-    lg.MoveTemplateItem: tc.move_item,
+    tg.ListTemplates: tc.list_templates,
+    tg.ShowTemplate: tc.show,
+    tg.NewTemplate: tc.new,
+    tg.SetDefaultTemplate: tc.set_default,
+    tg.DeleteTemplate: tc.delete,
+    tg.AddTemplateItem: tc.add_item,
+    tg.RemoveTemplateItem: tc.remove_item,
+    tg.MoveTemplateItem: tc.move_item,
     lg.NewLaunch: launch_commands.new,
     lg.ListLaunches: launch_commands.list_launches,
     lg.ShowLaunch: launch_commands.show,

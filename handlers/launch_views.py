@@ -67,10 +67,6 @@ def launch_phase(launch: Launch, today: date, followups_until: date) -> str:
     return LaunchStatus.PLANNED
 
 
-def offset_text(offset: int | None) -> str:
-    return "" if offset is None else due.offset_label(offset)
-
-
 def item_line(item: Task, label: str, tr: Translator, today: date, zone: ZoneInfo) -> str:
     """``dev 2 · #14 Load test — @bob · due Tue 2026-12-08 · T-5`` (or who checked it off, and when)."""
     head = f"{label} · #{item.number} {item.title}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import execution as ex
 from handlers import launch_grammar as lg
+from handlers import template_grammar as tg
 from handlers.execution import CommandError, Ctx
 from handlers.launch_items import template_or_default, template_text
 from handlers.launch_views import template_item_line
@@ -15,7 +16,7 @@ from storage.models import LaunchTemplate, OwnerRole, TemplateItem
 USAGE = "template"
 
 
-def list_templates(ctx: Ctx, _cmd: lg.ListTemplates) -> Reply:
+def list_templates(ctx: Ctx, _cmd: tg.ListTemplates) -> Reply:
     lines = []
     for template in launch_plans.templates(ctx.session, ctx.workspace):
         items = launch_plans.template_items(ctx.session, template)
@@ -28,7 +29,7 @@ def list_templates(ctx: Ctx, _cmd: lg.ListTemplates) -> Reply:
     return Reply(ctx.tr("template.list_title", n=len(lines)), (Section(items=tuple(lines)),))
 
 
-def show(ctx: Ctx, cmd: lg.ShowTemplate) -> Reply:
+def show(ctx: Ctx, cmd: tg.ShowTemplate) -> Reply:
     template = template_or_default(ctx, cmd.name, USAGE)
     return template_reply(ctx, template, ctx.tr("template.title", name=template.name))
 
@@ -54,7 +55,7 @@ def _editable(ctx: Ctx, name: str) -> LaunchTemplate:
     return template_or_default(ctx, name, USAGE)
 
 
-def new(ctx: Ctx, cmd: lg.NewTemplate) -> Reply:
+def new(ctx: Ctx, cmd: tg.NewTemplate) -> Reply:
     ex.require_admin(ctx, USAGE)
     source = template_or_default(ctx, cmd.copy_of, USAGE) if cmd.copy_of else None
     if launch_plans.find_template(ctx.session, ctx.workspace, cmd.name) is not None:
@@ -67,13 +68,13 @@ def new(ctx: Ctx, cmd: lg.NewTemplate) -> Reply:
     return template_reply(ctx, template, headline, tone=Tone.SUCCESS)
 
 
-def set_default(ctx: Ctx, cmd: lg.SetDefaultTemplate) -> Reply:
+def set_default(ctx: Ctx, cmd: tg.SetDefaultTemplate) -> Reply:
     template = _editable(ctx, cmd.name)
     launch_plans.set_default(ctx.session, ctx.workspace, template)
     return Reply(ctx.tr("template.default_set", name=template.name), tone=Tone.SUCCESS)
 
 
-def delete(ctx: Ctx, cmd: lg.DeleteTemplate) -> Reply:
+def delete(ctx: Ctx, cmd: tg.DeleteTemplate) -> Reply:
     template = _editable(ctx, cmd.name)
     if template.name_key == launch_plans.STANDARD:
         raise CommandError("err.template_builtin", USAGE, {"name": template.name})
@@ -83,7 +84,7 @@ def delete(ctx: Ctx, cmd: lg.DeleteTemplate) -> Reply:
     return Reply(ctx.tr("template.deleted", name=template.name), tone=Tone.SUCCESS)
 
 
-def add_item(ctx: Ctx, cmd: lg.AddTemplateItem) -> Reply:
+def add_item(ctx: Ctx, cmd: tg.AddTemplateItem) -> Reply:
     template = _editable(ctx, cmd.template)
     department = ex.department(ctx, cmd.department, USAGE)
     items = launch_plans.template_items(ctx.session, template)
@@ -114,7 +115,7 @@ def _nth(
     return items, position - 1
 
 
-def remove_item(ctx: Ctx, cmd: lg.RemoveTemplateItem) -> Reply:
+def remove_item(ctx: Ctx, cmd: tg.RemoveTemplateItem) -> Reply:
     template = _editable(ctx, cmd.template)
     items, index = _nth(ctx, template, cmd.department, cmd.position)
     removed = items.pop(index)
@@ -124,7 +125,7 @@ def remove_item(ctx: Ctx, cmd: lg.RemoveTemplateItem) -> Reply:
     return template_reply(ctx, template, headline, tone=Tone.SUCCESS)
 
 
-def move_item(ctx: Ctx, cmd: lg.MoveTemplateItem) -> Reply:
+def move_item(ctx: Ctx, cmd: tg.MoveTemplateItem) -> Reply:
     template = _editable(ctx, cmd.template)
     items, index = _nth(ctx, template, cmd.department, cmd.position)
     if not 1 <= cmd.to <= len(items):

@@ -62,7 +62,6 @@ class ItemSpec:
     due_offset: int | None = None
     owner_role: str = OwnerRole.LEAD
     owner: Person | None = None
-    text_key: str = ""
 
 
 # --------------------------------------------------------------------------- templates
@@ -181,19 +180,14 @@ def template_items(session: Session, template: LaunchTemplate) -> list[TemplateI
     return list(session.scalars(query).unique())
 
 
-def department_items(items: Sequence[TemplateItem], department: Department) -> list[TemplateItem]:
-    return [i for i in items if i.department_id == department.id]
-
-
 def add_template_item(session: Session, template: LaunchTemplate, spec: ItemSpec) -> TemplateItem:
-    siblings = department_items(template_items(session, template), spec.department)
+    siblings = [i for i in template_items(session, template) if i.department_id == spec.department.id]
     item = TemplateItem(
         template_id=template.id,
         department_id=spec.department.id,
         department=spec.department,
         position=max((i.position for i in siblings), default=0) + 1,
-        text_key=spec.text_key,
-        text=spec.text if not spec.text_key else "",
+        text=spec.text,
         due_offset=spec.due_offset,
         owner_role=spec.owner_role,
         owner_id=spec.owner.id if spec.owner else None,
@@ -224,8 +218,7 @@ def replace_template_items(session: Session, template: LaunchTemplate, specs: Se
                 template_id=template.id,
                 department_id=spec.department.id,
                 position=positions[spec.department.id],
-                text_key=spec.text_key,
-                text=spec.text if not spec.text_key else "",
+                text=spec.text,
                 due_offset=spec.due_offset,
                 owner_role=spec.owner_role,
                 owner_id=spec.owner.id if spec.owner else None,

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from handlers import grammar as g
 from handlers import launch_grammar as lg
+from handlers import template_grammar as tg
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -109,7 +110,7 @@ def test_parser_always_returns_a_command_or_a_usage_error(text: str) -> None:
     except g.UsageError as error:
         assert error.key.startswith("err.")
         return
-    assert isinstance(result, g.Command | lg.LaunchCommand)
+    assert isinstance(result, g.Command | lg.LaunchCommand | tg.TemplateCommand)
 
 
 WORDS = st.sampled_from(
@@ -162,4 +163,4 @@ def test_parser_on_command_like_word_salad(words: list[str]) -> None:
     except g.UsageError as error:
         assert error.key.startswith("err.")
         return
-    assert isinstance(result, g.Command | lg.LaunchCommand)
+    assert isinstance(result, g.Command | lg.LaunchCommand | tg.TemplateCommand)
