@@ -40,6 +40,8 @@ def check_allowed(ctx: Ctx, launch: Launch, department: Department) -> None:
 
 
 def record(ctx: Ctx, launch: Launch, department: Department, *, ready: bool, note: str | None) -> Reply:
+    # The launch's row lock first: two presses of Ready at once record one sign-off, then the other.
+    launch = launch_plans.find_launch_for_update(ctx.session, ctx.workspace, launch.name) or launch
     check_allowed(ctx, launch, department)
     launch_plans.record_signoff(
         ctx.session, launch, department, ready=ready, note=note, by=ctx.me, at=ctx.now
