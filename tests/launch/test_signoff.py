@@ -15,7 +15,7 @@ from handlers.launch_views import (
     ACTION_SIGNOFF_READY,
 )
 from handlers.replies import Outbound, plain_mentions
-from storage.models import Department, Launch
+from storage.models import Department, Launch, SignOff
 from tests.launch.conftest import Team, at
 from tests.scheduler.conftest import RecordingMessenger
 
@@ -168,3 +168,20 @@ def test_buttons_do_what_the_commands_do_with_their_permissions(team: Team) -> N
     # another workspace's launch is not reachable by its id
     other = Team(team.core, team.db, team.clock, workspace="T2")
     assert "That button no longer works" in other.press("zed", ACTION_GO, launch).reply.headline
+
+
+def test_concurrent_sign_offs_and_launches_apply_one_after_another(team: Team) -> None:
+    """Two presses of Ready at once, and launches created by several people at once (their items'
+    numbers drawn together): every command applies, nothing collides."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    team.ok("alice", "launch new v1 2026-12-15")
+    dev = ids(team, "v1", "dev")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        presses = list(pool.map(lambda _n: team.press("bob", ACTION_SIGNOFF_READY, dev), range(4)))
+        launches = list(pool.map(lambda n: team.say("alice", f"launch new r{n} 2026-12-20"), range(4)))
+    assert {p.reply.tone.value for p in [*presses, *launches]} == {"success"}
+    with team.db.transaction() as s:
+        assert s.query(SignOff).count() == 1
+    numbers = sorted(t.number for t in team.tasks())
+    assert numbers == list(range(1, 5 * 12 + 1))  # five launches' items, no number twice or skipped
