@@ -1,7 +1,4 @@
-"""``coordbot`` — console, serve, demo and db commands.
-
-Plain ``coordbot`` opens the console when no chat platform is configured, else serves.
-"""
+"""The coordbot command: console, serve, demo and db (the entry point ``coordbot``)."""
 
 from __future__ import annotations
 
@@ -11,9 +8,30 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from bot.settings import Settings, SettingsError, load_settings
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import (
+    DATABASE_SETTING,
+    Settings,
+    SettingsError,
+    check_database,
+    error_reason,
+    load_settings,
+)
 
 log = logging.getLogger("coordbot")
+
+DESCRIPTION = (
+    "coordbot coordinates dev, design, marketing and ops through launches, on Slack, Feishu and a "
+    "local console. With no command it opens the console when no chat platform is configured, "
+    "and serves otherwise."
+)
+SETTINGS_HELP = (
+    "Settings come from the environment or a .env file: COORDBOT_DATABASE_URL (a SQLite file by "
+    "default), COORDBOT_TIMEZONE, COORDBOT_LANGUAGE, COORDBOT_ADMIN_IDS, SLACK_BOT_TOKEN, "
+    "SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, FEISHU_APP_ID, FEISHU_APP_SECRET, "
+    "FEISHU_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY, FEISHU_DOMAIN. See .env.example."
+)
 
 
 def _parse_start(text: str) -> datetime:
@@ -25,26 +43,55 @@ def _parse_start(text: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coordbot", description=__doc__)
-    commands = parser.add_subparsers(dest="command")
-    console = commands.add_parser("console", help="talk to coordbot in this terminal")
-    console.add_argument("--start", type=_parse_start, help="fix the console clock (ISO date/time)")
-    console.add_argument("--user", default="alice", help="who you are at the start (default alice)")
-    console.add_argument("--channel", default="general", help="channel at the start (default general)")
-    serve = commands.add_parser("serve", help="serve Slack and/or Feishu over HTTP")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN)")
+    parser = argparse.ArgumentParser(prog="coordbot", description=DESCRIPTION, epilog=SETTINGS_HELP)
+    commands = parser.add_subparsers(
+        dest="command",
+        title="commands",
+        metavar="<command>",
+        help="console when no chat platform is configured, else serve",
+    )
+    console = commands.add_parser(
+        "console",
+        help="talk to coordbot in this terminal",
+        description="Talk to coordbot in this terminal: type /coord commands, or :help for the "
+        "console's own (switch person or channel, move the clock). A piped script runs and exits.",
+    )
+    console.add_argument(
+        "--start",
+        type=_parse_start,
+        metavar="ISO",
+        help="start the console's clock at this date/time (UTC unless it has an offset); default now",
+    )
+    console.add_argument("--user", default="alice", help="who you are at the start (default: alice)")
+    console.add_argument("--channel", default="general", help="channel at the start (default: general)")
+    serve = commands.add_parser(
+        "serve",
+        help="serve Slack and/or Feishu over HTTP, with the scheduler",
+        description="Serve Slack (POST /slack/events) and Feishu (POST /feishu/events) over HTTP, "
+        "with GET /healthz, and run the scheduler.",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (default: 3000)")
+    serve.add_argument(
+        "--socket-mode", action="store_true", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)"
+    )
     serve.add_argument(
         "--feishu-long-connection",
         action="store_true",
-        help="Feishu over its long connection",
+        help="receive Feishu events over its long connection instead of HTTP",
     )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
-    demo = commands.add_parser("demo", help="play a scripted two-week launch")
-    demo.add_argument("--lang", choices=("en", "zh"), default="en")
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=("upgrade",))
+    demo = commands.add_parser(
+        "demo",
+        help="play a scripted two-week launch in a few seconds",
+        description="Play a scripted two-week launch on a temporary database, printing what the "
+        "scheduler posts.",
+    )
+    demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the demo (default: en)")
+    db = commands.add_parser(
+        "db", help="database maintenance", description="Database maintenance on COORDBOT_DATABASE_URL."
+    )
+    db.add_argument("action", choices=("upgrade",), help="upgrade: apply the migrations the database lacks")
     from bot import template_cli
 
     template_cli.add_parser(commands)
@@ -59,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coordbot: {exc}", file=sys.stderr)
         return 2
     command = args.command or ("serve" if settings.any_platform else "console")
+    if command in ("console", "db") or (command == "serve" and settings.any_platform):
+        try:
+            check_database(settings.database_url)
+        except SettingsError as exc:
+            print(f"coordbot: {exc}", file=sys.stderr)
+            return 2
     quiet = command in ("console", "demo") and "COORDBOT_LOG_LEVEL" not in os.environ
     logging.basicConfig(
         level="WARNING" if quiet else settings.log_level.upper(),
@@ -102,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     except KeyboardInterrupt:
         return 130
+    except SQLAlchemyError as exc:  # opened fine, then failed (a migration, a lock): one line, no traceback
+        log.debug("database failure", exc_info=True)
+        reason = error_reason(getattr(exc, "orig", None) or exc)
+        print(f"coordbot: the database ({DATABASE_SETTING}) failed: {reason}", file=sys.stderr)
+        return 1
     return 2
 
 

@@ -3,6 +3,7 @@
 Lines starting with ``/coord`` run as the current user in the current channel; lines starting
 with ``:`` drive the console itself (switch user or channel, move the simulated clock).
 When stdin is not a terminal the lines run as a script, echoed, and the process exits 0.
+Times shown (the clock, when scheduled posts went out) are the console workspace's local time.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.app import Services
 from bot.delivery import deliver_outbox
-from bot.messenger import ConsoleMessenger
+from bot.messenger import Delivery
 from handlers.clock import ManualClock
 from handlers.context import Caller
-from handlers.dates import parse_duration
-from handlers.replies import Reply
+from handlers.replies import Outbound, Reply
+from handlers.timewords import MAX_DURATION, parse_duration
+from storage.models import Notification, Workspace
 
 log = logging.getLogger(__name__)
 WORKSPACE = "console"
@@ -32,7 +36,34 @@ CONSOLE_HELP = """Console commands:
   :channel <name>     move to another channel
   :advance <duration> move the clock forward (2h, 1d, 1w) and run the scheduler through it
   :now                show the console's clock
+  :help               this list
   :quit               leave"""
+
+
+class _ConsoleSender:
+    """The console's messenger: prints each message where it would go (``[#launch-v2-3] …``).
+
+    While the clock is moved, scheduled messages are held, then printed with the local time they
+    went out at (from the notification ledger).
+    """
+
+    platform = "console"
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.held: list[Outbound] | None = None
+
+    def send(self, message: Outbound) -> Delivery:
+        if self.held is not None and message.key:
+            self.held.append(message)
+        else:
+            self.print(message)
+        return Delivery()
+
+    def print(self, message: Outbound, at: str | None = None) -> None:
+        stamp = f"{at} " if at else ""
+        self.out.write(f"{stamp}[{message.target.label}] {message.reply.plain_text()}\n")
+        self.out.flush()
 
 
 class Ticker(Protocol):
@@ -56,7 +87,8 @@ class Console:
         self.user = user
         self.channel = channel
         self.scheduler = scheduler
-        services.messengers.register(ConsoleMessenger(self.out))
+        self._sender = _ConsoleSender(self.out)
+        services.messengers.register(self._sender)
 
     @property
     def prompt(self) -> str:
@@ -100,25 +132,63 @@ class Console:
         verb = words[0].lower() if words else "help"
         if verb in ("quit", "exit", "q"):
             return False
-        if verb in ("user", "channel") and len(words) == 2 and words[1].strip("@#"):
-            setattr(self, verb, words[1].strip("@#"))
-            self.say(f"(you are now {self.user} in #{self.channel})")
-        elif verb == "advance" and len(words) >= 2 and (delta := parse_duration(" ".join(words[1:]))):
-            start = self.clock.now()
-            end = start + delta
-            if self.scheduler is not None:
-                self.scheduler.run_through(start, end)
-            self.clock.set(end)
-            self.say(f"(clock: {self._local(end)})")
+        if verb in ("user", "channel"):
+            if len(words) == 2 and words[1].strip("@#"):
+                setattr(self, verb, words[1].strip("@#"))
+                self.say(f"(you are now {self.user} in #{self.channel})")
+            else:
+                example = "bob" if verb == "user" else "launches"
+                self.say(f"(:{verb} needs one name, like :{verb} {example})")
+        elif verb == "advance":
+            delta = parse_duration(" ".join(words[1:])) if len(words) >= 2 else None
+            if delta is None:
+                self.say(f"(:advance needs a duration up to {MAX_DURATION.days} days, like 2h, 1d or 1w)")
+            else:
+                self._advance(delta)
         elif verb == "now":
             self.say(f"(clock: {self._local(self.clock.now())})")
-        else:
+        elif verb in ("help", "?"):
             self.say(CONSOLE_HELP)
+        else:
+            self.say(f"(no console command :{words[0][:40]}; :help lists them)")
         return True
 
-    def _local(self, instant: datetime) -> str:
-        zone = ZoneInfo(self.services.settings.timezone)
-        return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+    def _advance(self, delta: timedelta) -> None:
+        """Move the clock, running the scheduler through; its posts print with their local time."""
+        start = self.clock.now()
+        end = start + delta
+        if self.scheduler is not None:
+            self._sender.held = []
+            try:
+                self.scheduler.run_through(start, end)
+            finally:
+                held, self._sender.held = self._sender.held, None
+            sent_at = self._sent_at([m.key for m in held if m.key])
+            for message in held:
+                at = sent_at.get(message.key or "")
+                self._sender.print(message, self._local(at, short=True) if at else None)
+        self.clock.set(end)
+        self.say(f"(clock: {self._local(end)})")
+
+    def _sent_at(self, keys: list[str]) -> dict[str, datetime]:
+        if not keys:
+            return {}
+        query = select(Notification.key, Notification.sent_at).where(Notification.key.in_(keys))
+        with self.services.db.transaction() as session:
+            return {key: at for key, at in session.execute(query) if at is not None}
+
+    def _zone(self) -> ZoneInfo:
+        """The console workspace's timezone (``/coord settings timezone`` changes it)."""
+        query = select(Workspace.timezone).where(
+            Workspace.platform == "console", Workspace.external_id == WORKSPACE
+        )
+        with self.services.db.transaction() as session:
+            name = session.scalar(query)
+        return ZoneInfo(name or self.services.settings.timezone)
+
+    def _local(self, instant: datetime, *, short: bool = False) -> str:
+        local = instant.astimezone(self._zone())
+        return local.strftime("%a %H:%M" if short else "%a %Y-%m-%d %H:%M %Z")
 
     def run_script(self, lines: Iterable[str]) -> None:
         for line in lines:

@@ -6,9 +6,8 @@ talk to a :class:`Messenger`; how a platform delivers is the implementation's bu
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import Protocol
 
 from handlers.replies import Outbound
 
@@ -39,22 +38,6 @@ class Messenger(Protocol):
     def send(self, message: Outbound) -> Delivery:
         """Deliver ``message`` or raise :class:`DeliveryError`."""
         ...
-
-
-class ConsoleMessenger:
-    """Prints outbound messages labelled by where they would go: ``[#launch-v2-3] …``, ``[DM @alice] …``."""
-
-    platform = "console"
-
-    def __init__(self, out: TextIO | None = None) -> None:
-        self._out = out
-
-    def send(self, message: Outbound) -> Delivery:
-        out = self._out or sys.stdout
-        text = message.reply.plain_text()
-        out.write(f"[{message.target.label}] {text}\n")
-        out.flush()
-        return Delivery()
 
 
 class MessengerRegistry:

@@ -333,7 +333,7 @@ class CoordScheduler:
         since = schedule.last_sent_at or now - timedelta(hours=24)
         scope = scopes.get((info.id, schedule.channel_id), scheduling.ChannelScope())
         tasks = reader.digest(info.id, scope, today, since)
-        reply = notices.build_digest(tasks, today, since, due.zone(info.timezone), info.language)
+        reply = notices.build_digest(tasks, today, since, due.zone(info.timezone), info.language, scope=scope)
         target = Target.channel(schedule.channel_id, schedule.channel_name)
         return self._compose(info, key, "digest", target, reply, today)
 

@@ -6,6 +6,7 @@ Platform settings keep the platforms' conventional names (``SLACK_BOT_TOKEN``,
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,6 +86,59 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A bad setting, described in one line that names it (never its secret value)."""
+
+
+DATABASE_SETTING = "COORDBOT_DATABASE_URL"
+DATABASE_CHECK_TIMEOUT = 10  # seconds to wait for a PostgreSQL server at start
+
+
+def check_database(url: str) -> None:
+    """Open the database once at start; a URL that cannot be opened is a bad setting.
+
+    Raises :class:`SettingsError` naming the setting, the URL without its password, and the
+    reason: a missing folder, refused credentials, a server that does not answer.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    from storage.db import Database
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(f"bad setting {DATABASE_SETTING}: not a database URL") from None
+    shown = parsed.render_as_string(hide_password=True)
+
+    def failed(reason: str) -> SettingsError:
+        return SettingsError(f"cannot open {DATABASE_SETTING} ({shown}): {reason}")
+
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).expanduser().absolute().parent
+        if not folder.is_dir():
+            raise failed(f"the folder {folder} does not exist")
+    try:
+        database = Database(url)  # the engine coordbot would use, for its driver and URL
+        database.dispose()
+        options = {} if sqlite else {"connect_timeout": DATABASE_CHECK_TIMEOUT}
+        engine = create_engine(database.url, poolclass=NullPool, connect_args=options)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("select 1"))
+        finally:
+            engine.dispose()
+    except ImportError as exc:
+        raise failed(f"no database driver for {parsed.drivername} ({exc})") from None
+    except SQLAlchemyError as exc:
+        raise failed(error_reason(getattr(exc, "orig", None) or exc)) from None
+
+
+def error_reason(error: object) -> str:
+    """The first line of an error's message (a driver's message may run to several)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -22,23 +22,32 @@ from handlers.clock import SystemClock
 from storage.db import Database
 from storage.models import Workspace
 
+DESCRIPTION = (
+    "Export a workspace's launch template as a YAML file, or import one. An import is checked whole "
+    "first: one line per problem, with its line number, and then nothing is changed."
+)
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     template = commands.add_parser(
-        "template",
-        help="export or import a launch template as a YAML file",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "template", help="export or import a launch template as a YAML file", description=DESCRIPTION
     )
-    actions = template.add_subparsers(dest="template_action", required=True)
-    export = actions.add_parser("export", help="write a template as YAML")
+    actions = template.add_subparsers(dest="template_action", required=True, help="export or import")
+    export = actions.add_parser(
+        "export", help="write a template as YAML", description="Write a template as YAML."
+    )
     export.add_argument("name", help="the template's name, e.g. standard")
     export.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
-    export.add_argument("--workspace", help="workspace id (needed when the database has several)")
-    imported = actions.add_parser("import", help="create a template from a YAML file")
+    export.add_argument("--workspace", help=WORKSPACE_HELP)
+    imported = actions.add_parser(
+        "import", help="create a template from a YAML file", description="Create a template from a YAML file."
+    )
     imported.add_argument("file", type=Path, help="the YAML file ('-' for stdin)")
     imported.add_argument("--replace", action="store_true", help="overwrite a template of the same name")
-    imported.add_argument("--workspace", help="workspace id (needed when the database has several)")
+    imported.add_argument("--workspace", help=WORKSPACE_HELP)
+
+
+WORKSPACE_HELP = "the workspace (its Slack team id, Feishu tenant key, or console), when there are several"
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

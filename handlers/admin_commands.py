@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers import execution as ex
 from handlers import grammar as g
 from handlers import launch_items, views
-from handlers.dates import format_weekdays
+from handlers.calendar import WORKDAYS_MASK
+from handlers.due import parse_offsets
 from handlers.execution import CommandError, Ctx
+from handlers.permissions import require_admin
 from handlers.replies import Field, Reply, Section, Tone
 from storage import repo
 from storage.models import Department, DigestSchedule
@@ -22,15 +24,17 @@ def list_departments(ctx: Ctx, _cmd: g.ListDepartments) -> Reply:
             if department.channel_id
             else ctx.tr("word.none")
         )
-        members = ", ".join(views.who(m.person, ctx.tr) for m in department.members) or ctx.tr("word.none")
+        members = views.joined((views.who(m.person, ctx.tr) for m in department.members), ctx.tr)
+        name = views.department_name(department, ctx.tr)
+        aliases = [a for a in (department.key, *department.alias_list) if a != name]
         sections.append(
             Section(
-                title=department.key,
+                title=name,
                 fields=(
-                    Field(ctx.tr("field.aliases"), ", ".join(department.alias_list) or ctx.tr("word.none")),
+                    Field(ctx.tr("field.aliases"), views.joined(aliases, ctx.tr) or ctx.tr("word.none")),
                     Field(ctx.tr("field.lead"), views.who(department.lead, ctx.tr)),
                     Field(ctx.tr("field.channel"), channel),
-                    Field(ctx.tr("field.members"), members),
+                    Field(ctx.tr("field.members"), members or ctx.tr("word.none")),
                 ),
             )
         )
@@ -43,7 +47,7 @@ def _key_taken(ctx: Ctx, word: str, exclude: Department | None = None) -> bool:
 
 
 def add_department(ctx: Ctx, cmd: g.AddDepartment) -> Reply:
-    ex.require_admin(ctx, "dept")
+    require_admin(ctx)
     for word in (cmd.key, *cmd.aliases):
         if _key_taken(ctx, word):
             raise CommandError("err.dept_exists", "dept", {"department": word})
@@ -57,7 +61,7 @@ def add_department(ctx: Ctx, cmd: g.AddDepartment) -> Reply:
 
 
 def rename_department(ctx: Ctx, cmd: g.RenameDepartment) -> Reply:
-    ex.require_admin(ctx, "dept")
+    require_admin(ctx)
     department = ex.department(ctx, cmd.department, "dept")
     if _key_taken(ctx, cmd.new_key, exclude=department):
         raise CommandError("err.dept_exists", "dept", {"department": cmd.new_key})
@@ -70,7 +74,7 @@ def rename_department(ctx: Ctx, cmd: g.RenameDepartment) -> Reply:
 
 
 def set_department(ctx: Ctx, cmd: g.SetDepartment) -> Reply:
-    ex.require_admin(ctx, "dept")
+    require_admin(ctx)
     department = ex.department(ctx, cmd.department, "dept")
     if cmd.lead is not None:
         lead = ex.person(ctx, cmd.lead)
@@ -94,21 +98,33 @@ def set_department(ctx: Ctx, cmd: g.SetDepartment) -> Reply:
 
 
 def show_settings(ctx: Ctx, _cmd: g.ShowSettings) -> Reply:
-    ws = ctx.workspace
-    fields = (
-        Field(ctx.tr("setting.timezone"), ws.timezone),
-        Field(ctx.tr("setting.language"), ws.language),
-        Field(ctx.tr("setting.workdays"), format_weekdays(ws.workdays)),
-        Field(ctx.tr("setting.checkin"), ws.checkin_time),
-        Field(ctx.tr("setting.offsets"), ws.checkin_offsets),
-        Field(ctx.tr("setting.nudge"), ws.nudge_time),
-        Field(ctx.tr("setting.escalate"), f"{ws.escalate_lead_after} / {ws.escalate_creator_after}"),
-    )
+    fields = tuple(Field(ctx.tr(f"setting.{name}"), _setting_text(ctx, name)) for name in SETTINGS)
     return Reply(ctx.tr("settings.title"), (Section(fields=fields),))
 
 
+SETTINGS = ("timezone", "language", "workdays", "checkin", "offsets", "nudge", "escalate")
+
+
+def _setting_text(ctx: Ctx, name: str) -> str:
+    """A setting's value as the reader reads it (days and languages in their language)."""
+    ws = ctx.workspace
+    if name == "timezone":
+        return ws.timezone
+    if name == "language":
+        return ctx.tr(f"language.{ws.language}")
+    if name == "workdays":
+        return views.weekdays_text(ws.workdays, ctx.tr)
+    if name == "checkin":
+        return ws.checkin_time
+    if name == "nudge":
+        return ws.nudge_time
+    if name == "offsets":
+        return views.offsets_text(parse_offsets(ws.checkin_offsets), ctx.tr)
+    return ctx.tr("settings.escalate_value", lead=ws.escalate_lead_after, creator=ws.escalate_creator_after)
+
+
 def change_setting(ctx: Ctx, cmd: g.ChangeSetting) -> Reply:
-    ex.require_admin(ctx, "settings")
+    require_admin(ctx)
     ws = ctx.workspace
     value = cmd.value
     if cmd.name == "timezone":
@@ -117,27 +133,20 @@ def change_setting(ctx: Ctx, cmd: g.ChangeSetting) -> Reply:
         except (ZoneInfoNotFoundError, ValueError):
             raise CommandError("err.bad_timezone", "settings", {"text": str(value)[:40]}) from None
         ws.timezone = str(value)
-        shown = ws.timezone
     elif cmd.name == "language":
         ws.language = str(value)
         ctx.tr.lang = ws.language if ctx.me.language is None else ctx.tr.lang
-        shown = ws.language
     elif cmd.name == "workdays":
         ws.workdays = int(value)  # type: ignore[call-overload]
-        shown = format_weekdays(ws.workdays)
-    elif cmd.name in ("checkin", "nudge"):
-        shown = value.strftime("%H:%M")  # type: ignore[attr-defined]
-        if cmd.name == "checkin":
-            ws.checkin_time = shown
-        else:
-            ws.nudge_time = shown
+    elif cmd.name == "checkin":
+        ws.checkin_time = value.strftime("%H:%M")  # type: ignore[attr-defined]
+    elif cmd.name == "nudge":
+        ws.nudge_time = value.strftime("%H:%M")  # type: ignore[attr-defined]
     elif cmd.name == "offsets":
-        shown = ",".join(str(o) for o in value)  # type: ignore[attr-defined]
-        ws.checkin_offsets = shown
+        ws.checkin_offsets = ",".join(str(o) for o in value)  # type: ignore[attr-defined]
     else:  # escalate
-        lead, creator = value  # type: ignore[misc]
-        ws.escalate_lead_after, ws.escalate_creator_after = lead, creator
-        shown = f"{lead} / {creator}"
+        ws.escalate_lead_after, ws.escalate_creator_after = value  # type: ignore[misc]
+    shown = _setting_text(ctx, cmd.name)
     return Reply(
         ctx.tr("settings.changed", name=ctx.tr(f"setting.{cmd.name}"), value=shown), tone=Tone.SUCCESS
     )
@@ -152,7 +161,7 @@ def digest(ctx: Ctx, cmd: g.Digest) -> Reply:
 
         reply = compose_digest(ctx.session, ctx.workspace, channel_id, ctx.now, ctx.tr.lang)
         return Reply(reply.headline, reply.sections, tone=reply.tone, ephemeral=False)
-    ex.require_admin(ctx, "digest")
+    require_admin(ctx)
     schedule = repo.digest_for_channel(ctx.session, ctx.workspace, channel_id)
     if cmd.action == "off":
         if schedule is None or not schedule.enabled:
@@ -160,7 +169,7 @@ def digest(ctx: Ctx, cmd: g.Digest) -> Reply:
         schedule.enabled = False
         return Reply(ctx.tr("digest.off"), tone=Tone.SUCCESS)
     at = cmd.at.strftime("%H:%M") if cmd.at else "09:30"
-    days = cmd.days or 0b0011111
+    days = cmd.days or WORKDAYS_MASK
     if schedule is None:
         schedule = DigestSchedule(
             workspace_id=ctx.workspace.id,
@@ -176,5 +185,6 @@ def digest(ctx: Ctx, cmd: g.Digest) -> Reply:
         schedule.at_time, schedule.days, schedule.enabled = at, days, True
         schedule.channel_name = ctx.caller.channel_name or schedule.channel_name
     return Reply(
-        ctx.tr("digest.on", time=at, days=format_weekdays(days), tz=ctx.workspace.timezone), tone=Tone.SUCCESS
+        ctx.tr("digest.on", time=at, days=views.weekdays_text(days, ctx.tr), tz=ctx.workspace.timezone),
+        tone=Tone.SUCCESS,
     )

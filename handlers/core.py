@@ -144,7 +144,7 @@ class Coordinator:
         """
 
         def run(ctx: Ctx) -> Reply:
-            command = g.parse(text, ctx.today)
+            command = g.parse(text, ctx.today, ctx.calendar)
             if isinstance(command, g.Help):
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)
@@ -337,5 +337,8 @@ class Coordinator:
         if isinstance(error, CommandError) or not usage:
             return Reply(message, tone=Tone.ERROR, usage=usage)
         return Reply(
-            message, (Section(text=help_text.examples(tr, error.usage)),), tone=Tone.ERROR, usage=usage
+            message,
+            (Section(text=help_text.examples(tr, error.usage, error.params)),),
+            tone=Tone.ERROR,
+            usage=usage,
         )

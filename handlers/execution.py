@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers import launch_permissions
+from handlers import views
 from handlers.calendar import WorkCalendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
@@ -67,7 +67,8 @@ class Ctx:
 def department(ctx: Ctx, word: str, usage: str) -> Department:
     found = repo.find_department(ctx.session, ctx.workspace, word)
     if found is None:
-        known = ", ".join(d.key for d in repo.departments(ctx.session, ctx.workspace))
+        names = (views.department_name(d, ctx.tr) for d in repo.departments(ctx.session, ctx.workspace))
+        known = views.joined(names, ctx.tr)
         raise CommandError(
             "err.unknown_department", usage, {"department": word[:40], "known": known}, field="department"
         )
@@ -91,27 +92,3 @@ def launch(ctx: Ctx, name: str, usage: str, fld: str = "launch") -> Launch:
     if found is None:
         raise CommandError("err.no_launch", usage, {"name": name[:40]}, field=fld)
     return found
-
-
-def may_manage(ctx: Ctx, subject: Task) -> bool:
-    """Creator, assignee, the department's lead, or a workspace admin."""
-    me = ctx.me.id
-    return (
-        ctx.is_admin
-        or subject.creator_id == me
-        or subject.assignee_id == me
-        or subject.department.lead_id == me
-    )
-
-
-def require_manage(ctx: Ctx, subject: Task, usage: str) -> None:
-    if subject.is_item:  # a launch item: the launch plan's own rules, per action
-        launch_permissions.require_item(ctx, subject, usage)
-        return
-    if not may_manage(ctx, subject):
-        raise CommandError("err.not_allowed_task", usage, {"number": subject.number})
-
-
-def require_admin(ctx: Ctx, usage: str) -> None:
-    if not ctx.is_admin:
-        raise CommandError("err.admin_only", usage)

@@ -8,13 +8,50 @@ Parsing never touches the database: departments, people and launches are resolve
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
 
-from handlers.dates import parse_clock_time, parse_date, parse_duration, parse_weekdays
+from handlers.calendar import WORKDAYS_MASK, WorkCalendar
+from handlers.command_types import (
+    AddDepartment,
+    AddTask,
+    AssignTask,
+    BlockTask,
+    ChangeSetting,
+    ChangeStatus,
+    ChannelRef,
+    CheckItem,
+    DeleteTask,
+    Digest,
+    Help,
+    KeptPhrase,
+    ListDepartments,
+    ListTasks,
+    PersonRef,
+    RenameDepartment,
+    RenameTask,
+    SetDepartment,
+    SetDue,
+    ShowSettings,
+    ShowTask,
+    SnoozeTask,
+    UsageError,
+)
+from handlers.dates import parse_date
+from handlers.replies import plain_mentions
+from handlers.timewords import (
+    MAX_DURATION,
+    MIN_DURATION,
+    duration_seconds,
+    parse_clock_time,
+    parse_duration,
+    parse_weekdays,
+)
 
 MAX_TEXT = 2000
 MAX_TITLE = 200
@@ -22,138 +59,6 @@ MAX_REASON = 300
 MAX_NAME = 40
 
 PREFIXES = ("/coord", "coord")
-
-
-@dataclass(frozen=True)
-class PersonRef:
-    user_id: str
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class ChannelRef:
-    channel_id: str
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Help:
-    topic: str | None = None
-
-
-@dataclass(frozen=True)
-class AddTask:
-    department: str
-    title: str
-    assignee: PersonRef | None = None
-    due: date | None = None
-    launch: str | None = None
-    high_priority: bool = False
-
-
-@dataclass(frozen=True)
-class ListTasks:
-    scope: str = "open"  # open | mine | department | overdue | blocked | all
-    department: str | None = None
-    launch: str | None = None
-
-
-@dataclass(frozen=True)
-class ShowTask:
-    number: int
-
-
-@dataclass(frozen=True)
-class ChangeStatus:
-    verb: str  # start | done | reopen | unblock
-    number: int
-
-
-@dataclass(frozen=True)
-class BlockTask:
-    number: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class AssignTask:
-    number: int
-    person: PersonRef | None = None
-    department: str | None = None
-
-
-@dataclass(frozen=True)
-class SetDue:
-    number: int
-    due: date | None  # None clears the due date
-
-
-@dataclass(frozen=True)
-class SnoozeTask:
-    number: int
-    duration: timedelta
-
-
-@dataclass(frozen=True)
-class RenameTask:
-    number: int
-    title: str
-
-
-@dataclass(frozen=True)
-class DeleteTask:
-    number: int
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    launch: str
-    department: str
-    item: int
-    done: bool = True
-
-
-@dataclass(frozen=True)
-class ListDepartments:
-    pass
-
-
-@dataclass(frozen=True)
-class SetDepartment:
-    department: str
-    lead: PersonRef | None = None
-    channel: ChannelRef | None = None
-    members: tuple[PersonRef, ...] | None = None
-
-
-@dataclass(frozen=True)
-class AddDepartment:
-    key: str
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RenameDepartment:
-    department: str
-    new_key: str
-
-
-@dataclass(frozen=True)
-class ShowSettings:
-    pass
-
-
-@dataclass(frozen=True)
-class ChangeSetting:
-    name: str  # timezone | language | workdays | checkin | nudge | offsets | escalate
-    value: object
-
-
-@dataclass(frozen=True)
-class Digest:
-    action: str  # here | off | now
-    at: time | None = None
-    days: int | None = None
 
 
 Command = (
@@ -177,19 +82,6 @@ Command = (
     | ChangeSetting
     | Digest
 )
-
-
-@dataclass
-class UsageError(Exception):
-    """What was wrong with a command: a catalog key, its parameters, and which usage to show."""
-
-    key: str
-    usage: str | None = None  # the command whose usage to show ("add", "list" …)
-    params: dict[str, object] = field(default_factory=dict)
-    field: str | None = None  # the form field at fault, when there is one
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.params}"
 
 
 # Verbs and their aliases (Chinese aliases help on Feishu, where people type in Chinese).
@@ -220,12 +112,17 @@ COMMAND_NAMES = (
     "snooze", "rename", "delete", "launch", "check", "uncheck", "dept", "settings", "digest", "help",
 )  # fmt: skip
 
-_TOKEN = re.compile(r"<[^<>\s][^<>]*>|\"[^\"]*\"|“[^”]*”|「[^」]*」|\S+")
+_TOKEN = re.compile(r"<[^<>\s][^<>]*>|\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|\S+")
 _PERSON = re.compile(r"^<@([A-Za-z0-9_.\-]+)(?:\|([^<>]*))?>$|^@([\w.\-]+)$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9_\-]+)(?:\|([^<>]*))?>$|^#([^\W\d][\w\-.]*|[\w\-.]*[^\W\d][\w\-.]*)$")
 _TASK = re.compile(r"^#?(\d{1,9})$")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _HIGH = {"!high", "!urgent", "!h", "!高", "!紧急"}
+DUE_WORDS = ("due", "截止", "截止到", "截至")
+FOR_WORDS = ("for", "给", "属于")
+NOBODY_WORDS = ("none", "nobody", "noone", "no-one", "-", "无", "无人", "没人", "未指定")
+CLEAR_WORDS = ("none", "clear", "-", "无", "清除")
+QUOTES = ('""', "“”", "「」", "『』")
 _NAME = re.compile(r"^[\w][\w.\-+]*$")
 _LANG = {"en": "en", "english": "en", "英文": "en", "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh"}
 
@@ -242,7 +139,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def unquote(token: str) -> str:
-    if len(token) >= 2 and token[0] + token[-1] in ('""', "“”", "「」"):
+    if len(token) >= 2 and token[0] + token[-1] in QUOTES:
         return token[1:-1].strip()
     return token
 
@@ -275,8 +172,22 @@ def task_number(token: str | None, usage: str) -> int:
     return int(match.group(1))
 
 
-def parse(text: str, today: date) -> Command:
-    """Parse one command line; raises :class:`UsageError` naming what was wrong."""
+@dataclass(frozen=True)
+class _Dates:
+    """What dates are read against: the day it is, and the working calendar for working days."""
+
+    today: date
+    calendar: WorkCalendar
+
+    def read(self, text: str) -> date | None:
+        return parse_date(text, self.today, self.calendar)
+
+
+def parse(text: str, today: date, calendar: WorkCalendar | None = None) -> Command:
+    """Parse one command line; raises :class:`UsageError` naming what was wrong.
+
+    ``calendar`` (the workspace's) counts working days in dates such as ``3 working days``.
+    """
     if len(text) > MAX_TEXT:
         raise UsageError("err.too_long", None, {"limit": MAX_TEXT})
     tokens = tokenize(clean_text(text))
@@ -287,10 +198,10 @@ def parse(text: str, today: date) -> Command:
     verb = VERBS.get(tokens[0].lower())
     if verb is None:
         raise UsageError("err.unknown_verb", "help", {"verb": tokens[0][:40]})
-    return _PARSERS[verb](verb, tokens[1:], today)
+    return _PARSERS[verb](verb, tokens[1:], _Dates(today, calendar or WorkCalendar()))
 
 
-def _parse_help(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_help(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if not args:
         return Help()
     topic = VERBS.get(args[0].lower())
@@ -299,54 +210,92 @@ def _parse_help(_verb: str, args: list[str], _today: date) -> Command:
     return Help(topic)
 
 
-def _parse_date_or_fail(words: list[str], today: date, usage: str, fld: str = "due") -> date:
+def _parse_date_or_fail(
+    words: list[str], dates: _Dates, usage: str, fld: str = "due", **params: object
+) -> date:
     raw = " ".join(words)
     if not raw:
-        raise UsageError("err.missing_date", usage, field=fld)
-    parsed = parse_date(raw, today)
+        raise UsageError("err.missing_date", usage, dict(params), field=fld)
+    parsed = dates.read(raw)
     if parsed is None:
-        raise UsageError("err.bad_date", usage, {"text": raw[:40]}, field=fld)
+        raise UsageError("err.bad_date", usage, {"text": raw[:40], **params}, field=fld)
     return parsed
 
 
-def _parse_add(_verb: str, args: list[str], today: date) -> Command:
+def _parse_add(_verb: str, args: list[str], dates: _Dates) -> Command:
     if not args:
         raise UsageError("err.missing_department", "add", field="department")
-    department = args[0]
-    rest = args[1:]
-    assignee: PersonRef | None = None
-    due: date | None = None
-    launch: str | None = None
-    high = False
-    # Options trail the title; peel them off from the end so "for"/"due" inside a title survive.
-    changed = True
-    while changed and rest:
-        changed = False
+    people = [token for token in args[1:] if person_ref(token) is not None]
+    if len(people) > 1:
+        shown = ", ".join(plain_mentions(p) for p in people[:5])
+        raise UsageError("err.one_assignee", "add", {"people": shown}, field="assignee")
+    return _read_add(args[0], args[1:], dates)
+
+
+def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
+    """Options trail the title: peel them off from the end while what is peeled is an option.
+
+    An option word is an option only when what follows it is one (``due`` a date, ``for`` a launch
+    name) and words are left for the title. Whether a launch exists is known only later, so a
+    reading that takes ``for <name>`` as the launch carries, as its alternative, the reading that
+    keeps those words (and all before them) in the title.
+    """
+    found: dict[str, Any] = {"assignee": None, "due": None, "launch": None, "high_priority": False}
+    fallback: AddTask | None = None
+    kept: tuple[KeptPhrase, ...] = ()
+    while rest:
         last = rest[-1]
         if last.lower() in _HIGH:
-            high, rest, changed = True, rest[:-1], True
-        elif (ref := person_ref(last)) is not None and assignee is None:
-            assignee, rest, changed = ref, rest[:-1], True
-        elif len(rest) >= 2 and rest[-2].lower() in ("for", "给", "属于") and launch is None:
-            launch, rest, changed = unquote(last), rest[:-2], True
+            found["high_priority"], rest = True, rest[:-1]
+        elif (ref := person_ref(last)) is not None and found["assignee"] is None:
+            found["assignee"], rest = ref, rest[:-1]
+        elif len(rest) > 2 and rest[-2].lower() in FOR_WORDS and found["launch"] is None:
+            name = unquote(last)
+            if not _is_launch_name(name):
+                break
+            phrase = f"{rest[-2]} {last}"
+            with contextlib.suppress(UsageError):  # a title too long with those words is no reading
+                fallback = _add_task(department, rest, found, (*kept, KeptPhrase("launch", phrase, name)))
+            found["launch"], found["launch_phrase"], rest = name, phrase, rest[:-2]
+        elif (due := _trailing_due(rest, dates)) is not None and due[0] > 0 and found["due"] is None:
+            at, day = due
+            if day is None:
+                kept = (*kept, KeptPhrase("due", " ".join(rest[at:]), " ".join(rest[at:])))
+                break
+            found["due"], found["due_phrase"], rest = day, " ".join(rest[at:]), rest[:at]
         else:
-            due_at = _last_index(rest, ("due", "截止"))
-            if due_at is not None and due is None and due_at < len(rest) - 1:
-                due = _parse_date_or_fail(rest[due_at + 1 :], today, "add")
-                rest, changed = rest[:due_at], True
-    title = " ".join(unquote(word) for word in rest).strip()
+            break
+    reading = _add_task(department, rest, found, kept)
+    return replace(reading, alternatives=(fallback,)) if fallback is not None else reading
+
+
+def _trailing_due(words: list[str], dates: _Dates) -> tuple[int, date | None] | None:
+    """Where a due phrase begins among ``words`` (it runs to their end) and the day it reads as.
+
+    ``None`` when no due word is followed by anything; the day is ``None`` when the words after the
+    last due word are no date. ``截止下周五`` (the word joined to the date, as Chinese is written) counts.
+    """
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index].lower()
+        if word in DUE_WORDS:
+            if index == len(words) - 1:
+                return None
+            return index, dates.read(" ".join(words[index + 1 :]))
+        glued = next((w for w in DUE_WORDS if word.startswith(w) and len(word) > len(w)), None)
+        if glued is not None and not word.isascii():
+            return index, dates.read(" ".join([words[index][len(glued) :], *words[index + 1 :]]))
+    return None
+
+
+def _add_task(
+    department: str, words: list[str], found: dict[str, Any], kept: tuple[KeptPhrase, ...]
+) -> AddTask:
+    title = " ".join(unquote(word) for word in words).strip()
     if not title:
         raise UsageError("err.missing_title", "add", field="title")
     if len(title) > MAX_TITLE:
         raise UsageError("err.title_too_long", "add", {"limit": MAX_TITLE}, field="title")
-    return AddTask(department, title, assignee, due, launch, high)
-
-
-def _last_index(words: list[str], keys: tuple[str, ...]) -> int | None:
-    for index in range(len(words) - 1, -1, -1):
-        if words[index].lower() in keys:
-            return index
-    return None
+    return AddTask(department, title, kept=kept, **found)
 
 
 LIST_SCOPES = {
@@ -358,9 +307,9 @@ LIST_SCOPES = {
 }  # fmt: skip
 
 
-def _parse_list(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_list(_verb: str, args: list[str], _dates: _Dates) -> Command:
     launch = None
-    if len(args) >= 2 and args[-2].lower() in ("for", "给", "属于"):
+    if len(args) >= 2 and args[-2].lower() in FOR_WORDS:
         launch, args = unquote(args[-1]), args[:-2]
     if not args:
         return ListTasks("open", None, launch)
@@ -372,80 +321,96 @@ def _parse_list(_verb: str, args: list[str], _today: date) -> Command:
     return ListTasks("department", args[0], launch)
 
 
-def _parse_show(_verb: str, args: list[str], _today: date) -> Command:
+def _single_task(verb: str, args: list[str]) -> int:
+    """The task number of a command that takes nothing else (``done #12``)."""
+    number = task_number(args[0] if args else None, verb)
     if len(args) > 1:
-        raise UsageError("err.extra_words", "show", {"words": " ".join(args[1:])[:60]})
-    return ShowTask(task_number(args[0] if args else None, "show"))
+        raise UsageError("err.extra_words", verb, {"words": " ".join(args[1:])[:60], "number": number})
+    return number
 
 
-def _parse_status(verb: str, args: list[str], _today: date) -> Command:
-    if len(args) > 1:
-        raise UsageError("err.extra_words", verb, {"words": " ".join(args[1:])[:60]})
-    return ChangeStatus(verb, task_number(args[0] if args else None, verb))
+def _parse_show(_verb: str, args: list[str], _dates: _Dates) -> Command:
+    return ShowTask(_single_task("show", args))
 
 
-def _parse_block(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_status(verb: str, args: list[str], _dates: _Dates) -> Command:
+    return ChangeStatus(verb, _single_task(verb, args))
+
+
+def _parse_block(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "block")
     reason = " ".join(unquote(a) for a in args[1:]).strip()
     if not reason:
-        raise UsageError("err.missing_reason", "block")
+        raise UsageError("err.missing_reason", "block", {"number": number})
     if len(reason) > MAX_REASON:
-        raise UsageError("err.reason_too_long", "block", {"limit": MAX_REASON})
+        raise UsageError("err.reason_too_long", "block", {"limit": MAX_REASON, "number": number})
     return BlockTask(number, reason)
 
 
-def _parse_assign(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_assign(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "assign")
     if len(args) != 2:
-        raise UsageError("err.assign_target", "assign")
+        raise UsageError("err.assign_target", "assign", {"number": number})
+    if args[1].lower() in NOBODY_WORDS:
+        return AssignTask(number)
     ref = person_ref(args[1])
     if ref is not None:
         return AssignTask(number, person=ref)
     return AssignTask(number, department=args[1])
 
 
-def _parse_due(_verb: str, args: list[str], today: date) -> Command:
+def _parse_due(_verb: str, args: list[str], dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "due")
-    if len(args) == 2 and args[1].lower() in ("none", "clear", "-", "无"):
+    if len(args) == 2 and args[1].lower() in CLEAR_WORDS:
         return SetDue(number, None)
-    return SetDue(number, _parse_date_or_fail(args[1:], today, "due"))
+    return SetDue(number, _parse_date_or_fail(args[1:], dates, "due", number=number))
 
 
-def _parse_snooze(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "snooze")
     raw = " ".join(args[1:])
+    limits = {
+        "number": number,
+        "min_minutes": MIN_DURATION // timedelta(minutes=1),
+        "max_days": MAX_DURATION.days,
+    }
     if not raw:
-        raise UsageError("err.missing_duration", "snooze")
+        raise UsageError("err.missing_duration", "snooze", limits)
     duration = parse_duration(raw)
     if duration is None:
-        raise UsageError("err.bad_duration", "snooze", {"text": raw[:40]})
+        key = "err.bad_duration" if duration_seconds(raw) is None else "err.duration_out_of_range"
+        raise UsageError(key, "snooze", {"text": raw[:40], **limits})
     return SnoozeTask(number, duration)
 
 
-def _parse_rename(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_rename(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "rename")
     title = " ".join(unquote(a) for a in args[1:]).strip()
     if not title:
-        raise UsageError("err.missing_title", "rename", field="title")
+        raise UsageError("err.missing_title", "rename", {"number": number}, field="title")
     if len(title) > MAX_TITLE:
-        raise UsageError("err.title_too_long", "rename", {"limit": MAX_TITLE}, field="title")
+        raise UsageError(
+            "err.title_too_long", "rename", {"limit": MAX_TITLE, "number": number}, field="title"
+        )
     return RenameTask(number, title)
 
 
-def _parse_delete(_verb: str, args: list[str], _today: date) -> Command:
-    if len(args) > 1:
-        raise UsageError("err.extra_words", "delete", {"words": " ".join(args[1:])[:60]})
-    return DeleteTask(task_number(args[0] if args else None, "delete"))
+def _parse_delete(_verb: str, args: list[str], _dates: _Dates) -> Command:
+    return DeleteTask(_single_task("delete", args))
+
+
+def _is_launch_name(name: str) -> bool:
+    return bool(name) and len(name) <= MAX_NAME and _NAME.match(name) is not None
 
 
 def _launch_name(token: str, usage: str) -> str:
     name = unquote(token)
-    if not name or len(name) > MAX_NAME or not _NAME.match(name):
+    if not _is_launch_name(name):
         raise UsageError("err.bad_launch_name", usage, {"name": name[:40], "limit": MAX_NAME})
     return name
 
 
-def _parse_check(verb: str, args: list[str], _today: date) -> Command:
+def _parse_check(verb: str, args: list[str], _dates: _Dates) -> Command:
     if len(args) != 3:
         raise UsageError("err.check_args", verb)
     try:
@@ -455,7 +420,7 @@ def _parse_check(verb: str, args: list[str], _today: date) -> Command:
     return CheckItem(_launch_name(args[0], verb), args[1], item, done=verb == "check")
 
 
-def _parse_dept(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_dept(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if not args or args[0].lower() in ("list", "ls", "列表"):
         return ListDepartments()
     sub = args[0].lower()
@@ -483,7 +448,7 @@ def _parse_dept(_verb: str, args: list[str], _today: date) -> Command:
     raise UsageError("err.unknown_subcommand", "dept", {"word": args[0][:40]})
 
 
-def _parse_settings(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if not args:
         return ShowSettings()
     name, values = args[0].lower(), args[1:]
@@ -526,7 +491,7 @@ def _parse_settings(_verb: str, args: list[str], _today: date) -> Command:
     raise UsageError("err.unknown_setting", "settings", {"name": args[0][:40]})
 
 
-def _parse_digest(_verb: str, args: list[str], _today: date) -> Command:
+def _parse_digest(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if not args:
         raise UsageError("err.digest_args", "digest")
     sub = args[0].lower()
@@ -543,7 +508,7 @@ def _parse_digest(_verb: str, args: list[str], _today: date) -> Command:
         at = parse_clock_time(rest[0])
         if at is None:
             raise UsageError("err.bad_time", "digest", {"text": rest[0][:20]})
-        days = 0b0011111
+        days = WORKDAYS_MASK
         if len(rest) > 1:
             parsed_days = parse_weekdays(" ".join(rest[1:]))
             if parsed_days is None:
@@ -575,8 +540,9 @@ _PARSERS = {
     "digest": _parse_digest,
 }
 
-
-Parser = Callable[[str, list[str], date], object]
+# What every parser reads dates with (the launch and template grammars' too).
+DateReader = _Dates
+Parser = Callable[[str, list[str], _Dates], object]
 
 
 def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: tuple[str, ...]) -> None:

@@ -38,10 +38,10 @@ def home(ctx: Ctx) -> Reply:
         )
         if overdue or blocked:
             merged = list({t.id: t for t in [*overdue, *blocked]}.values())
-            dept_lines = views.task_lines(merged, tr, ctx.today, limit=HOME_LIMIT)
+            dept_lines = views.task_lines(merged, tr, ctx.today, limit=HOME_LIMIT, department=False)
             sections.append(
                 Section(
-                    title=tr("home.department", department=department.key),
+                    title=tr("home.department", department=views.department_name(department, tr)),
                     items=dept_lines.items,
                     more=dept_lines.more,
                 )
@@ -54,8 +54,8 @@ def home(ctx: Ctx) -> Reply:
             tr(
                 "home.launch_line",
                 name=launch.name,
-                date=views.day(launch.launch_date, tr),
-                summary=readiness.summary(),
+                date=views.day(launch.launch_date, tr, ctx.today, relative=False),
+                summary=readiness.summary(lambda d: views.department_name(d, tr)),
                 tasks=len(readiness.open_tasks),
             )
         )

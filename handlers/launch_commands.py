@@ -17,8 +17,10 @@ from handlers.launch_views import (
     history_lines,
     item_lines,
     launch_phase,
+    name,
     signoff_lines,
 )
+from handlers.permissions import require_task_permission
 from handlers.readiness import Readiness, launch_readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
 from storage import launch_plans, repo
@@ -72,7 +74,7 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
     headline = ctx.tr(
         "launch.created_from",
         name=launch.name,
-        date=views.day(launch.launch_date, ctx.tr),
+        date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
         template=template.name,
         n=len(items),
     )
@@ -96,7 +98,7 @@ def overview(ctx: Ctx, readiness: Readiness) -> Section:
     text = tr(
         "launch.summary",
         phase=tr(f"launch.phase.{phase(ctx, launch)}"),
-        date=views.day(launch.launch_date, tr),
+        date=views.day(launch.launch_date, tr, ctx.today, relative=False),
         left=days_left_text(ctx, launch),
         owner=views.who(launch.owner, tr),
         channel=channel,
@@ -108,7 +110,7 @@ def overview(ctx: Ctx, readiness: Readiness) -> Section:
         value = tr("launch.dept_items", done=row.done, total=row.total, tasks=row.open_tasks)
         if row.signoff is not None:
             value += " · " + tr("launch.signed_ready" if row.signoff.ready else "launch.signed_not_ready")
-        fields.append(Field(row.department.key, value))
+        fields.append(Field(views.department_name(row.department, tr), value))
     return Section(text=text, fields=tuple(fields))
 
 
@@ -146,7 +148,7 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
         )
     sections.extend(_signoff_and_decision(ctx, readiness))
     if readiness.open_tasks:
-        lines = views.task_lines(readiness.open_tasks, tr, ctx.today, limit=20)
+        lines = views.task_lines(readiness.open_tasks, tr, ctx.today, limit=20, launch=False)
         sections.append(
             Section(
                 title=tr("launch.open_tasks", n=len(readiness.open_tasks)), items=lines.items, more=lines.more
@@ -162,7 +164,8 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
             )
         )
     tone = Tone.SUCCESS if readiness.ready else Tone.INFO
-    headline = tr("launch.title", name=launch.name, summary=readiness.summary() or tr("launch.no_items"))
+    summary = readiness.summary(name(tr)) or tr("launch.no_items")
+    headline = tr("launch.title", name=launch.name, summary=summary)
     return Reply(headline, tuple(sections), tone=tone)
 
 
@@ -202,9 +205,9 @@ def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:
                 "launch.list_entry",
                 name=launch.name,
                 phase=ctx.tr(f"launch.phase.{status}"),
-                date=views.day(launch.launch_date, ctx.tr),
+                date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
                 left=days_left_text(ctx, launch),
-                summary=readiness.summary() or ctx.tr("launch.no_items"),
+                summary=readiness.summary(name(ctx.tr)) or ctx.tr("launch.no_items"),
                 tasks=len(readiness.open_tasks),
             )
         )
@@ -224,7 +227,12 @@ def check(ctx: Ctx, cmd: g.CheckItem) -> Reply:
         raise CommandError(
             "err.no_item",
             verb,
-            {"launch": launch.name, "department": department.key, "item": cmd.item, "count": count},
+            {
+                "launch": launch.name,
+                "department": views.department_name(department, ctx.tr),
+                "item": cmd.item,
+                "count": count,
+            },
         )
     return set_item_done(ctx, item, done=cmd.done, verb=verb)
 
@@ -233,7 +241,7 @@ def set_item_done(ctx: Ctx, item: Task, *, done: bool, verb: str) -> Reply:
     """Check ``item`` off (or uncheck it) as a task's done/reopen: the same permissions, history, DMs."""
     if item.launch is None or not item.is_item:
         raise CommandError("err.not_an_item", verb, {"number": item.number})
-    ex.require_manage(ctx, item, verb)
+    require_task_permission(ctx, item, verb)
     if done and item.done_at is not None:
         raise CommandError(
             "err.item_already_done", verb, {"item": item.title, "who": views.who(item.done_by, ctx.tr)}

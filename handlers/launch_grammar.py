@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers import grammar as g
-from handlers.dates import parse_date
 
 MAX_OFFSET = 260  # working days: a year
 MAX_ITEM_TEXT = 200
@@ -231,7 +230,9 @@ class _Options:
     owner: OwnerSpec | None = None
 
 
-def peel_options(rest: list[str], today: date, usage: str, *, dates: bool) -> tuple[list[str], _Options]:
+def peel_options(
+    rest: list[str], reader: g.DateReader, usage: str, *, dates: bool
+) -> tuple[list[str], _Options]:
     """Options are taken from the end of ``rest`` while they read as options; the rest is the text."""
     found = _Options()
     changed = True
@@ -248,7 +249,7 @@ def peel_options(rest: list[str], today: date, usage: str, *, dates: bool) -> tu
         if dates and found.due is None and found.offset is None:
             for index in range(len(rest) - 2, -1, -1):
                 if rest[index].lower() in _DUE:
-                    day = parse_date(" ".join(rest[index + 1 :]), today)
+                    day = reader.read(" ".join(rest[index + 1 :]))
                     if day is not None:
                         found.due, rest, changed = day, rest[:index], True
                     break
@@ -267,14 +268,14 @@ def item_text(words: list[str], usage: str) -> str:
 # --------------------------------------------------------------------------- launch
 
 
-def parse_launch(_verb: str, args: list[str], today: date) -> LaunchCommand:
+def parse_launch(_verb: str, args: list[str], reader: g.DateReader) -> LaunchCommand:
     usage = "launch"
     if not args or args[0].lower() in LIST_WORDS:
         if len(args) > 1:
             raise g.UsageError("err.extra_words", usage, {"words": " ".join(args[1:])[:60]})
         return ListLaunches()
     if args[0].lower() in NEW_WORDS:
-        return _parse_new_launch(args[1:], today)
+        return _parse_new_launch(args[1:], reader)
     name = parse_name(args[0], usage)
     rest = args[1:]
     if not rest:
@@ -283,13 +284,13 @@ def parse_launch(_verb: str, args: list[str], today: date) -> LaunchCommand:
     if sub in ADD_WORDS:
         if not tail:
             raise g.UsageError("err.missing_department", ITEM_USAGE, field="department")
-        text_words, options = peel_options(tail[1:], today, ITEM_USAGE, dates=True)
+        text_words, options = peel_options(tail[1:], reader, ITEM_USAGE, dates=True)
         text = item_text(text_words, ITEM_USAGE)
         return AddLaunchItem(name, tail[0], text, options.due, options.offset, options.owner)
     if sub in REMOVE_WORDS:
         return RemoveLaunchItem(name, _item_ref(tail, ITEM_USAGE))
     if sub in _DATE | _POSTPONE:
-        day = _date(tail, today, COURSE_USAGE)
+        day = _date(tail, reader, COURSE_USAGE)
         return RescheduleLaunch(name, day, postpone=sub in _POSTPONE)
     if sub in _OWNER and len(tail) == 1 and (ref := g.person_ref(tail[0])) is not None:
         return SetLaunchOwner(name, ref)
@@ -299,10 +300,10 @@ def parse_launch(_verb: str, args: list[str], today: date) -> LaunchCommand:
         return _parse_go(name, tail, COURSE_USAGE)
     if sub in _OWNER:
         raise g.UsageError("err.bad_owner", COURSE_USAGE, {"text": " ".join(tail)[:40]})
-    return _parse_item_edit(name, rest, today)
+    return _parse_item_edit(name, rest, reader)
 
 
-def _parse_new_launch(args: list[str], today: date) -> LaunchCommand:
+def _parse_new_launch(args: list[str], reader: g.DateReader) -> LaunchCommand:
     usage = "launch"
     if len(args) < 2:
         raise g.UsageError("err.launch_new_args", usage)
@@ -317,14 +318,14 @@ def _parse_new_launch(args: list[str], today: date) -> LaunchCommand:
             template, rest, changed = parse_name(rest[-1], usage, "err.bad_template_name"), rest[:-2], True
         elif channel is None and (ref := g.channel_ref(rest[-1])) is not None:
             channel, rest, changed = ref, rest[:-1], True
-    return NewLaunch(name, _date(rest, today, usage), channel, template)
+    return NewLaunch(name, _date(rest, reader, usage), channel, template)
 
 
-def _date(words: list[str], today: date, usage: str) -> date:
+def _date(words: list[str], reader: g.DateReader, usage: str) -> date:
     raw = " ".join(words)
     if not raw:
         raise g.UsageError("err.missing_date", usage, field="date")
-    parsed = parse_date(raw, today)
+    parsed = reader.read(raw)
     if parsed is None:
         raise g.UsageError("err.bad_date", usage, {"text": raw[:40]}, field="date")
     return parsed
@@ -352,7 +353,7 @@ def _parse_go(name: str, tail: list[str], usage: str) -> LaunchCommand:
     raise g.UsageError("err.extra_words", usage, {"words": " ".join(tail)[:60]})
 
 
-def _parse_item_edit(name: str, rest: list[str], today: date) -> LaunchCommand:
+def _parse_item_edit(name: str, rest: list[str], reader: g.DateReader) -> LaunchCommand:
     """``<dept> <n> | #<id>`` then ``due <date>``, ``at T-3`` or ``owner …``."""
     usage = ITEM_USAGE
     if rest[0].startswith("#"):
@@ -364,7 +365,7 @@ def _parse_item_edit(name: str, rest: list[str], today: date) -> LaunchCommand:
     if len(tail) >= 2 and tail[0].lower() in _OWNER:
         return EditLaunchItem(name, ref, owner=parse_owner(tail[1:], usage))
     if len(tail) >= 2 and tail[0].lower() in _DUE:
-        return EditLaunchItem(name, ref, due=_date(tail[1:], today, usage))
+        return EditLaunchItem(name, ref, due=_date(tail[1:], reader, usage))
     if tail and tail[0].lower() in _AT:
         tail = tail[1:]
     if len(tail) == 1 and (offset := parse_offset(tail[0], usage)) is not None:
@@ -375,7 +376,7 @@ def _parse_item_edit(name: str, rest: list[str], today: date) -> LaunchCommand:
 # --------------------------------------------------------------------------- sign-off
 
 
-def parse_signoff(_verb: str, args: list[str], _today: date) -> LaunchCommand:
+def parse_signoff(_verb: str, args: list[str], _reader: g.DateReader) -> LaunchCommand:
     usage = "signoff"
     if len(args) < 3:
         raise g.UsageError("err.signoff_args", usage)

@@ -166,9 +166,9 @@ def planning_notes(ctx: Ctx, items: Sequence[Task]) -> list[Section]:
     if late:
         labels = ", ".join(due.offset_label(i.due_offset) for i in late if i.due_offset is not None)
         notes.append(Section(text=ctx.tr("launch.note_past", n=len(late), offsets=labels)))
-    unowned = sorted({i.department.key for i in items if i.assignee is None})
+    unowned = sorted({views.department_name(i.department, ctx.tr) for i in items if i.assignee is None})
     if unowned:
-        notes.append(Section(text=ctx.tr("launch.note_no_lead", departments=", ".join(unowned))))
+        notes.append(Section(text=ctx.tr("launch.note_no_lead", departments=views.joined(unowned, ctx.tr))))
     return notes
 
 
@@ -191,6 +191,8 @@ def follow_lead(ctx: Ctx, department: Department, old_lead_id: int | None, new_l
         )
     if moved:
         lines = tuple(views.task_line(i, ctx.tr, ctx.today) for i in moved)
-        headline = ctx.tr("launch.items_to_lead", department=department.key, n=len(moved))
+        headline = ctx.tr(
+            "launch.items_to_lead", department=views.department_name(department, ctx.tr), n=len(moved)
+        )
         ctx.dm(new_lead, Reply(headline, (Section(items=lines),), tone=Tone.INFO))
     return len(moved)

@@ -20,12 +20,14 @@ from handlers.launch_views import (
     decision_buttons,
     decision_text,
     item_lines,
+    name,
     signoff_buttons,
     signoff_lines,
 )
+from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
-from handlers.views import day, task_line
+from handlers.views import day, department_name, joined, task_line
 from storage.models import Department, LaunchStatus, TaskStatus
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
@@ -70,7 +72,7 @@ def compose_checkin(
             if launch.status == LaunchStatus.LAUNCHED
             else "sched.checkin.launch_day"
         )
-        headline = tr(key, launch=launch.name, date=day(launch.launch_date, tr))
+        headline = tr(key, launch=launch.name, date=day(launch.launch_date, tr, today, relative=False))
     else:
         left = due.days_left(today, launch.launch_date)
         headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
@@ -81,9 +83,9 @@ def compose_checkin(
         if department_is_behind(readiness, d.department, today, offset)
     ]
     if behind:
-        names = ", ".join(_lead_or_department(d, tr) for d in behind)
+        names = joined((_lead_or_department(d, tr) for d in behind), tr)
         sections.append(Section(text=tr("sched.checkin.behind", who=names)))
-    overdue, blocked = readiness.overdue_tasks(today), readiness.blocked_tasks()
+    overdue, blocked = _counted(readiness, today, "overdue"), _counted(readiness, today, "blocked")
     tone = Tone.WARNING if behind or overdue or blocked else Tone.INFO
     if offset == 0:
         sections.extend(_go_no_go(readiness, tr, zone))
@@ -100,7 +102,7 @@ def compose_checkin(
 def _readiness_section(readiness: Readiness, tr: Translator) -> Section:
     fields = tuple(
         Field(
-            d.department.key,
+            department_name(d.department, tr),
             tr("sched.checkin.dept_ready", done=d.done, total=d.total)
             if d.ready
             else tr("sched.checkin.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
@@ -109,7 +111,7 @@ def _readiness_section(readiness: Readiness, tr: Translator) -> Section:
     )
     return Section(
         title=tr("sched.checkin.readiness", done=readiness.done, total=readiness.total),
-        text=readiness.summary() or None,
+        text=readiness.summary(name(tr)) or None,
         fields=fields,
     )
 
@@ -129,7 +131,7 @@ def _open_work(readiness: Readiness, today: date, tr: Translator, zone: ZoneInfo
             )
         )
     if readiness.open_tasks:
-        overdue, blocked = readiness.overdue_tasks(today), readiness.blocked_tasks()
+        overdue, blocked = _counted(readiness, today, "overdue"), _counted(readiness, today, "blocked")
         ordered = sorted(
             readiness.open_tasks,
             key=lambda t: (t.status != TaskStatus.BLOCKED, not (t.due_date and t.due_date < today), t.number),
@@ -137,7 +139,7 @@ def _open_work(readiness: Readiness, today: date, tr: Translator, zone: ZoneInfo
         sections.append(
             Section(
                 title=tr("sched.checkin.tasks", n=len(ordered), overdue=len(overdue), blocked=len(blocked)),
-                items=tuple(task_line(t, tr, today) for t in ordered[:ITEM_LIMIT]),
+                items=tuple(task_line(t, tr, today, launch=False) for t in ordered[:ITEM_LIMIT]),
                 more=max(0, len(ordered) - ITEM_LIMIT),
             )
         )
@@ -183,10 +185,12 @@ def compose_signoff_request(readiness: Readiness, today: date, lang: str, *, zon
     headline = tr(
         "sched.signoff.headline",
         launch=launch.name,
-        date=day(launch.launch_date, tr),
+        date=day(launch.launch_date, tr, today, relative=False),
         n=due.days_left(today, launch.launch_date),
     )
-    leads = ", ".join(_lead_or_department(d.department, tr) for d in readiness.departments if not d.signoff)
+    leads = joined(
+        (_lead_or_department(d.department, tr) for d in readiness.departments if not d.signoff), tr
+    )
     sections = [signoff_section(readiness, tr, zone)]
     if leads:
         sections.append(Section(text=tr("sched.signoff.who", who=leads)))
@@ -205,7 +209,7 @@ def compose_followup(
         tr(
             "sched.followup.ask",
             who=_lead_or_department(d.department, tr),
-            department=d.department.key,
+            department=department_name(d.department, tr),
             launch=launch.name,
         )
         for d in readiness.departments
@@ -226,7 +230,7 @@ def compose_followup(
         sections.append(
             Section(
                 title=tr("sched.followup.open_tasks", n=len(readiness.open_tasks)),
-                items=tuple(task_line(t, tr, today) for t in readiness.open_tasks[:ITEM_LIMIT]),
+                items=tuple(task_line(t, tr, today, launch=False) for t in readiness.open_tasks[:ITEM_LIMIT]),
                 more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
             )
         )
@@ -234,11 +238,17 @@ def compose_followup(
     return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
 
 
+def _counted(readiness: Readiness, today: date, bucket: str) -> list:
+    """The launch's open tasks in one bucket, counted as the digest counts them (a blocked task
+    past its date is blocked, not overdue)."""
+    return [t for t in readiness.open_tasks if task_bucket(t, today) == bucket]
+
+
 def _lead_or_department(department: Department, tr: Translator) -> str:
     if department.lead is not None:
         return tr(
             "sched.lead_of",
             who=mention(department.lead.user_id, department.lead.name),
-            department=department.key,
+            department=department_name(department, tr),
         )
-    return tr("sched.no_lead", department=department.key)
+    return tr("sched.no_lead", department=department_name(department, tr))

@@ -16,6 +16,7 @@ A refusal is a :class:`~handlers.execution.CommandError` that says who may, with
 from __future__ import annotations
 
 from handlers import execution as ex
+from handlers import views
 from handlers.replies import mention
 from handlers.views import who
 from storage.models import Department, Launch, Person, Task
@@ -56,7 +57,12 @@ def may_take(ctx: ex.Ctx, item: Task, new_owner: Person) -> bool:
 
 def require_item(ctx: ex.Ctx, item: Task, verb: str) -> None:
     """Refuse ``verb`` on launch item ``item`` unless the caller may (see the module notes)."""
-    params = {"number": item.number, "department": item.department.key, "launch": _launch_name(item)}
+    params = {
+        "action": ctx.tr(f"action.{verb}", number=item.number),
+        "number": item.number,
+        "department": views.department_name(item.department, ctx.tr),
+        "launch": _launch_name(item),
+    }
     if verb in WORK_VERBS:
         if not may_work_on(ctx, item):
             raise ex.CommandError("err.not_allowed_item_work", None, params)
@@ -84,7 +90,9 @@ def require_signoff(ctx: ex.Ctx, launch: Launch, department: Department) -> None
     lead = department.lead
     shown = mention(lead.user_id, lead.name) if lead is not None else ctx.tr("launch.no_lead")
     raise ex.CommandError(
-        "err.not_allowed_signoff", None, {"department": department.key, "lead": shown, "launch": launch.name}
+        "err.not_allowed_signoff",
+        None,
+        {"department": views.department_name(department, ctx.tr), "lead": shown, "launch": launch.name},
     )
 
 

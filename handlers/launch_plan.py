@@ -41,7 +41,12 @@ def find_item(ctx: Ctx, launch: Launch, ref: lg.ItemRef, usage: str = USAGE) -> 
         raise CommandError(
             "err.no_item",
             usage,
-            {"launch": launch.name, "department": department.key, "item": ref.position, "count": count},
+            {
+                "launch": launch.name,
+                "department": views.department_name(department, ctx.tr),
+                "item": ref.position,
+                "count": count,
+            },
         )
     return item
 
@@ -68,7 +73,11 @@ def add_item(ctx: Ctx, cmd: lg.AddLaunchItem) -> Reply:
     department = ex.department(ctx, cmd.department, USAGE)
     siblings = [i for i in launch_plans.launch_items(ctx.session, launch) if i.department_id == department.id]
     if any(i.title.casefold() == cmd.text.casefold() for i in siblings):
-        raise CommandError("err.duplicate_item", USAGE, {"text": cmd.text, "department": department.key})
+        raise CommandError(
+            "err.duplicate_item",
+            USAGE,
+            {"text": cmd.text, "department": views.department_name(department, ctx.tr)},
+        )
     owner, role = _owner(ctx, launch, department, cmd.owner)
     due_date = cmd.due if cmd.due is not None else launch_items.due_for(ctx, launch, cmd.offset)
     (number,) = launch_plans.reserve_task_numbers(ctx.session, ctx.workspace, 1)

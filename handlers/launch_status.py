@@ -49,7 +49,9 @@ def reschedule(ctx: Ctx, cmd: lg.RescheduleLaunch) -> Reply:
         raise CommandError("err.launch_in_past", USAGE, {"date": cmd.day.isoformat()}, field="date")
     if cmd.day == launch.launch_date:
         raise CommandError(
-            "err.launch_same_date", USAGE, {"launch": launch.name, "date": views.day(cmd.day, ctx.tr)}
+            "err.launch_same_date",
+            USAGE,
+            {"launch": launch.name, "date": views.day(cmd.day, ctx.tr, ctx.today, relative=False)},
         )
     old = launch.launch_date
     moved = move_launch(ctx, launch, cmd.day)
@@ -67,8 +69,8 @@ def reschedule(ctx: Ctx, cmd: lg.RescheduleLaunch) -> Reply:
     headline = ctx.tr(
         f"launch.{kind}",
         launch=launch.name,
-        old=views.day(old, ctx.tr),
-        new=views.day(cmd.day, ctx.tr),
+        old=views.day(old, ctx.tr, ctx.today, relative=False),
+        new=views.day(cmd.day, ctx.tr, ctx.today, relative=False),
         who=views.who(ctx.me, ctx.tr),
     )
     moved_lines = tuple(_moved_line(ctx, task, before) for task, before in moved)
@@ -114,10 +116,10 @@ def _moved_line(ctx: Ctx, task: Task, before: date | None) -> str:
     return ctx.tr(
         "launch.moved_line",
         number=task.number,
-        department=task.department.key,
+        department=views.department_name(task.department, ctx.tr),
         title=task.title,
-        old=views.day(before, ctx.tr),
-        new=views.day(task.due_date, ctx.tr),
+        old=views.day(before, ctx.tr, ctx.today, relative=False),
+        new=views.day(task.due_date, ctx.tr, ctx.today, relative=False),
     )
 
 
@@ -226,10 +228,16 @@ def decide(ctx: Ctx, cmd: lg.DecideLaunch) -> Reply:
     key = "launch.decided_risk" if cmd.risk else "launch.decided_go"
     headline = ctx.tr(key, launch=launch.name, who=views.who(ctx.me, ctx.tr), risk=cmd.risk or "")
     matrix = Section(title=ctx.tr("signoff.title"), items=signoff_lines(readiness, ctx.tr, ctx.zone))
-    not_ready = [d.department.key for d in readiness.departments if not (d.signoff and d.signoff.ready)]
+    not_ready = [
+        views.department_name(d.department, ctx.tr)
+        for d in readiness.departments
+        if not (d.signoff and d.signoff.ready)
+    ]
     sections = [matrix]
     if not_ready:
-        sections.append(Section(text=ctx.tr("launch.decided_despite", departments=", ".join(not_ready))))
+        sections.append(
+            Section(text=ctx.tr("launch.decided_despite", departments=views.joined(not_ready, ctx.tr)))
+        )
     notice = Reply(headline, tuple(sections), tone=Tone.SUCCESS, ephemeral=False)
     tell_everyone(ctx, launch, notice, set())
     return notice

@@ -7,7 +7,7 @@ Items are tasks, so a line about one reads like a task line with its place in th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from handlers import due
 from handlers.i18n import Translator
 from handlers.readiness import Readiness
 from handlers.replies import Button, ButtonStyle
-from handlers.views import day, moment, who
+from handlers.views import day, department_name, moment, short_day, who
 from storage.models import (
     Department,
     Launch,
@@ -45,6 +45,11 @@ ACTIONS = (
     ACTION_POSTPONE,
 )
 CHECK_BUTTONS = 20  # check-off buttons on one card (Slack allows 25 per row)
+
+
+def name(tr: Translator) -> Callable[[Department], str]:
+    """What a department is called in ``tr``'s language (Chinese: its Chinese alias)."""
+    return lambda department: department_name(department, tr)
 
 
 def followups_end(launch: Launch, offsets: Iterable[int], workdays: int) -> date:
@@ -92,13 +97,13 @@ def item_line(item: Task, label: str, tr: Translator, today: date, zone: ZoneInf
 def item_lines(
     readiness: Readiness, items: Sequence[Task], tr: Translator, today: date, zone: ZoneInfo
 ) -> tuple[str, ...]:
-    return tuple(item_line(i, readiness.label(i), tr, today, zone) for i in items)
+    return tuple(item_line(i, readiness.label(i, name(tr)), tr, today, zone) for i in items)
 
 
 def check_buttons(readiness: Readiness, items: Sequence[Task], tr: Translator) -> tuple[Button, ...]:
     """``✓ dev 2`` for each open item shown (the first :data:`CHECK_BUTTONS`)."""
     return tuple(
-        Button(ACTION_CHECK, tr("button.check_item", item=readiness.label(i)), f"#{i.number}")
+        Button(ACTION_CHECK, tr("button.check_item", item=readiness.label(i, name(tr))), f"#{i.number}")
         for i in items[:CHECK_BUTTONS]
         if i.is_open
     )
@@ -111,13 +116,13 @@ def signoff_text(signoff: SignOff | None, department: Department, tr: Translator
     when = moment(signoff.at, zone, tr)
     key = "signoff.ready" if signoff.ready else "signoff.not_ready"
     text = tr(key, who=who(signoff.by, tr), at=when)
-    return f"{text}: {signoff.note}" if signoff.note else text
+    return tr("signoff.with_note", text=text, note=signoff.note) if signoff.note else text
 
 
 def signoff_lines(readiness: Readiness, tr: Translator, zone: ZoneInfo) -> tuple[str, ...]:
     """The matrix: one line per department of the launch."""
     return tuple(
-        f"{d.department.key} — {signoff_text(d.signoff, d.department, tr, zone)}"
+        f"{department_name(d.department, tr)} — {signoff_text(d.signoff, d.department, tr, zone)}"
         for d in readiness.departments
     )
 
@@ -129,7 +134,7 @@ def signoff_buttons(readiness: Readiness, tr: Translator) -> tuple[Button, ...]:
         if row.signoff is not None and row.signoff.ready:
             continue
         value = f"{readiness.launch.id}/{row.department.id}"
-        key = row.department.key
+        key = department_name(row.department, tr)
         buttons.append(
             Button(ACTION_SIGNOFF_READY, tr("button.ready", department=key), value, ButtonStyle.PRIMARY)
         )
@@ -166,7 +171,7 @@ def owner_text(role: str, owner: object, tr: Translator) -> str:
 def template_item_line(item: TemplateItem, number: int, tr: Translator) -> str:
     """``dev 1. Feature complete · T-10 · owner: lead``"""
     text = tr(item.text_key) if item.text_key else item.text
-    parts = [f"{item.department.key} {number}. {text}"]
+    parts = [f"{department_name(item.department, tr)} {number}. {text}"]
     if item.due_offset is not None:
         parts.append(due.offset_label(item.due_offset))
     parts.append(tr("owner.label", owner=owner_text(item.owner_role, item.owner, tr)))
@@ -187,7 +192,7 @@ def _param(value: object, tr: Translator) -> object:
     """ISO dates in an event read as dates; the rest as they are."""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return day(date.fromisoformat(value), tr)
+            return short_day(date.fromisoformat(value), tr)
         except ValueError:
             return value
     return value

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers import due
 from handlers.i18n import Translator
 from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone
-from handlers.views import day, task_buttons, task_line, who
+from handlers.views import day, department_name, moment, task_buttons, task_line, who
 from storage import scheduling
 from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
 
@@ -27,6 +27,22 @@ TaskLike = Task | scheduling.TaskRow  # ORM tasks, or the light rows the schedul
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
 TASK_CARDS = 10  # tasks with their own buttons in one DM
+
+
+def task_bucket(task: TaskLike, today: date) -> str | None:
+    """The one bucket a task counts in, in check-ins and digests alike (README: "Counting").
+
+    Done; else blocked (a blocked task past its due date too); else overdue; else due today.
+    """
+    if task.status == TaskStatus.DONE:
+        return "done"
+    if task.status == TaskStatus.BLOCKED:
+        return "blocked"
+    if task.due_date is not None and task.due_date < today:
+        return "overdue"
+    if task.due_date == today:
+        return "today"
+    return None
 
 
 # --------------------------------------------------------------------------- digests
@@ -57,34 +73,42 @@ def compose_digest(
     today = due.local_date(now, due.zone(workspace.timezone))
     scope = scheduling.channel_scope(session, workspace.id, channel_id)
     tasks = scheduling.digest_tasks(session, workspace.id, scope, today, since)
-    return build_digest(tasks, today, since, due.zone(workspace.timezone), lang)
+    return build_digest(tasks, today, since, due.zone(workspace.timezone), lang, scope=scope)
 
 
-def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: Any, lang: str) -> Reply:
+def build_digest(
+    tasks: Sequence[TaskLike],
+    today: date,
+    since: datetime,
+    tz: Any,
+    lang: str,
+    *,
+    scope: scheduling.ChannelScope | None = None,
+) -> Reply:
+    """Per department: overdue, blocked, due today, done since ``since`` (:func:`task_bucket`).
+
+    Lines inside a department's section leave out the department; in one launch's channel
+    (``scope``), they leave out the launch.
+    """
     tr = Translator(lang)
+    one_launch = scope is not None and len(scope.launch_ids) == 1 and not scope.department_ids
     groups: dict[int, dict[str, list[TaskLike]]] = {}
     departments: dict[int, Any] = {}
     for task in tasks:
-        if task.status == TaskStatus.DONE:
-            kind = "done"
-        elif task.status == TaskStatus.BLOCKED:
-            kind = "blocked"
-        elif task.due_date is not None and task.due_date < today:
-            kind = "overdue"
-        elif task.due_date == today:
-            kind = "today"
-        else:
+        kind = task_bucket(task, today)
+        if kind is None:
             continue
         departments[task.department_id] = task.department
         groups.setdefault(task.department_id, {}).setdefault(kind, []).append(task)
+    when = day(today, tr, today, relative=False)
     if not groups:
-        return Reply(tr("sched.digest.all_clear", date=day(today, tr)), tone=Tone.SUCCESS, ephemeral=False)
+        return Reply(tr("sched.digest.all_clear", date=when), tone=Tone.SUCCESS, ephemeral=False)
     totals = {
         k: sum(len(g.get(k, ())) for g in groups.values()) for k in ("today", "overdue", "blocked", "done")
     }
     headline = tr(
         "sched.digest.headline",
-        date=day(today, tr),
+        date=when,
         today=totals["today"],
         overdue=totals["overdue"],
         blocked=totals["blocked"],
@@ -100,7 +124,10 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
                 if len(lines) >= ITEM_LIMIT:
                     hidden += 1  # only what is shown is formatted
                     continue
-                text = _done_line(task, tr) if kind == "done" else task_line(task, tr, today)
+                if kind == "done":
+                    text = _done_line(task, tr)
+                else:
+                    text = task_line(task, tr, today, department=False, launch=not one_launch)
                 lines.append(f"{tr(f'sched.digest.tag_{kind}')} {text}")
         counts = tr(
             "sched.digest.dept_counts",
@@ -111,13 +138,12 @@ def build_digest(tasks: Sequence[TaskLike], today: date, since: datetime, tz: An
         )
         sections.append(
             Section(
-                title=f"{dept.key} — {counts}",
+                title=tr("sched.digest.section", department=department_name(dept, tr), counts=counts),
                 items=tuple(lines),
                 more=hidden,
             )
         )
-    local_since = since.astimezone(tz)
-    sections.append(Section(context=tr("sched.digest.since", since=local_since.strftime("%Y-%m-%d %H:%M"))))
+    sections.append(Section(context=tr("sched.digest.since", since=moment(since, tz, tr))))
     tone = Tone.WARNING if totals["overdue"] or totals["blocked"] else Tone.INFO
     return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
 
@@ -153,7 +179,7 @@ def compose_nudge(
         cards += 1
         sections.append(
             Section(
-                text=task_line(task, tr, today),
+                text=task_line(task, tr, today, relative=False),
                 context=tr("sched.nudge.late", n=late),
                 buttons=task_buttons(task, tr),
             )
@@ -184,7 +210,7 @@ def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: 
     for task, late in tasks[:TASK_CARDS]:
         sections.append(
             Section(
-                text=task_line(task, tr, today),
+                text=task_line(task, tr, today, relative=False),
                 context=tr("sched.escalate.detail", who=who(task.assignee, tr), n=late),
                 buttons=task_buttons(task, tr),
             )

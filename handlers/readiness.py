@@ -3,12 +3,12 @@
 A launch's items are split by when they are due: the *launch items* (due on or before the
 launch date, or undated) decide readiness and go/no-go; the *follow-up items* (``T+1`` …) are
 the work after it, shown in follow-ups. Items are numbered per department in plan order
-(``dev 2``), the numbers ``/coord check`` and the launch's buttons use.
+(``dev 2``), the numbers ``/coord check`` uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,7 +45,7 @@ class Readiness:
     items: tuple[Task, ...]  # launch items (not follow-ups), in plan order
     open_tasks: tuple[Task, ...]
     followups: tuple[Task, ...] = ()
-    labels: dict[int, str] = field(default_factory=dict)  # item id -> "dev 2"
+    numbers: dict[int, int] = field(default_factory=dict)  # item id -> its number in its department
 
     @property
     def open_items(self) -> tuple[Task, ...]:
@@ -75,9 +75,9 @@ class Readiness:
     def signoffs(self) -> dict[int, SignOff]:
         return {d.department.id: d.signoff for d in self.departments if d.signoff is not None}
 
-    def summary(self) -> str:
-        """``dev 2/3 · design 2/2 · marketing 0/2 · ops 1/3``"""
-        return " · ".join(f"{d.department.key} {d.done}/{d.total}" for d in self.departments if d.total)
+    def summary(self, name: Callable[[Department], str] = lambda d: d.key) -> str:
+        """``dev 2/3 · design 2/2 · marketing 0/2 · ops 1/3`` (``name`` says what a department is called)"""
+        return " · ".join(f"{name(d.department)} {d.done}/{d.total}" for d in self.departments if d.total)
 
     def behind(self) -> list[Department]:
         return [d.department for d in self.departments if not d.ready]
@@ -88,12 +88,24 @@ class Readiness:
     def blocked_tasks(self) -> list[Task]:
         return [t for t in self.open_tasks if t.status == TaskStatus.BLOCKED]
 
-    def label(self, item: Task) -> str:
-        return self.labels.get(item.id, f"#{item.number}")
+    def label(self, item: Task, name: Callable[[Department], str] = lambda d: d.key) -> str:
+        """``dev 2``: the item's place in the plan (``name`` says what a department is called)."""
+        return (
+            f"{name(item.department)} {self.numbers[item.id]}"
+            if item.id in self.numbers
+            else f"#{item.number}"
+        )
 
     def item_by_label(self, department: Department, position: int) -> Task | None:
-        wanted = f"{department.key} {position}"
-        return next((i for i in (*self.items, *self.followups) if self.labels.get(i.id) == wanted), None)
+        """The department's ``position``-th item (``check v2.3 dev 2``)."""
+        return next(
+            (
+                i
+                for i in (*self.items, *self.followups)
+                if i.department_id == department.id and self.numbers.get(i.id) == position
+            ),
+            None,
+        )
 
 
 def launch_readiness(session: Session, launch: Launch) -> Readiness:
@@ -113,11 +125,11 @@ def build_readiness(
     by_department = {s.department_id: s for s in signoffs}
     for signoff in signoffs:
         departments.setdefault(signoff.department_id, signoff.department)
-    labels: dict[int, str] = {}
+    numbers: dict[int, int] = {}
     counters: dict[int, int] = {}
     for item in sorted(items, key=lambda i: (i.department.position, i.department_id)):
         counters[item.department_id] = counters.get(item.department_id, 0) + 1
-        labels[item.id] = f"{item.department.key} {counters[item.department_id]}"
+        numbers[item.id] = counters[item.department_id]
     before = [i for i in items if not is_followup(i, launch)]
     after = [i for i in items if is_followup(i, launch)]
     rows = tuple(
@@ -130,4 +142,4 @@ def build_readiness(
         )
         for d in sorted(departments.values(), key=lambda d: (d.position, d.id))
     )
-    return Readiness(launch, rows, tuple(before), tuple(tasks), tuple(after), labels)
+    return Readiness(launch, rows, tuple(before), tuple(tasks), tuple(after), numbers)

@@ -30,11 +30,13 @@ def check_allowed(ctx: Ctx, launch: Launch, department: Department) -> None:
         raise CommandError("err.signoff_closed", USAGE, {"launch": launch.name})
     readiness = launch_readiness(ctx.session, launch)
     if department.id not in {row.department.id for row in readiness.departments}:
-        known = ", ".join(row.department.key for row in readiness.departments)
+        known = views.joined(
+            (views.department_name(r.department, ctx.tr) for r in readiness.departments), ctx.tr
+        )
         raise CommandError(
             "err.dept_not_in_launch",
             USAGE,
-            {"department": department.key, "launch": launch.name, "known": known},
+            {"department": views.department_name(department, ctx.tr), "launch": launch.name, "known": known},
         )
     perm.require_signoff(ctx, launch, department)
 
@@ -59,7 +61,7 @@ def record(ctx: Ctx, launch: Launch, department: Department, *, ready: bool, not
     readiness = launch_readiness(ctx.session, launch)
     headline = ctx.tr(
         f"signoff.{'done_ready' if ready else 'done_not_ready'}",
-        department=department.key,
+        department=views.department_name(department, ctx.tr),
         launch=launch.name,
         who=views.who(ctx.me, ctx.tr),
         note=note or "",

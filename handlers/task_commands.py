@@ -1,19 +1,27 @@
-"""Coordination tasks: add, list, show, status changes, assign, due, snooze, rename, delete."""
+"""Coordination tasks: add, list, show, status changes, assign, due, snooze, rename, delete.
+
+Who may run what is :mod:`handlers.permissions`; every change is a history event.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from handlers import execution as ex
 from handlers import grammar as g
 from handlers import views
 from handlers.execution import CommandError, Ctx
+from handlers.history import HistoryNames, history_lines
+from handlers.permissions import require_task_permission
 from handlers.replies import Reply, Section, Tone
 from storage import repo
-from storage.models import Task, TaskStatus
+from storage.models import Launch, Person, Task, TaskStatus
 
 SNOOZE_BUTTON = timedelta(days=1)
+HISTORY_SHOWN = 15
 
 
 def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
@@ -21,9 +29,17 @@ def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
 
 
-def _card_reply(ctx: Ctx, task: Task, headline: str, *, tone: Tone = Tone.SUCCESS, ephemeral: bool = True):
+def _card_reply(
+    ctx: Ctx,
+    task: Task,
+    headline: str,
+    *,
+    tone: Tone = Tone.SUCCESS,
+    ephemeral: bool = True,
+    notes: tuple[Section, ...] = (),
+) -> Reply:
     card = views.task_card(task, ctx.tr, ctx.today, ctx.zone)
-    return Reply(headline, (card,), tone=tone, ephemeral=ephemeral)
+    return Reply(headline, (card, *notes), tone=tone, ephemeral=ephemeral)
 
 
 def _bad_transition(ctx: Ctx, task: Task, verb: str) -> CommandError:
@@ -31,10 +47,41 @@ def _bad_transition(ctx: Ctx, task: Task, verb: str) -> CommandError:
     return CommandError("err.bad_transition", verb, {"number": task.number, "status": status, "verb": verb})
 
 
+def _reading(ctx: Ctx, cmd: g.AddTask) -> tuple[g.AddTask, Launch | None]:
+    """The first reading of ``cmd`` whose launch exists (or that names none), with that launch."""
+    for reading in (cmd, *cmd.alternatives):
+        if reading.launch is None:
+            return reading, None
+        found = repo.find_launch(ctx.session, ctx.workspace, reading.launch)
+        if found is not None:
+            return reading, found
+    return cmd, ex.launch(ctx, cmd.launch or "", "add")  # a typed launch with no other reading
+
+
+def _read_as(ctx: Ctx, cmd: g.AddTask, launch: Launch | None) -> tuple[str, ...]:
+    """How the option words of ``add`` were read, so a misreading shows (``“due fri” → Fri …``)."""
+    tr = ctx.tr
+    notes = []
+    if cmd.due_phrase and cmd.due is not None:
+        notes.append(tr("read.due", phrase=cmd.due_phrase, date=views.day(cmd.due, tr, ctx.today)))
+    if cmd.launch_phrase and launch is not None:
+        notes.append(tr("read.launch", phrase=cmd.launch_phrase, launch=launch.name))
+    for kept in cmd.kept:
+        notes.append(tr(f"read.kept_{kept.kind}", phrase=kept.phrase, name=kept.value))
+    return tuple(notes)
+
+
+def _past_warning(ctx: Ctx, due: date | None) -> tuple[Section, ...]:
+    """A due date in the past is kept, and said to be past."""
+    if due is None or due >= ctx.today:
+        return ()
+    return (Section(text=ctx.tr("task.due_passed", date=views.day(due, ctx.tr, ctx.today))),)
+
+
 def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
     department = ex.department(ctx, cmd.department, "add")
+    cmd, launch = _reading(ctx, cmd)
     assignee = ex.person(ctx, cmd.assignee) if cmd.assignee else None
-    launch = ex.launch(ctx, cmd.launch, "add") if cmd.launch else None
     task = Task(
         workspace_id=ctx.workspace.id,
         number=repo.next_task_number(ctx.session, ctx.workspace),
@@ -75,7 +122,11 @@ def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
                 tone=Tone.INFO,
             ),
         )
-    return _card_reply(ctx, task, headline, ephemeral=False)
+    read = _read_as(ctx, cmd, launch)
+    notes = (Section(context=ctx.tr("read.title", notes=" · ".join(read))),) if read else ()
+    warning = _past_warning(ctx, cmd.due)
+    tone = Tone.WARNING if warning else Tone.SUCCESS
+    return _card_reply(ctx, task, headline, ephemeral=False, tone=tone, notes=(*warning, *notes))
 
 
 def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:
@@ -88,7 +139,7 @@ def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:
         filters["assignee"] = ctx.me
     elif cmd.scope == "department":
         filters["department"] = ex.department(ctx, cmd.department or "", "list")
-        params["department"] = filters["department"].key
+        params["department"] = views.department_name(filters["department"], ctx.tr)
     elif cmd.scope == "overdue":
         filters["due_before"] = ctx.today
     elif cmd.scope == "blocked":
@@ -104,18 +155,32 @@ def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:
         headline += " · " + filters["launch"].name
     if not tasks:
         return Reply(headline, (Section(text=ctx.tr("list.empty")),))
-    section = views.task_lines(tasks, ctx.tr, ctx.today)
+    section = views.task_lines(
+        tasks, ctx.tr, ctx.today, department="department" not in filters, launch="launch" not in filters
+    )
     return Reply(headline, (Section(items=section.items, more=total - len(section.items)),))
+
+
+def _history_names(ctx: Ctx, events: list[Any]) -> HistoryNames:
+    """The people and departments the events name, looked up once."""
+    ids = {str(value) for event in events for value in (event.changes or {}).get("assignee", ()) if value}
+    people = {}
+    if ids:
+        query = select(Person).where(Person.workspace_id == ctx.workspace.id, Person.user_id.in_(ids))
+        people = {p.user_id: p for p in ctx.session.scalars(query)}
+    departments = {d.key: d for d in repo.departments(ctx.session, ctx.workspace)}
+    return HistoryNames(people, departments)
 
 
 def show(ctx: Ctx, cmd: g.ShowTask) -> Reply:
     task = ex.task(ctx, cmd.number, "show")
-    card = views.task_card(task, ctx.tr, ctx.today, ctx.zone)
-    events = repo.task_history(ctx.session, task)
+    card = views.task_card(task, ctx.tr, ctx.today, ctx.zone, titled=False)
+    events = list(repo.task_history(ctx.session, task))
+    shown = events[-HISTORY_SHOWN:]
     history = Section(
         title=ctx.tr("task.history"),
-        items=views.history_lines(events[-15:], ctx.tr, ctx.zone),
-        more=max(0, len(events) - 15),
+        items=history_lines(shown, ctx.tr, ctx.zone, _history_names(ctx, shown)),
+        more=max(0, len(events) - HISTORY_SHOWN),
     )
     return Reply(f"#{task.number} {task.title}", (card, history))
 
@@ -132,8 +197,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
     task = ex.task(ctx, cmd.number, cmd.verb, for_update=True)
     allowed_from, new_status = TRANSITIONS[cmd.verb]
-    if cmd.verb in ("done", "reopen") or task.is_item:  # launch items: every verb has its rule
-        ex.require_manage(ctx, task, cmd.verb)
+    require_task_permission(ctx, task, cmd.verb)
     if task.status not in allowed_from:
         raise _bad_transition(ctx, task, cmd.verb)
     old = task.status
@@ -156,8 +220,7 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
 
 def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
     task = ex.task(ctx, cmd.number, "block", for_update=True)
-    if task.is_item:
-        ex.require_manage(ctx, task, "block")
+    require_task_permission(ctx, task, "block")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "block")
     old = task.status
@@ -188,61 +251,68 @@ def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
     # for someone's first command (which inserts their row, then asks for the lock) — a deadlock.
     person = ex.person(ctx, cmd.person) if cmd.person is not None else None
     task = ex.task(ctx, cmd.number, "assign", for_update=True)
-    ex.require_manage(ctx, task, "assign")
-    if person is not None:
-        old = task.assignee.user_id if task.assignee else None
-        task.assignee_id, task.assignee = person.id, person
-        _touch(ctx, task, "assigned", {"assignee": [old, person.user_id]})
-        headline = ctx.tr("task.assigned_ok", number=task.number, who=views.who(person, ctx.tr))
-        ctx.dm(
-            person,
-            _card_reply(
-                ctx,
-                task,
-                ctx.tr("task.assigned_dm", number=task.number, who=views.who(ctx.me, ctx.tr)),
-                tone=Tone.INFO,
-            ),
-        )
-    else:
-        department = ex.department(ctx, cmd.department or "", "assign")
+    require_task_permission(ctx, task, "assign")
+    if cmd.department is not None:
+        department = ex.department(ctx, cmd.department, "assign")
         old_key = task.department.key
         task.department_id, task.department = department.id, department
         _touch(ctx, task, "moved", {"department": [old_key, department.key]})
-        headline = ctx.tr("task.moved_ok", number=task.number, department=department.key)
+        headline = ctx.tr(
+            "task.moved_ok", number=task.number, department=views.department_name(department, ctx.tr)
+        )
         ctx.dm(department.lead, _card_reply(ctx, task, headline, tone=Tone.INFO))
+        return _card_reply(ctx, task, headline)
+    old = task.assignee
+    task.assignee_id, task.assignee = (person.id, person) if person else (None, None)
+    _touch(
+        ctx,
+        task,
+        "assigned",
+        {"assignee": [old.user_id if old else None, person.user_id if person else None]},
+    )
+    if person is None:
+        headline = ctx.tr("task.unassigned_ok", number=task.number)
+        ctx.dm(old, _card_reply(ctx, task, ctx.tr("task.unassigned_dm", number=task.number), tone=Tone.INFO))
+        return _card_reply(ctx, task, headline)
+    headline = ctx.tr("task.assigned_ok", number=task.number, who=views.who(person, ctx.tr))
+    dm = ctx.tr("task.assigned_dm", number=task.number, who=views.who(ctx.me, ctx.tr))
+    ctx.dm(person, _card_reply(ctx, task, dm, tone=Tone.INFO))
     return _card_reply(ctx, task, headline)
 
 
 def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
     task = ex.task(ctx, cmd.number, "due", for_update=True)
-    ex.require_manage(ctx, task, "due")
+    require_task_permission(ctx, task, "due")
     old = task.due_date.isoformat() if task.due_date else None
     task.due_date = cmd.due
     task.due_offset = None  # dated explicitly now: it stays put when its launch moves
     _touch(ctx, task, "due", {"due": [old, cmd.due.isoformat() if cmd.due else None]})
-    headline = ctx.tr("task.due_ok", number=task.number, date=views.day(cmd.due, ctx.tr, ctx.today))
+    if cmd.due is None:
+        headline = ctx.tr("task.due_cleared", number=task.number)
+    else:
+        headline = ctx.tr("task.due_ok", number=task.number, date=views.day(cmd.due, ctx.tr, ctx.today))
     if task.assignee is not None:
         ctx.dm(task.assignee, _card_reply(ctx, task, headline, tone=Tone.INFO))
-    return _card_reply(ctx, task, headline)
+    warning = _past_warning(ctx, cmd.due)
+    return _card_reply(ctx, task, headline, tone=Tone.WARNING if warning else Tone.SUCCESS, notes=warning)
 
 
 def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     task = ex.task(ctx, cmd.number, "snooze", for_update=True)
-    if task.is_item:
-        ex.require_manage(ctx, task, "snooze")
+    require_task_permission(ctx, task, "snooze")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "snooze")
     until = ctx.now + cmd.duration
     old = task.snoozed_until.isoformat() if task.snoozed_until else None
     task.snoozed_until = until
     _touch(ctx, task, "snoozed", {"snoozed_until": [old, until.isoformat()]})
-    headline = ctx.tr("task.snoozed_ok", number=task.number, until=views.moment(until, ctx.zone, ctx.tr))
-    return _card_reply(ctx, task, headline)
+    shown = views.clock(until, ctx.zone, ctx.tr, today=ctx.today)
+    return _card_reply(ctx, task, ctx.tr("task.snoozed_ok", number=task.number, until=shown))
 
 
 def rename(ctx: Ctx, cmd: g.RenameTask) -> Reply:
     task = ex.task(ctx, cmd.number, "rename", for_update=True)
-    ex.require_manage(ctx, task, "rename")
+    require_task_permission(ctx, task, "rename")
     _touch(ctx, task, "renamed", {"title": [task.title, cmd.title]})
     task.title = cmd.title
     return _card_reply(ctx, task, ctx.tr("task.renamed_ok", number=task.number))
@@ -251,7 +321,7 @@ def rename(ctx: Ctx, cmd: g.RenameTask) -> Reply:
 def delete(ctx: Ctx, cmd: g.DeleteTask) -> Reply:
     """A soft delete: the task leaves every list but its row and history stay."""
     task = ex.task(ctx, cmd.number, "delete", for_update=True)
-    ex.require_manage(ctx, task, "delete")
+    require_task_permission(ctx, task, "delete")
     _touch(ctx, task, "deleted", {"status": [task.status, "deleted"]})
     task.status = "deleted"
     return Reply(ctx.tr("task.deleted_ok", number=task.number, title=task.title), tone=Tone.SUCCESS)

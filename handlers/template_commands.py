@@ -8,7 +8,9 @@ from handlers import template_grammar as tg
 from handlers.execution import CommandError, Ctx
 from handlers.launch_items import template_or_default, template_text
 from handlers.launch_views import template_item_line
+from handlers.permissions import require_admin
 from handlers.replies import Reply, Section, Tone
+from handlers.views import department_name
 from storage import launch_plans
 from storage.launch_plans import ItemSpec
 from storage.models import LaunchTemplate, OwnerRole, TemplateItem
@@ -22,7 +24,8 @@ def list_templates(ctx: Ctx, _cmd: tg.ListTemplates) -> Reply:
         items = launch_plans.template_items(ctx.session, template)
         counts: dict[str, int] = {}
         for item in items:
-            counts[item.department.key] = counts.get(item.department.key, 0) + 1
+            shown = department_name(item.department, ctx.tr)
+            counts[shown] = counts.get(shown, 0) + 1
         per = " · ".join(f"{key} {n}" for key, n in counts.items()) or ctx.tr("template.empty")
         key = "template.line_default" if template.is_default else "template.line"
         lines.append(ctx.tr(key, name=template.name, n=len(items), departments=per))
@@ -51,12 +54,12 @@ def template_reply(ctx: Ctx, template: LaunchTemplate, headline: str, *, tone: T
 
 
 def _editable(ctx: Ctx, name: str) -> LaunchTemplate:
-    ex.require_admin(ctx, USAGE)
+    require_admin(ctx)
     return template_or_default(ctx, name, USAGE)
 
 
 def new(ctx: Ctx, cmd: tg.NewTemplate) -> Reply:
-    ex.require_admin(ctx, USAGE)
+    require_admin(ctx)
     source = template_or_default(ctx, cmd.copy_of, USAGE) if cmd.copy_of else None
     if launch_plans.find_template(ctx.session, ctx.workspace, cmd.name) is not None:
         raise CommandError("err.template_exists", USAGE, {"name": cmd.name})
@@ -89,7 +92,9 @@ def add_item(ctx: Ctx, cmd: tg.AddTemplateItem) -> Reply:
     department = ex.department(ctx, cmd.department, USAGE)
     items = launch_plans.template_items(ctx.session, template)
     if any(template_text(i, ctx.tr).casefold() == cmd.text.casefold() for i in _of(items, department.id)):
-        raise CommandError("err.duplicate_item", USAGE, {"text": cmd.text, "department": department.key})
+        raise CommandError(
+            "err.duplicate_item", USAGE, {"text": cmd.text, "department": department_name(department, ctx.tr)}
+        )
     owner = cmd.owner or lg.OwnerSpec(OwnerRole.LEAD)
     person = ex.person(ctx, owner.person) if owner.person is not None else None
     spec = ItemSpec(department, cmd.text, cmd.offset, owner.role, person)
@@ -110,7 +115,12 @@ def _nth(
         raise CommandError(
             "err.no_template_item",
             USAGE,
-            {"name": template.name, "department": department.key, "item": position, "count": len(items)},
+            {
+                "name": template.name,
+                "department": department_name(department, ctx.tr),
+                "item": position,
+                "count": len(items),
+            },
         )
     return items, position - 1
 

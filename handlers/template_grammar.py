@@ -6,7 +6,6 @@ template's items: add, remove, move. Registered into :mod:`handlers.grammar` lik
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from handlers import grammar as g
 from handlers import launch_grammar as lg
@@ -87,7 +86,7 @@ def _template_name(token: str) -> str:
     return lg.parse_name(token, USAGE, "err.bad_template_name")
 
 
-def parse_template(_verb: str, args: list[str], today: date) -> TemplateCommand:
+def parse_template(_verb: str, args: list[str], reader: g.DateReader) -> TemplateCommand:
     if not args or args[0].lower() in lg.LIST_WORDS:
         if len(args) > 1:
             raise g.UsageError("err.extra_words", USAGE, {"words": " ".join(args[1:])[:60]})
@@ -105,10 +104,10 @@ def parse_template(_verb: str, args: list[str], today: date) -> TemplateCommand:
         if len(args) != 2:
             raise g.UsageError("err.template_name_missing", USAGE)
         return named[sub](_template_name(args[1]))
-    return _parse_template_edit(_template_name(args[0]), args[1:], today)
+    return _parse_template_edit(_template_name(args[0]), args[1:], reader)
 
 
-def _parse_template_edit(name: str, args: list[str], today: date) -> TemplateCommand:
+def _parse_template_edit(name: str, args: list[str], reader: g.DateReader) -> TemplateCommand:
     """``add <dept> <text…> [at T-n] [owner …]`` | ``remove <dept> <n>`` | ``move <dept> <n> to <m>``."""
     if not args:
         return ShowTemplate(name)
@@ -116,7 +115,7 @@ def _parse_template_edit(name: str, args: list[str], today: date) -> TemplateCom
     if sub in lg.ADD_WORDS:
         if not rest:
             raise g.UsageError("err.missing_department", USAGE, field="department")
-        words, options = lg.peel_options(rest[1:], today, USAGE, dates=False)
+        words, options = lg.peel_options(rest[1:], reader, USAGE, dates=False)
         return AddTemplateItem(name, rest[0], lg.item_text(words, USAGE), options.offset, options.owner)
     if sub in lg.REMOVE_WORDS:
         if len(rest) != 2:

@@ -262,6 +262,7 @@ class DepartmentRef:
     key: str
     position: int
     lead: PersonRef | None
+    aliases: str = ""  # comma-separated, as stored: Chinese replies name a department by its zh alias
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +332,7 @@ def _task_select() -> Any:
             lx.name,
             t.assignee_id,
             t.creator_id,
+            d.aliases,
         )
         .select_from(_TASKS)
         .join(_DEPARTMENTS, d.id == t.department_id)
@@ -425,7 +427,7 @@ class TaskReader:
             department = departments.get(r[9])
             if department is None:
                 lead = people.get(r[12]) if r[12] is not None else None
-                department = departments[r[9]] = DepartmentRef(r[9], r[10], r[11], lead)
+                department = departments[r[9]] = DepartmentRef(r[9], r[10], r[11], lead, r[17])
             launch = None
             if r[13] is not None:
                 launch = launches.get(r[13])

@@ -120,15 +120,19 @@ def test_list_filters(core: Coordinator, clock: ManualClock) -> None:
 def test_permissions_for_closing_reassigning_and_due(core: Coordinator) -> None:
     ok(run(core, "alice", "add dev Owned by alice"))  # alice is the first user: an admin
     ok(run(core, "bob", "add dev Owned by bob"))
-    for text in ("done #2", "assign #2 <@carol>", "due #2 fri", "delete #2"):
-        err(run(core, "carol", text), "Only the creator")
+    for text in ("done #2", "assign #2 <@carol>", "due #2 fri", "delete #2", "snooze #2 1d", "start #2"):
+        refused = err(run(core, "carol", text), "Only the task's assignee, its creator, the dev lead")
+        assert refused.reply.usage is None and refused.reply.sections == ()  # no usage line
     ok(run(core, "root", "due #2 fri"))  # a configured admin id
     ok(run(core, "bob", "done #2"))
     ok(run(core, "alice", "dept set dev lead <@dave|dave>"))
     ok(run(core, "dave", "reopen #2"))  # the department lead
-    err(run(core, "carol", "settings timezone Asia/Shanghai"), "admins")
-    err(run(core, "carol", "dept set dev lead <@carol>"), "admins")
-    ok(run(core, "carol", "start #2"))  # anyone may start work
+    for text in ("settings timezone Asia/Shanghai", "dept set dev lead <@carol>"):
+        refused = err(run(core, "carol", text), "admins")
+        assert refused.reply.usage is None
+    ok(run(core, "alice", "dept set dev members <@carol|carol>"))
+    ok(run(core, "carol", "start #2"))  # a member of the department works on it
+    err(run(core, "carol", "snooze #2 1d"), "Only")  # but does not silence its nudges
 
 
 def test_tenant_isolation(core: Coordinator, db: Database) -> None:
@@ -145,7 +149,8 @@ def test_tenant_isolation(core: Coordinator, db: Database) -> None:
 
 
 def test_nothing_is_half_written_on_errors(core: Coordinator, db: Database) -> None:
-    err(run(core, "alice", "add dev Ghost for nolaunch"), "nolaunch")
+    refused = core.submit_task_form(who("alice"), TaskForm("dev", "Ghost", launch="nolaunch"))
+    assert refused.error_field == "launch"
     err(run(core, "alice", "add qa Ghost"), "no department")
     assert tasks(db) == []
     with db.transaction() as s:
@@ -217,7 +222,8 @@ def test_settings_and_language(core: Coordinator) -> None:
     assert "语言" in changed.reply.headline or "zh" in changed.reply.headline
     assert changed.language == core.language_for(who("alice")) == "zh"  # the outcome says it: no lookup
     shown = ok(run(core, "bob", "settings")).reply.plain_text()
-    assert "Asia/Shanghai" in shown and "sun-thu" in shown and "11:00" in shown and "3 / 5" in shown
+    assert "Asia/Shanghai" in shown and "周日至周四" in shown and "11:00" in shown and "3 / 5" in shown
+    assert "语言: 中文" in shown and "T-14、T-7" in shown
     zh = err(run(core, "bob", "frob"), "frob").reply.plain_text()
     assert "frob" in zh and "用法" in zh
 
@@ -228,7 +234,7 @@ def test_feishu_workspaces_default_to_chinese(core: Coordinator) -> None:
 
 
 def test_buttons_run_as_the_presser(core: Coordinator, db: Database) -> None:
-    ok(run(core, "alice", "add dev Press me"))
+    ok(run(core, "alice", "add dev Press me <@bob|bob>"))
     started = core.handle_action(who("bob"), ACTION_START, "1")
     assert started.changed_task == 1 and tasks(db)[0].status == "in_progress"
     core.handle_action(who("bob"), ACTION_SNOOZE, "1")

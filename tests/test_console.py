@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_URL
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -100,3 +105,89 @@ def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
     assert (tmp_path / "fresh.db").stat().st_size > 0
+
+
+def test_console_mistakes_get_one_line_not_the_whole_help(tmp_path: Path) -> None:
+    result = run_console(tmp_path, ":frobnicate\n:advance soon\n:advance 400d\n:user\n:help\n")
+    lines = result.stdout.splitlines()
+    assert lines[:8] == [
+        "alice@#general> :frobnicate",
+        "(no console command :frobnicate; :help lists them)",
+        "alice@#general> :advance soon",
+        "(:advance needs a duration up to 365 days, like 2h, 1d or 1w)",
+        "alice@#general> :advance 400d",
+        "(:advance needs a duration up to 365 days, like 2h, 1d or 1w)",
+        "alice@#general> :user",
+        "(:user needs one name, like :user bob)",
+    ]
+    assert "Console commands:" in result.stdout.split(":help", 1)[1]  # :help still lists them all
+
+
+def test_console_clock_and_scheduled_posts_are_in_the_workspace_time(tmp_path: Path) -> None:
+    script = (
+        "/coord settings timezone Asia/Shanghai\n"
+        "/coord add dev Overdue already @alice due yesterday\n"
+        ":now\n"
+        ":advance 1d\n"
+    )
+    out = run_console(tmp_path, script).stdout
+    assert "(clock: Wed 2026-11-25 17:00 CST)" in out  # 09:00 UTC
+    assert "Thu 09:30 [DM @alice] You have 1 overdue task" in out  # the nudge, at 09:30 Shanghai
+    assert "(clock: Thu 2026-11-26 17:00 CST)" in out
+
+
+def test_every_help_reads_cleanly_and_describes_every_option() -> None:
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in [("coordbot", parser), *subparsers.choices.items()]:  # type: ignore[attr-defined]
+        text = sub.format_help()
+        assert "``" not in text and ":class:" not in text and ":func:" not in text, name
+        for action in sub._actions:
+            assert action.help, f"{name}: {action.dest} has no help"
+        assert sub.description, name
+
+
+def test_help_runs_for_every_command(tmp_path: Path) -> None:
+    for args in ((), ("console",), ("serve",), ("demo",), ("db",), ("template",), ("template", "import")):
+        result = coordbot(tmp_path, *args, "--help")
+        assert result.returncode == 0 and result.stdout.startswith("usage: coordbot"), args
+        assert "Traceback" not in result.stderr
+
+
+def _unreachable_postgres() -> str:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql://coordbot:s3cret@127.0.0.1:{port}/coordbot"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("sqlite:///{tmp}/no/such/folder/coordbot.db", "the folder {tmp}/no/such/folder does not exist"),
+        ("not a url", "not a database URL"),
+        ("mysql://a@localhost/x", "no database driver for mysql"),
+        ("unreachable", "Connection refused"),
+        ("bad-credentials", 'role "nosuchrole" does not exist'),
+    ],
+)
+def test_a_database_that_cannot_be_opened_stops_coordbot_in_one_line(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    if url == "unreachable":
+        url = _unreachable_postgres()
+    if url == "bad-credentials":
+        if not PG_URL:
+            pytest.skip("COORDBOT_TEST_DATABASE_URL is not set")
+        url = str(make_url(PG_URL).set(username="nosuchrole", password="s3cret"))
+    for command in (("console",), ("db", "upgrade")):
+        result = coordbot(tmp_path, *command, COORDBOT_DATABASE_URL=url.format(tmp=tmp_path))
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("coordbot: ") and "COORDBOT_DATABASE_URL" in line
+        assert reason.format(tmp=tmp_path) in line
+        assert "s3cret" not in line  # the password never shows

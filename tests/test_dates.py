@@ -9,11 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.dates import (
+from handlers.calendar import WorkCalendar
+from handlers.dates import parse_date
+from handlers.timewords import (
+    MAX_DURATION,
+    MIN_DURATION,
     WEEKDAY_NAMES,
+    duration_seconds,
     format_weekdays,
     parse_clock_time,
-    parse_date,
     parse_duration,
     parse_weekdays,
 )
@@ -56,17 +60,19 @@ def test_reference_days_are_what_the_tests_assume() -> None:
         ("明天", dt.date(2026, 11, 26)),
         ("后天", dt.date(2026, 11, 27)),
         ("大后天", dt.date(2026, 11, 28)),
-        # English weekdays: strictly after today
+        # English weekdays: the next one, today included; "next" is next week's
         ("fri", dt.date(2026, 11, 27)),
         ("friday", dt.date(2026, 11, 27)),
         ("Friday", dt.date(2026, 11, 27)),
-        ("next fri", dt.date(2026, 11, 27)),
-        ("next friday", dt.date(2026, 11, 27)),
+        ("next fri", dt.date(2026, 12, 4)),
+        ("next friday", dt.date(2026, 12, 4)),
+        ("next mon", dt.date(2026, 11, 30)),
+        ("last fri", dt.date(2026, 11, 20)),
         ("by fri", dt.date(2026, 11, 27)),
         ("on monday", dt.date(2026, 11, 30)),
         ("mon", dt.date(2026, 11, 30)),
         ("tue", dt.date(2026, 12, 1)),
-        ("wed", dt.date(2026, 12, 2)),  # today is Wednesday: a week later
+        ("wed", WED),  # today is Wednesday: today
         ("thu", dt.date(2026, 11, 26)),
         ("thursday", dt.date(2026, 11, 26)),
         ("sat", dt.date(2026, 11, 28)),
@@ -92,7 +98,7 @@ def test_reference_days_are_what_the_tests_assume() -> None:
         ("星期五", dt.date(2026, 11, 27)),
         ("礼拜五", dt.date(2026, 11, 27)),
         ("週五", dt.date(2026, 11, 27)),
-        ("周三", dt.date(2026, 12, 2)),
+        ("周三", WED),
         ("周日", dt.date(2026, 11, 29)),
         ("星期天", dt.date(2026, 11, 29)),
         ("下周五", dt.date(2026, 12, 4)),
@@ -125,22 +131,21 @@ def test_reference_days_are_what_the_tests_assume() -> None:
         ("dec 15, 2027", dt.date(2027, 12, 15)),
         ("15 dec 2025", dt.date(2025, 12, 15)),
         # dateparser fallback
-        ("next week", dt.date(2026, 12, 2)),
         ("in 3 months", dt.date(2027, 2, 25)),
         ("3 weeks ago", dt.date(2026, 11, 4)),
         ("tomorrow 9am", dt.date(2026, 11, 26)),
         ("12/15", dt.date(2026, 12, 15)),
-        ("下周", dt.date(2026, 12, 2)),
     ],
 )
 def test_parse_date(text: str, expected: dt.date) -> None:
     assert parse_date(text, WED) == expected
 
 
-def test_weekday_on_that_same_weekday_is_a_week_later() -> None:
-    assert parse_date("fri", FRI) == dt.date(2026, 12, 4)
+def test_a_weekday_on_that_same_weekday_is_today() -> None:
+    assert parse_date("fri", FRI) == FRI
+    assert parse_date("周五", FRI) == FRI
     assert parse_date("next fri", FRI) == dt.date(2026, 12, 4)
-    assert parse_date("周五", FRI) == dt.date(2026, 12, 4)
+    assert parse_date("下周五", FRI) == dt.date(2026, 12, 4)
     assert parse_date("this fri", FRI) == FRI
 
 
@@ -213,7 +218,8 @@ def test_parse_date_rejects(text: str) -> None:
 
 def test_parse_date_near_the_end_of_time_does_not_raise() -> None:
     assert parse_date("tomorrow", dt.date.max) is None
-    assert parse_date("fri", dt.date.max) is None
+    assert parse_date("sat", dt.date.max) is None  # date.max is a Friday
+    assert parse_date("fri", dt.date.max) == dt.date.max
     assert parse_date("dec 31", dt.date.max) == dt.date.max
     assert parse_date("yesterday", dt.date.min) is None
 
@@ -236,21 +242,134 @@ def test_dateparser_exceptions_become_none() -> None:
     import dateparser
 
     with mock.patch.object(dateparser, "parse", side_effect=RuntimeError("boom")):
-        assert parse_date("next week", WED) is None
+        assert parse_date("in 3 months", WED) is None
 
 
 def test_dateparser_gets_the_documented_settings() -> None:
     import dateparser
 
-    with mock.patch.object(dateparser, "parse", return_value=dt.datetime(2026, 12, 2, 0, 0)) as parse:
-        assert parse_date("next week", WED) == dt.date(2026, 12, 2)
+    with mock.patch.object(dateparser, "parse", return_value=dt.datetime(2027, 2, 25, 0, 0)) as parse:
+        assert parse_date("in 3 months", WED) == dt.date(2027, 2, 25)
     (args, kwargs) = parse.call_args
-    assert args == ("next week",)
+    assert args == ("in 3 months",)
     assert kwargs["languages"] == ["en", "zh"]
     assert kwargs["settings"] == {
         "RELATIVE_BASE": dt.datetime(2026, 11, 25, 0, 0),
         "PREFER_DATES_FROM": "future",
     }
+
+
+DAY_MONTH_FORMS = (
+    "{mon} {d}", "{d} {mon}", "{month} {d}th", "the {d}th of {month}", "{m}/{d}", "{m}-{d}",
+    "{m}月{d}日", "{m}月{d}号", "{m}月{d}", "{m}月{d}日 ",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("form", DAY_MONTH_FORMS)
+def test_a_day_and_month_without_a_year_never_skips_today(form: str) -> None:
+    for today in (WED, dt.date(2026, 12, 31), dt.date(2027, 2, 28), dt.date(2028, 2, 29)):
+        for ahead in (0, 1, 40, 364):
+            day = today + dt.timedelta(days=ahead)
+            text = form.format(mon=day.strftime("%b"), month=day.strftime("%B"), m=day.month, d=day.day)
+            assert parse_date(text, today) == day, (text, today)
+    # yesterday's day and month is next year's
+    assert parse_date("11/24", WED) == dt.date(2027, 11, 24)
+
+
+def test_numbers_are_month_then_day_unless_the_first_cannot_be_a_month() -> None:
+    assert parse_date("3/4", WED) == dt.date(2027, 3, 4)
+    assert parse_date("25/11", WED) == WED
+    assert parse_date("12/15/2027", WED) == dt.date(2027, 12, 15)
+    assert parse_date("15/12/2027", WED) == dt.date(2027, 12, 15)
+    assert parse_date("13/13", WED) is None
+
+
+def test_a_day_of_the_month_alone_is_the_next_one_including_today() -> None:
+    assert parse_date("the 25th", WED) == WED
+    assert parse_date("25号", WED) == WED
+    assert parse_date("the 15th", WED) == parse_date("15号", WED) == dt.date(2026, 12, 15)
+    assert parse_date("31st", dt.date(2026, 11, 1)) == dt.date(2026, 12, 31)  # November has no 31st
+
+
+# English and Chinese phrases that mean the same day, whatever day today is.
+SAME_DAY = [
+    ("today", "今天"),
+    ("tomorrow", "明天"),
+    ("fri", "周五"),
+    ("wed", "星期三"),
+    ("sun", "周日"),
+    ("next fri", "下周五"),
+    ("next mon", "下周一"),
+    ("this fri", "本周五"),
+    ("this mon", "这周一"),
+    ("last fri", "上周五"),
+    ("+3d", "3天后"),
+    ("in 2 weeks", "2周后"),
+    ("3 working days", "3个工作日"),
+    ("10 business days", "十个工作日后"),
+    ("eow", "本周内"),
+    ("this week", "本周"),
+    ("next week", "下周"),
+    ("end of month", "月底"),
+    ("eom", "本月底"),
+    ("next month", "下个月"),
+    ("dec 15", "12月15日"),
+    ("the 15th", "15号"),
+]
+
+
+@pytest.mark.parametrize(("english", "chinese"), SAME_DAY)
+def test_corresponding_words_mean_the_same_day_in_both_languages(english: str, chinese: str) -> None:
+    for offset in range(0, 35):
+        today = dt.date(2026, 11, 23) + dt.timedelta(days=offset)
+        en = parse_date(english, today)
+        assert en is not None and en == parse_date(chinese, today), (english, chinese, today)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("eod", WED, WED),
+        ("eow", WED, FRI),
+        ("end of week", FRI, FRI),
+        ("end of the week", dt.date(2026, 11, 28), dt.date(2026, 12, 4)),  # Saturday: next week's
+        ("by end of week", WED, FRI),
+        ("this week", WED, FRI),
+        ("next week", WED, dt.date(2026, 12, 4)),
+        ("下周", SUN, dt.date(2026, 12, 4)),
+        ("end of month", WED, dt.date(2026, 11, 30)),
+        ("月底", dt.date(2027, 1, 5), dt.date(2027, 1, 29)),  # Jan 31 2027 is a Sunday
+        ("本月底", dt.date(2026, 10, 31), dt.date(2026, 11, 30)),  # Saturday after the last workday
+        ("月底前", WED, dt.date(2026, 11, 30)),
+        ("这个月", WED, dt.date(2026, 11, 30)),
+        ("下个月", WED, dt.date(2026, 12, 31)),
+        ("下月", dt.date(2027, 1, 5), dt.date(2027, 2, 26)),
+        ("下个月15号", WED, dt.date(2026, 12, 15)),
+        ("3 working days", FRI, dt.date(2026, 12, 2)),
+        ("+2wd", WED, FRI),
+        ("3个工作日内", FRI, dt.date(2026, 12, 2)),
+    ],
+)
+def test_periods_and_working_days(text: str, today: dt.date, expected: dt.date) -> None:
+    assert parse_date(text, today) == expected
+
+
+def test_working_days_follow_the_calendar_given() -> None:
+    sun_thu = WorkCalendar(0b1001111)
+    assert parse_date("3 working days", WED, sun_thu) == dt.date(2026, 11, 30)  # Thu, Sun, Mon
+    assert parse_date("eow", WED, sun_thu) == dt.date(2026, 11, 26)  # Thursday ends that week
+    assert parse_date("next week", WED, sun_thu) == dt.date(2026, 12, 3)
+    assert parse_date("eow", FRI, sun_thu) == dt.date(2026, 12, 3)  # its week began on Sunday the 29th
+    holiday = WorkCalendar(days_off=frozenset({dt.date(2026, 11, 26), dt.date(2026, 11, 27)}))
+    assert parse_date("2个工作日", WED, holiday) == dt.date(2026, 12, 1)
+    assert parse_date("end of week", WED, holiday) == WED
+    make_up = WorkCalendar(extra_workdays=frozenset({dt.date(2026, 11, 29)}))
+    assert parse_date("eow", WED, make_up) == dt.date(2026, 11, 29)
+
+
+def test_a_month_alone_is_not_a_day() -> None:
+    for text in ("dec", "December", "in december", "may"):
+        assert parse_date(text, WED) is None
 
 
 # ------------------------------------------------------------------------ parse_duration
@@ -485,3 +604,14 @@ def test_parse_weekdays_never_raises(text: str) -> None:
 @given(mask=st.integers(min_value=1, max_value=127))
 def test_format_parse_weekdays_round_trip_property(mask: int) -> None:
     assert parse_weekdays(format_weekdays(mask)) == mask
+
+
+def test_duration_limits_are_the_named_ones() -> None:
+    assert parse_duration("1m") == MIN_DURATION
+    assert parse_duration(f"{MAX_DURATION.days}d") == MAX_DURATION
+    assert parse_duration("59s") is None and parse_duration("0.5m") is None
+    assert parse_duration(f"{MAX_DURATION.days + 1}d") is None
+    assert (
+        duration_seconds(f"{MAX_DURATION.days + 1}d") == (MAX_DURATION.days + 1) * 86400
+    )  # readable, too long
+    assert duration_seconds("forever") is None

@@ -66,6 +66,7 @@ MESSAGES: dict[str, str] = {
     # sign-off and go/no-go
     "signoff.title": "Sign-off",
     "signoff.ask": "Go/no-go sign-off — leads, is your department ready?",
+    "signoff.with_note": "{text}: {note}",
     "signoff.missing": "not signed off yet ({lead})",
     "signoff.ready": "✓ ready ({who}, {at})",
     "signoff.not_ready": "✗ not ready ({who}, {at})",
@@ -167,12 +168,14 @@ MESSAGES: dict[str, str] = {
     "err.template_builtin": "Template {name} is built in and stays (you can edit it).",
     "err.template_is_default": "Template {name} is the default: make another one the default first.",
     "err.no_template_item": "Template {name} has no item {item} for {department} (it has {count}).",
-    "err.not_allowed_item_work": "Only the item's owner, {department}'s lead and members, the launch "
-    "owner or an admin can do that to #{number}.",
-    "err.not_allowed_item_plan": "Only {department}'s lead, the launch owner or an admin can re-date or "
-    "re-own #{number}.",
-    "err.not_allowed_item_edit": "Only the owner of launch {launch} or an admin can change its plan.",
+    "err.not_allowed_item_work": "Only the item's owner, the {department} lead and members, the launch's "
+    "owner or an admin can {action}.",
+    "err.not_allowed_item_plan": "Only the {department} lead, the launch's owner or an admin can {action}.",
+    "err.not_allowed_item_edit": "Only the owner of launch {launch} or an admin can {action}.",
+    "action.check": "check off #{number}",
+    "action.uncheck": "uncheck #{number}",
+    "action.remove": "remove #{number} from the plan",
     "err.not_launch_owner": "Only the owner of launch {launch} ({owner}) or an admin can do that.",
-    "err.not_allowed_signoff": "Only {department}'s lead ({lead}) or an admin can sign off {department} "
+    "err.not_allowed_signoff": "Only the {department} lead ({lead}) or an admin can sign off {department} "
     "for {launch}.",
 }

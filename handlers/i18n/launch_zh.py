@@ -37,11 +37,11 @@ MESSAGES: dict[str, str] = {
     "launch.postponed": "{who} 把发布 {launch} 从 {old} 推迟到 {new}",
     "launch.moved_items": "随之调整的检查项（{n}）",
     "launch.moved_line": "#{number} [{department}] {title}：{old} → {new}",
-    "launch.dated_items_stay": "单独指定日期的检查项保持不变。上线检查按新日期进行，不会重复发送。",
+    "launch.dated_items_stay": "单独指定日期的检查项保持不变。发布检查按新日期进行，不会重复发送。",
     "launch.cancelled": "{who} 取消了发布 {launch}",
-    "launch.cancelled_detail": "不再发送上线检查。{items} 个未完成检查项已取消；{tasks} 个未完成任务保留，"
+    "launch.cancelled_detail": "不再发送发布检查。{items} 个未完成检查项已取消；{tasks} 个未完成任务保留，"
     "并在历史中注明。",
-    "launch.launched": "{who} 确认发布 {launch} 已上线 🚀",
+    "launch.launched": "{who} 确认 {launch} 已发布 🚀",
     "launch.decided_go": "{who}：{launch} 可以发布 🚀",
     "launch.decided_risk": "{who}：{launch} 带风险发布，已接受的风险：{risk}",
     "launch.decided_despite": "尚未签核就绪：{departments}。",
@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
     "launch.event.postponed": "{who} 把发布从 {from} 推迟到 {to}（调整了 {moved} 个检查项）",
     "launch.event.owner": "{who} 把发布负责人从 {from} 换成 {to}",
     "launch.event.cancelled": "{who} 取消了发布（取消 {items} 个检查项，保留 {tasks} 个任务）",
-    "launch.event.launched": "{who} 确认已上线（原定 {planned}）",
+    "launch.event.launched": "{who} 确认已发布（原定 {planned}）",
     "launch.event.go": "{who} 决定：发布",
     "launch.event.go_with_risk": "{who} 决定：带风险发布（{risk}）",
     "launch.event.signoff_ready": "{who} 签核 {department}：就绪{note}",
@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
     # 签核与发布决策
     "signoff.title": "签核",
     "signoff.ask": "发布前签核 —— 请各部门负责人确认是否就绪",
+    "signoff.with_note": "{text}：{note}",
     "signoff.missing": "尚未签核（{lead}）",
     "signoff.ready": "✓ 就绪（{who}，{at}）",
     "signoff.not_ready": "✗ 未就绪（{who}，{at}）",
@@ -101,8 +102,8 @@ MESSAGES: dict[str, str] = {
     "template.item_added": "已添加到模板 {name}",
     "template.item_removed": "已从模板 {name} 中移除“{text}”",
     "template.item_moved": "已把“{text}”移到模板 {name} 的第 {to} 位",
-    # 上线检查
-    "sched.checkin.launched_day": "上线日：{launch} 已上线（{date}）🚀",
+    # 发布检查
+    "sched.checkin.launched_day": "发布日：{launch} 已发布（{date}）🚀",
     "sched.checkin.go_prompt": "是否发布？还有 {items} 个检查项和 {tasks} 个任务未完成。{owner}，请做出决定："
     "",
     "sched.checkin.go_prompt_ready": "检查项全部完成，没有未完成的任务。{owner}，请做出决定：",
@@ -110,7 +111,7 @@ MESSAGES: dict[str, str] = {
     "sched.signoff.who": "等待签核：{who}",
     "sched.followup.open_items": "仍未完成的后续工作（{n}）",
     # 标准模板新增的检查项
-    "check.dev.launch_issues": "上线问题已分类并排好修复计划",
+    "check.dev.launch_issues": "发布问题已分类并排好修复计划",
     "check.ops.feedback_summary": "用户反馈已收集并分享",
     # 帮助与用法
     "help.template": "发布模板：发布开始时的计划（各部门的检查项、"
@@ -129,7 +130,7 @@ MESSAGES: dict[str, str] = {
     "examples.launch_item": "/coord launch v2.3 add ops 压力测试 at T-3 owner @erin · "
     "/coord launch v2.3 dev 2 due 周五 · /coord launch v2.3 remove #14",
     "examples.launch_course": "/coord launch v2.3 date 2026-12-17 · "
-    "/coord 发布 v2.3 放行 带风险 FAQ 晚一天上线",
+    "/coord 发布 v2.3 放行 带风险 FAQ 晚一天发布",
     "usage.signoff": "/coord signoff <发布> <部门> ready [备注…] | not ready <原因…>",
     "examples.template": "/coord template new major from standard · "
     "/coord template major add qa 压力测试 at T-5 owner @erin · /coord template default major",
@@ -153,7 +154,7 @@ MESSAGES: dict[str, str] = {
     "err.not_item_of": "#{number} 不是发布 {launch} 的检查项。",
     "err.duplicate_item": "{department} 已经有检查项“{text}”。",
     "err.item_closed": "#{number} {status}，只能修改未完成的检查项。",
-    "err.launch_already_launched": "发布 {launch} 已经上线。",
+    "err.launch_already_launched": "发布 {launch} 已经发布了。",
     "err.launch_same_date": "发布 {launch} 本来就在 {date}。",
     "err.signoff_closed": "发布 {launch} 已结束，签核已关闭。",
     "err.dept_not_in_launch": "{department} 在发布 {launch} 中没有需要签核的内容（相关部门：{known}）。",
@@ -161,12 +162,14 @@ MESSAGES: dict[str, str] = {
     "err.template_builtin": "模板 {name} 是内置模板，不能删除（可以编辑）。",
     "err.template_is_default": "模板 {name} 是默认模板：请先把另一个模板设为默认。",
     "err.no_template_item": "模板 {name} 中 {department} 没有第 {item} 项（共 {count} 项）。",
-    "err.not_allowed_item_work": "只有检查项负责人、{department} 的负责人和成员、发布负责人或管理员才能对 "
-    "#{number} 执行此操作。",
-    "err.not_allowed_item_plan": "只有 {department} 的负责人、发布负责人或管理员"
-    "才能修改 #{number} 的日期或负责人。",
-    "err.not_allowed_item_edit": "只有发布 {launch} 的负责人或管理员才能修改它的计划。",
+    "err.not_allowed_item_work": "只有检查项的负责人、{department}的部门负责人和成员、发布负责人或管理员"
+    "可以{action}。",
+    "err.not_allowed_item_plan": "只有{department}的部门负责人、发布负责人或管理员可以{action}。",
+    "err.not_allowed_item_edit": "只有发布 {launch} 的负责人或管理员可以{action}。",
+    "action.check": "勾选 #{number}",
+    "action.uncheck": "取消勾选 #{number}",
+    "action.remove": "把 #{number} 从计划中移除",
     "err.not_launch_owner": "只有发布 {launch} 的负责人（{owner}）或管理员才能这样做。",
-    "err.not_allowed_signoff": "只有 {department} 的负责人（{lead}）或管理员"
-    "才能为 {launch} 签核 {department}。",
+    "err.not_allowed_signoff": "只有{department}的部门负责人（{lead}）或管理员可以为 {launch} 签核"
+    "{department}。",
 }

@@ -175,7 +175,7 @@ def test_every_command_in_english(chat: Chat, db) -> None:  # type: ignore[no-un
 
 
 def test_buttons_run_as_the_presser_with_permissions(chat: Chat, db) -> None:  # type: ignore[no-untyped-def]
-    card = ok(chat.say("add dev Ship the API", user="ou_alice"))
+    card = ok(chat.say("add dev Ship the API @ou_carol", user="ou_alice"))
     values = [
         e["behaviors"][0]["value"]
         for e in _elements(card)
@@ -184,7 +184,7 @@ def test_buttons_run_as_the_presser_with_permissions(chat: Chat, db) -> None:  #
     assert {v["action"] for v in values} == {ACTION_START, ACTION_DONE, ACTION_SNOOZE}
     assert all(v["value"] == "1" and v.get("in_place") for v in values)
 
-    started = chat.press(ACTION_START, "1", user="ou_carol")  # anyone may start work
+    started = chat.press(ACTION_START, "1", user="ou_carol")  # the assignee starts work
     assert started["toast"]["type"] == "success"
     assert started["card"]["type"] == "raw"
     assert started["card"]["data"]["schema"] == "2.0"

@@ -60,7 +60,7 @@ def test_templates_a_launch_and_its_check_off_buttons_in_chinese(chat: Chat, db)
     card = ok(chat.say("发布 新建 v2 2026-12-15"))
     assert "按模板 standard 生成 13 个检查项" in text_of(card)
     shown = text_of(card)  # a Feishu workspace speaks Chinese: the plan's texts are Chinese too
-    assert "dev 1 · #1 功能开发完成 — <at id=ou_bob></at> · 截止 " in shown and " · T-10" in shown
+    assert "研发 1 · #1 功能开发完成 — <at id=ou_bob></at> · 截止 " in shown and " · T-10" in shown
     values = buttons(card)
     assert {"action": ACTION_CHECK, "value": "#1"} in values  # a card of many items: no in_place
     refused = chat.press(ACTION_CHECK, "#1", user="ou_zed")
@@ -91,10 +91,12 @@ def test_check_ins_across_a_reschedule_and_sign_off_from_the_card(
         scheduler.shutdown()
     posted = [c.card for c in fake.sent if c.body.get("receive_id") == "oc_group" and c.card]
     headers = [card["header"]["title"]["content"] for card in posted]  # type: ignore[index]
-    checkins = [h for h in headers if "上线就绪检查" in h or "上线日" in h or "签核" in h]
-    assert [h.split(" · ")[1] for h in checkins if "上线就绪检查" in h] == ["T-14", "T-7", "T-3", "T-1"]
-    assert sum("发布前签核" in h for h in checkins) == 1 and sum("上线日" in h for h in checkins) == 1
-    launch_day = next(card for card in posted if "上线日" in card["header"]["title"]["content"])  # type: ignore[index]
+    checkins = [h for h in headers if "发布就绪检查" in h or "发布日" in h or "签核" in h]
+    assert [h.split(" · ")[1] for h in checkins if "发布就绪检查" in h] == ["T-14", "T-7", "T-3", "T-1"]
+    assert (
+        sum("发布前签核" in h for h in checkins) == 1 and sum(h.startswith("发布日") for h in checkins) == 1
+    )
+    launch_day = next(card for card in posted if card["header"]["title"]["content"].startswith("发布日"))  # type: ignore[index]
     values = buttons(launch_day)  # type: ignore[arg-type]
     assert any(v["action"] == ACTION_GO for v in values)
     with db.transaction() as session:

@@ -113,19 +113,19 @@ def test_leads_redate_and_reown_their_own_departments_items_only(team: Team) -> 
     team.ok("bob", "launch v1 dev 2 due 2026-12-09")
     team.ok("bob", "launch v1 dev 2 owner <@frank|Frank>")
     team.refused(
-        "bob", "launch v1 design 1 due 2026-12-09", "Only design's lead, the launch owner or an admin"
+        "bob", "launch v1 design 1 due 2026-12-09", "Only the design lead, the launch's owner or an admin"
     )
-    team.refused("bob", "due #5 2026-12-09", "Only design's lead")  # the same item by its number
-    team.refused("bob", "assign #5 <@bob|Bob>", "Only design's lead")
+    team.refused("bob", "due #5 2026-12-09", "Only the design lead")  # the same item by its number
+    team.refused("bob", "assign #5 <@bob|Bob>", "Only the design lead")
     team.refused("bob", "launch v1 add dev Extra step", "Only the owner of launch v1")
     team.refused(
-        "bob", "launch v1 remove dev 1", "Only the owner of launch v1 or an admin can change its plan"
+        "bob", "launch v1 remove dev 1", "Only the owner of launch v1 or an admin can remove #1 from the plan"
     )
     team.refused("bob", "delete #1", "Only the owner of launch v1 or an admin")
     team.refused("bob", "launch v1 date 2026-12-18", "Only the owner of launch v1 (@Alice) or an admin")
     # a department member takes an item for themselves, but hands none to others
     team.ok("frank", "launch v1 dev 3 owner <@frank|Frank>")
-    team.refused("frank", "launch v1 dev 1 owner <@carol|Carol>", "Only dev's lead")
+    team.refused("frank", "launch v1 dev 1 owner <@carol|Carol>", "Only the dev lead")
     # the launch's new owner may change its plan; its old owner (an admin) still may
     team.ok("alice", "launch v1 owner <@erin|Erin>")
     team.ok("erin", "launch v1 add ops Status page at T-1")
@@ -154,7 +154,7 @@ def test_who_may_check_off_an_item(team: Team, who: str, allowed: bool) -> None:
             assert reply.tone.value != "error", reply.plain_text()
         else:
             assert (
-                "Only the item's owner, dev's lead and members, the launch owner or an admin"
+                "Only the item's owner, the dev lead and members, the launch's owner or an admin"
                 in reply.headline
             )
             assert reply.usage is None  # a refusal, not a usage mistake
@@ -206,7 +206,7 @@ def test_bad_launch_input_gets_a_specific_message_and_changes_nothing(team: Team
 def test_starting_blocking_and_snoozing_an_item_follow_the_same_rule(team: Team) -> None:
     new_launch(team)
     for text in ("start #1", "block #1 waiting for review", "snooze #1 1d"):
-        team.refused("carol", text, "Only the item's owner, dev's lead and members")
+        team.refused("carol", text, "Only the item's owner, the dev lead and members")
     assert team.item(1).status == "todo" and team.item(1).snoozed_until is None
     team.ok("frank", "start #1")
     team.ok("frank", "block #1 waiting for review")

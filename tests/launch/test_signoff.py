@@ -41,14 +41,14 @@ def test_each_lead_signs_off_their_own_department_only(team: Team) -> None:
     assert "@Bob signed off dev ready for v1" in plain_mentions(signed.reply.headline)
     assert sorted(m.target.id for m in signed.outbox) == ["CL", "alice"]  # the channel and the PM
     team.refused(
-        "bob", "signoff v1 design ready", "Only design's lead (@Carol) or an admin can sign off design"
+        "bob", "signoff v1 design ready", "Only the design lead (@Carol) or an admin can sign off design"
     )
-    team.refused("frank", "signoff v1 dev ready", "Only dev's lead (@Bob)")  # a member is not enough
-    team.refused("carol", "signoff v1 ops ready", "Only ops's lead (no lead set)")
+    team.refused("frank", "signoff v1 dev ready", "Only the dev lead (@Bob)")  # a member is not enough
+    team.refused("carol", "signoff v1 ops ready", "Only the ops lead (no lead set)")
     team.ok("alice", "signoff v1 ops ready")  # an admin may; ops has no lead
     team.ok("alice", "launch v1 owner <@erin|Erin>")
     team.ok("erin", "signoff v1 ops not ready runbook still in review")  # no lead: the launch's owner
-    team.refused("erin", "signoff v1 marketing ready", "Only marketing's lead (@Dave)")
+    team.refused("erin", "signoff v1 marketing ready", "Only the marketing lead (@Dave)")
     team.refused("dave", "signoff v1 marketing not ready", "Say why it is not ready")
     team.refused("dave", "signoff v1 legal ready", "There is no department “legal”")
     team.ok("alice", "dept add legal")
@@ -144,10 +144,10 @@ def test_buttons_do_what_the_commands_do_with_their_permissions(team: Team) -> N
     ready = team.press("bob", ACTION_SIGNOFF_READY, dev)
     assert "signed off dev ready" in ready.reply.headline and not ready.reply.ephemeral
     refused = team.press("carol", ACTION_SIGNOFF_READY, dev)
-    assert "Only dev's lead" in refused.reply.headline
+    assert "Only the dev lead" in refused.reply.headline
     asked = team.press("bob", ACTION_SIGNOFF_NOT_READY, dev)
     assert asked.reply.plain_text().splitlines()[1].strip() == "/coord signoff v1 dev not ready <reason…>"
-    assert "Only dev's lead" in team.press("carol", ACTION_SIGNOFF_NOT_READY, dev).reply.headline
+    assert "Only the dev lead" in team.press("carol", ACTION_SIGNOFF_NOT_READY, dev).reply.headline
     launch = f"launch/{dev.split('/')[0]}"
     assert (
         "/coord launch v1 go with risk <risks…>"

@@ -114,7 +114,7 @@ def test_checkin_language_follows_the_workspace(services: FakeServices, schedule
     seed_world(services.db, language="zh")
     scheduler.tick(at(LAUNCH_DAY - timedelta(days=7), 10))
     body = text(services.messenger.sent[0])
-    assert "上线就绪检查" in body and "还剩 7 天" in body
+    assert "发布就绪检查" in body and "还剩 7 天" in body
 
 
 # --------------------------------------------------------------------------- standup digests
@@ -143,8 +143,8 @@ def test_digest_for_a_team_channel_per_department_once_a_day(
     assert message.target.id == "C-dev"
     body = text(message)
     assert "Standup digest for Tue 2026-12-08: 1 due today · 2 overdue · 0 blocked · 1 done" in body
-    assert "[today] #5 [dev] Fix login" in body
-    assert "[overdue] #1 [dev] Ship the API" in body
+    assert "[today] #5 Fix login" in body
+    assert "[overdue] #1 Ship the API" in body
     assert "[done] #7 Recent" in body and "Old" not in body  # done within the last 24 h only
     assert "marketing" not in body  # a team channel shows its department
 

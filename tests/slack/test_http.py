@@ -190,9 +190,10 @@ def test_button_inside_a_list_updates_only_that_task(
     from bot.slack.blocks import render_blocks
     from handlers.replies import Reply
 
-    for title in ("One", "Two", "Three"):
-        seeded.coordinator.handle_text(admin(seeded), f"add dev {title}")
-    cards = [seeded.coordinator.handle_text(admin(seeded), f"show #{n}").reply.sections[0] for n in (1, 2, 3)]
+    cards = [  # each task's card, as add answers with it
+        seeded.coordinator.handle_text(admin(seeded), f"add dev {title}").reply.sections[0]
+        for title in ("One", "Two", "Three")
+    ]
     blocks = render_blocks(Reply("Digest", tuple(cards)), "en")
     message = {"type": "message", "text": "Digest", "blocks": blocks, "ts": "1700000000.000100"}
     _, url = slack.block_action(

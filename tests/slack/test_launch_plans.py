@@ -139,7 +139,7 @@ def test_check_ins_follow_a_reschedule_once_and_the_signoff_buttons_work(
         button(t1, ACTION_SIGNOFF_NOT_READY, "Not ready · dev"), user=ALICE, message=t1
     )
     (refused,) = answers(fake, url)
-    assert "Only dev's lead" in refused.params["text"]
+    assert "Only the dev lead" in refused.params["text"]
     _, url = slack.block_action(button(t1, ACTION_SIGNOFF_NOT_READY, "Not ready · dev"), user=BOB, message=t1)
     (how,) = answers(fake, url)
     assert how.params[
@@ -147,7 +147,7 @@ def test_check_ins_follow_a_reschedule_once_and_the_signoff_buttons_work(
     ] == "ephemeral" and "/coord signoff v2 dev not ready <原因…>" in html.unescape(how.params["text"])
     _, url = slack.block_action(button(t1, ACTION_SIGNOFF_READY, "Ready · dev"), user=BOB, message=t1)
     (signed,) = answers(fake, url)
-    assert signed.params["response_type"] == "in_channel" and "签核 dev：v2 已就绪" in signed.params["text"]
+    assert signed.params["response_type"] == "in_channel" and "签核 研发：v2 已就绪" in signed.params["text"]
     with launch.db.transaction() as session:
         (row,) = session.scalars(select(SignOff)).all()
         assert row.ready and row.by is not None and row.by.user_id == BOB
