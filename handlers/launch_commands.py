@@ -24,7 +24,7 @@ from handlers.permissions import require_task_permission
 from handlers.readiness import Readiness, launch_readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
 from storage import launch_plans, repo
-from storage.models import Launch, LaunchStatus, Task
+from storage.models import Department, Launch, LaunchStatus, Task
 
 UPCOMING_LIMIT = 15
 ITEM_LIMIT = 30
@@ -220,21 +220,20 @@ def check(ctx: Ctx, cmd: g.CheckItem) -> Reply:
     verb = "check" if cmd.done else "uncheck"
     launch = ex.launch(ctx, cmd.launch, verb)
     department = ex.department(ctx, cmd.department, verb)
+    item = plan_item(ctx, launch, department, cmd.item, verb)
+    return set_item_done(ctx, item, done=cmd.done, verb=verb)
+
+
+def plan_item(ctx: Ctx, launch: Launch, department: Department, position: int, usage: str) -> Task:
+    """The department's ``position``-th item of the launch's plan (``dev 2``), or a refusal."""
     readiness = launch_readiness(ctx.session, launch)
-    item = readiness.item_by_label(department, cmd.item)
+    item = readiness.item_by_label(department, position)
     if item is None:
         count = sum(1 for i in (*readiness.items, *readiness.followups) if i.department_id == department.id)
-        raise CommandError(
-            "err.no_item",
-            verb,
-            {
-                "launch": launch.name,
-                "department": views.department_name(department, ctx.tr),
-                "item": cmd.item,
-                "count": count,
-            },
-        )
-    return set_item_done(ctx, item, done=cmd.done, verb=verb)
+        name = views.department_name(department, ctx.tr)
+        params = {"launch": launch.name, "department": name, "item": position, "count": count}
+        raise CommandError("err.no_item", usage, params)
+    return item
 
 
 def set_item_done(ctx: Ctx, item: Task, *, done: bool, verb: str) -> Reply:

@@ -9,6 +9,7 @@ come from the ``sched.*`` and launch catalog keys. Nothing here sends or decides
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
 from handlers.views import day, department_name, joined, task_line
-from storage.models import Department, LaunchStatus, TaskStatus
+from storage.models import Department, LaunchStatus, Task, TaskStatus
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
 BEHIND_WITHIN_DAYS = 3  # from T-3 on, open items put a department behind
@@ -119,16 +120,9 @@ def _readiness_section(readiness: Readiness, tr: Translator) -> Section:
 def _open_work(readiness: Readiness, today: date, tr: Translator, zone: ZoneInfo) -> list[Section]:
     """Open items (with their check-off buttons), then the launch's open tasks."""
     sections = []
-    open_items = list(readiness.open_items)
-    if open_items:
-        shown = open_items[:ITEM_LIMIT]
+    if readiness.open_items:
         sections.append(
-            Section(
-                title=tr("sched.checkin.open_items", n=len(open_items)),
-                items=item_lines(readiness, shown, tr, today, zone),
-                buttons=check_buttons(readiness, shown, tr),
-                more=max(0, len(open_items) - ITEM_LIMIT),
-            )
+            _items_section(readiness, readiness.open_items, "sched.checkin.open_items", today, tr, zone)
         )
     if readiness.open_tasks:
         overdue, blocked = _counted(readiness, today, "overdue"), _counted(readiness, today, "blocked")
@@ -144,6 +138,19 @@ def _open_work(readiness: Readiness, today: date, tr: Translator, zone: ZoneInfo
             )
         )
     return sections
+
+
+def _items_section(
+    readiness: Readiness, items: Sequence[Task], title: str, today: date, tr: Translator, zone: ZoneInfo
+) -> Section:
+    """Open items, each with its owner and date, and a check-off button for each shown."""
+    shown = items[:ITEM_LIMIT]
+    return Section(
+        title=tr(title, n=len(items)),
+        items=item_lines(readiness, shown, tr, today, zone),
+        buttons=check_buttons(readiness, shown, tr),
+        more=max(0, len(items) - ITEM_LIMIT),
+    )
 
 
 def signoff_section(readiness: Readiness, tr: Translator, zone: ZoneInfo) -> Section:
@@ -215,17 +222,9 @@ def compose_followup(
         for d in readiness.departments
     )
     sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
-    open_items = [*readiness.open_followups, *readiness.open_items]
+    open_items = (*readiness.open_followups, *readiness.open_items)
     if open_items:
-        shown = open_items[:ITEM_LIMIT]
-        sections.append(
-            Section(
-                title=tr("sched.followup.open_items", n=len(open_items)),
-                items=item_lines(readiness, shown, tr, today, zone),
-                buttons=check_buttons(readiness, shown, tr),
-                more=max(0, len(open_items) - ITEM_LIMIT),
-            )
-        )
+        sections.append(_items_section(readiness, open_items, "sched.followup.open_items", today, tr, zone))
     if readiness.open_tasks:
         sections.append(
             Section(

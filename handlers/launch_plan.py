@@ -10,7 +10,7 @@ from handlers import launch_grammar as lg
 from handlers import launch_items, views
 from handlers import launch_permissions as perm
 from handlers.execution import CommandError, Ctx
-from handlers.launch_commands import readiness_reply
+from handlers.launch_commands import plan_item, readiness_reply
 from handlers.readiness import launch_readiness
 from handlers.replies import Reply, Section, Tone
 from storage import launch_plans, repo
@@ -34,21 +34,7 @@ def find_item(ctx: Ctx, launch: Launch, ref: lg.ItemRef, usage: str = USAGE) -> 
             raise CommandError("err.not_item_of", usage, {"number": ref.number, "launch": launch.name})
         return task
     department = ex.department(ctx, ref.department or "", usage)
-    readiness = launch_readiness(ctx.session, launch)
-    item = readiness.item_by_label(department, ref.position or 0)
-    if item is None:
-        count = sum(1 for i in (*readiness.items, *readiness.followups) if i.department_id == department.id)
-        raise CommandError(
-            "err.no_item",
-            usage,
-            {
-                "launch": launch.name,
-                "department": views.department_name(department, ctx.tr),
-                "item": ref.position,
-                "count": count,
-            },
-        )
-    return item
+    return plan_item(ctx, launch, department, ref.position or 0, usage)
 
 
 def _owner(
