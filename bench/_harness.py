@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 REQUEST_TIMEOUT = 10.0  # seconds for one request; Slack and Feishu give up after 3
 START_TIMEOUT = 30.0  # seconds for a server to answer /healthz
+KEEPALIVE_REUSE = 2.0  # seconds an idle keep-alive connection is still reused
 
 
 def free_port() -> int:
@@ -50,6 +51,13 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` in seconds (fields 14 and 15 of ``/proc/<pid>/stat``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": field 3 onwards
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def clean_env(**values: str) -> dict[str, str]:
@@ -123,6 +131,11 @@ class Server:
                         f"{self.name} did not answer /healthz in {timeout} s:\n{self.log_tail()}"
                     )
                 time.sleep(0.005)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (``/proc/<pid>/stat``)."""
+        assert self.proc is not None
+        return process_cpu_seconds(self.proc.pid)
 
     def memory_kb(self) -> dict[str, int]:
         """``VmHWM`` (peak resident set) and ``VmRSS`` of the process, in kB, from /proc."""
@@ -209,8 +222,12 @@ def coordbot_server(
     platforms: tuple[str, ...] = ("slack", "feishu"),
     database_url: str | None = None,
     name: str = "coordbot",
+    root: Path | None = None,
 ) -> Server:
-    """``python -m bot.cli serve --no-scheduler`` with the chosen platforms on the fakes."""
+    """``python -m bot.cli serve --no-scheduler`` with the chosen platforms on the fakes.
+
+    ``root``: run the coordbot found there instead of this checkout's (a "before" measurement).
+    """
     port = free_port()
     values = {"COORDBOT_DATABASE_URL": database_url or f"sqlite:///{workdir / 'coordbot.db'}"}
     if "slack" in platforms:
@@ -228,25 +245,27 @@ def coordbot_server(
             FEISHU_DOMAIN=fakes.feishu_url,
         )
     argv = [PYTHON, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
+    env = clean_env(**values)
+    if root is not None:
+        env["PYTHONPATH"] = f"{root}{os.pathsep}{ROOT}"
     # cwd is the scratch folder: no .env of the developer's is read.
-    return Server(name, argv, port, clean_env(**values), workdir, workdir / f"{name}.log")
+    return Server(name, argv, port, env, workdir, workdir / f"{name}.log")
 
 
-def bare_server(platform_name: str, fakes: Fakes, workdir: Path) -> Server:
+def bare_server(app: str, fakes: Fakes, workdir: Path) -> Server:
+    """One of :mod:`bench.bare_apps`' baselines (``slack``, ``slack-inline``, ``feishu``)."""
     port = free_port()
     argv = [
         PYTHON,
         "-m",
         "bench.bare_apps",
-        platform_name,
+        app,
         "--port",
         str(port),
         "--slack-api-url",
         fakes.slack_api_url,
     ]
-    return Server(
-        f"bare-{platform_name}", argv, port, clean_env(), ROOT, workdir / f"bare-{platform_name}.log"
-    )
+    return Server(f"bare-{app}", argv, port, clean_env(), ROOT, workdir / f"bare-{app}.log")
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory[str]:
@@ -258,7 +277,6 @@ def scratch_dir() -> tempfile.TemporaryDirectory[str]:
 
 @dataclass
 class LoadResult:
-    clients: int
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
     errors: dict[str, int] = field(default_factory=dict)  # "HTTP 500", "ReadTimeout", …
     wall: float = 0.0
@@ -284,6 +302,10 @@ class LoadResult:
         return self.percentile(99)
 
     @property
+    def max(self) -> float:
+        return max(self.latencies) if self.latencies else math.nan
+
+    @property
     def throughput(self) -> float:
         return self.count / self.wall if self.wall > 0 else math.nan
 
@@ -297,7 +319,8 @@ class _Connection:
 
     The load generator must cost far less than the servers it measures: httpx.AsyncClient tops
     out near 300 requests/s here and its p99 reaches 1.5 s at 50 connections against a trivial
-    endpoint, while this does about 2,800 requests/s with a p99 under 20 ms.
+    endpoint, while this does about 2,800 requests/s with a p99 under 20 ms. Connections are
+    kept alive and reused by whichever request is due next; one is opened when all are busy.
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -333,41 +356,55 @@ class _Connection:
         self.reader = self.writer = None
 
 
-async def _drive(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], clients: int) -> LoadResult:
+async def _drive_open(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], rate: float) -> LoadResult:
     parsed = urlsplit(url)
     host, port, path = parsed.hostname or "127.0.0.1", parsed.port or 80, parsed.path or "/"
-    result = LoadResult(clients)
-    queue = iter(range(len(requests)))
+    result = LoadResult()
+    idle: list[tuple[_Connection, float]] = []  # connections free since
+    start = time.perf_counter() + 0.05
 
-    async def client() -> None:
-        connection = _Connection(host, port)
-        try:
-            for index in queue:
-                body, headers = requests[index]
-                started = time.perf_counter()
-                try:
-                    status = await asyncio.wait_for(connection.post(path, body, headers), REQUEST_TIMEOUT)
-                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    connection.close()
-                    key = type(exc).__name__
-                else:
-                    if status == 200:
-                        result.latencies.append(time.perf_counter() - started)
-                        continue
-                    key = f"HTTP {status}"
-                result.errors[key] = result.errors.get(key, 0) + 1
-        finally:
+    def take() -> _Connection:
+        # uvicorn closes a keep-alive connection idle for 5 s; one idle past 2 s is not reused (its
+        # close could cross the next request: an error of the load generator, not the server's)
+        while idle:
+            connection, since = idle.pop()
+            if time.perf_counter() - since < KEEPALIVE_REUSE:
+                return connection
             connection.close()
+        return _Connection(host, port)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    result.wall = time.perf_counter() - started
+    async def send(index: int) -> None:
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        connection = take()
+        body, headers = requests[index]
+        try:
+            status = await asyncio.wait_for(connection.post(path, body, headers), REQUEST_TIMEOUT)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            connection.close()
+            key = type(exc).__name__
+        else:
+            idle.append((connection, time.perf_counter()))
+            if status == 200:
+                # from the scheduled send, not the actual one: a late send is queueing, counted
+                result.latencies.append(time.perf_counter() - scheduled)
+                return
+            key = f"HTTP {status}"
+        result.errors[key] = result.errors.get(key, 0) + 1
+
+    await asyncio.gather(*(send(i) for i in range(len(requests))))
+    result.wall = time.perf_counter() - start
+    for connection, _since in idle:
+        connection.close()
     return result
 
 
-def drive(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], clients: int) -> LoadResult:
-    """POST every request once, ``clients`` at a time (closed loop), and time each answer."""
-    return asyncio.run(_drive(url, requests, clients))
+def drive_open(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], rate: float) -> LoadResult:
+    """POST ``requests`` on a fixed schedule, ``rate`` a second (open loop: a request is sent at its
+    time whether or not earlier ones were answered); latency counts from the scheduled time."""
+    return asyncio.run(_drive_open(url, requests, rate))
 
 
 # -- output ---------------------------------------------------------------------------------------

@@ -1,12 +1,16 @@
-"""The baselines: a bare slack-bolt app and a bare lark-oapi dispatcher on coordbot's server stack.
+"""The baselines: bare slack-bolt apps and a bare lark-oapi dispatcher on coordbot's server stack.
 
-    python -m bench.bare_apps slack --port 3101
+    python -m bench.bare_apps slack --port 3101          # bolt's default: the ack polled for
+    python -m bench.bare_apps slack-inline --port 3103   # process_before_response: the ack inline
     python -m bench.bare_apps feishu --port 3102
 
 Same stack as ``coordbot serve``: uvicorn (same options: no access log) serving a Starlette app
 with ``GET /healthz`` and the platform's route; Slack requests go through bolt's Starlette adapter
-functions and ``app.dispatch`` in the thread pool exactly as ``bot.slack.runtime`` does, with
-request verification on; Feishu events go through ``EventDispatcherHandler.do`` (decryption,
+functions and ``app.dispatch`` in the thread pool, with bolt's request verification on — in its
+default flow (``slack``: the listener runs on bolt's executor and the dispatching thread polls for
+its ack every 10 ms) or with ``process_before_response=True`` (``slack-inline``: the listener runs
+in the dispatching thread and the answer goes as soon as it returns); Feishu events go through
+``EventDispatcherHandler.do`` (decryption,
 token and signature checks) in the thread pool as ``bot.feishu.runtime`` does. The handlers do
 nothing but acknowledge.
 """
@@ -30,7 +34,7 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def slack_app(api_url: str) -> Starlette:
+def slack_app(api_url: str, *, inline: bool = False) -> Starlette:
     from slack_bolt import App
     from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
     from slack_sdk import WebClient
@@ -38,7 +42,7 @@ def slack_app(api_url: str) -> Starlette:
     bolt = App(
         client=WebClient(token=s.SLACK_BOT_TOKEN, base_url=api_url),
         signing_secret=s.SLACK_SIGNING_SECRET,
-        process_before_response=False,
+        process_before_response=inline,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack"),
     )
 
@@ -84,13 +88,16 @@ def feishu_app() -> Starlette:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.bare_apps", description=__doc__)
-    parser.add_argument("platform", choices=("slack", "feishu"))
+    parser.add_argument("platform", choices=("slack", "slack-inline", "feishu"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--slack-api-url", default="http://127.0.0.1:9/api/")
     args = parser.parse_args(argv)
     import uvicorn
 
-    app = slack_app(args.slack_api_url) if args.platform == "slack" else feishu_app()
+    if args.platform == "feishu":
+        app = feishu_app()
+    else:
+        app = slack_app(args.slack_api_url, inline=args.platform == "slack-inline")
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
     return 0
 

@@ -1,34 +1,30 @@
-"""Sending the messages a command produced for others (after its transaction committed).
+"""Sending what a command produced, after its transaction committed: its answer and its outbox.
 
-The core records each of them in the notification ledger with the command
-(:mod:`handlers.outbox`). Given the database, :func:`deliver_outbox` takes those rows for its
-one attempt (the ledger's compare-and-set, as the scheduler does), sends, and records the
-outcome: a message the platform refused for now is retried by the scheduler with backoff, a
-crash mid-send leaves the row to the scheduler once its lease runs out, and a row it cannot take
-(the database away, another process has it) is left to the scheduler rather than risk sending
-it twice. Without the database, or for a message the ledger does not hold, sending is
-best-effort, as before.
+The core records both in the notification ledger with the command (:mod:`handlers.outbox`).
+:func:`record_answer_attempt` records how the adapter's first answer went: sent, or failed — then
+the scheduler sends the row (to its target, no longer through the request's reply handle) with
+backoff; an answer a crash left unsent is the scheduler's once its reservation runs out.
+
+:func:`deliver_outbox` takes the messages to others for its one attempt (the ledger's
+compare-and-set, as the scheduler does), sends, and records the outcome: a message the platform
+refused for now is retried by the scheduler, a crash mid-send leaves the row to the scheduler once
+its lease runs out, and a row it cannot take (the database away, another process has it) is left
+to the scheduler rather than risk sending it twice. Without the database, or for a message the
+ledger does not hold, sending is best-effort.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
-
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from datetime import datetime
 
 from bot.messenger import DeliveryError, MessengerRegistry
-from handlers.outbox import ledger_row
 from handlers.replies import Outbound
 from storage import notifications as ledger
-from storage.db import Database
-from storage.models import Workspace
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
-
-REPLY_TTL = timedelta(hours=1)  # an answer that could not be delivered within the hour is dropped
 
 
 def deliver_outbox(
@@ -61,6 +57,26 @@ def deliver_outbox(
     return sent
 
 
+def record_answer_attempt(db: Database, answer_id: int, now: datetime, error: DeliveryError | None) -> None:
+    """Record the first attempt at a command's answer (the core claimed row ``answer_id``, pending).
+
+    Sent: the row is done. Failed: the attempt is counted, so the scheduler's retry posts to the
+    answer's target instead of the reply handle (an expired ``response_url`` stays expired), or
+    the row is dead when the refusal is permanent.
+    """
+    try:
+        with db.transaction() as session:
+            if error is None:
+                ledger.record_sent(session, answer_id, now)
+                return
+            ledger.acquire(session, answer_id, now, own=True)
+            ledger.record_failure(
+                session, answer_id, now, str(error), permanent=error.permanent, retry_after=error.retry_after
+            )
+    except DatabaseUnavailable as exc:  # its reservation runs out and the scheduler sends it
+        log.warning("answer %s: outcome not recorded (%s)", answer_id, exc)
+
+
 def _take(
     messages: list[Outbound], db: Database, now: Callable[[], datetime]
 ) -> tuple[set[str] | None, dict[str, ledger.Acquired]]:
@@ -72,8 +88,8 @@ def _take(
         with db.transaction() as session:
             rows = ledger.by_keys(session, keys)
             got = ledger.acquire_many(session, [row.id for row in rows], now(), own=True, payloads=False)
-    except (OperationalError, DBAPIError) as exc:
-        log.warning("task updates left to the scheduler: the ledger is unavailable (%s)", type(exc).__name__)
+    except DatabaseUnavailable as exc:
+        log.warning("task updates left to the scheduler: the ledger is unavailable (%s)", exc)
         return None, {}
     return {row.key for row in rows}, {item.key: item for item in got}
 
@@ -87,33 +103,5 @@ def _record(db: Database, got: ledger.Acquired, now: datetime, error: DeliveryEr
                 ledger.record_failure(
                     session, got.id, now, str(error), permanent=error.permanent, retry_after=error.retry_after
                 )
-    except (OperationalError, DBAPIError) as exc:  # the lease runs out and the scheduler retries
-        log.warning("task update %s: outcome not recorded (%s)", got.key, type(exc).__name__)
-
-
-def defer(message: Outbound, db: Database, now: datetime, *, kind: str = "reply") -> bool:
-    """Hand a message the platform refused for now to the scheduler: a ledger row it sends
-    (once, by ``message.key``) when the row's reservation runs out, retrying with backoff.
-
-    For the answer to a command when the platform failed at that moment (its ``response_url``
-    or reply call): the command has applied, so the person must still hear the answer. False
-    when it could not be handed over (logged).
-    """
-    if not message.key:
-        return False
-    try:
-        with db.transaction() as session:
-            workspace_id = session.scalar(
-                select(Workspace.id).where(
-                    Workspace.platform == message.platform,
-                    Workspace.external_id == message.workspace_external_id,
-                )
-            )
-            if workspace_id is None:
-                return False
-            ledger.claim(session, ledger_row(message, workspace_id, kind, now + REPLY_TTL), now)
-    except (OperationalError, DBAPIError) as exc:
-        log.warning("%s %s could not be handed to the scheduler (%s)", kind, message.key, type(exc).__name__)
-        return False
-    log.info("%s %s handed to the scheduler", kind, message.key)
-    return True
+    except DatabaseUnavailable as exc:  # the lease runs out and the scheduler retries
+        log.warning("task update %s: outcome not recorded (%s)", got.key, exc)

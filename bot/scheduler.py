@@ -707,7 +707,3 @@ def _next_minute(value: datetime) -> datetime:
 def _ceil_minute(value: datetime) -> datetime:
     floor = value.replace(second=0, microsecond=0)
     return floor if floor == value else floor + MINUTE
-
-
-def build_scheduler(services: Services) -> CoordScheduler:
-    return CoordScheduler(services)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from storage.models import WORKDAYS_MASK
+
 ALL_DAYS_MASK = 0b1111111
-WORKDAYS_MASK = 0b0011111  # Monday to Friday; bit 0 is Monday
 MAX_SEARCH_DAYS = 400  # a calendar with (almost) no working days still answers, never loops
 
 

@@ -1,30 +1,32 @@
 """The entry point adapters call: text commands, button actions, forms and home views.
 
 Every call runs in one database transaction: it either applies whole or not at all, and no
-exception escapes — a user gets a specific message, the operator a log line.
+exception escapes — a user gets a specific message, the operator a log line. The core decides
+each reply's language (the caller's, else the workspace's) once, here; and, given an
+:class:`~handlers.outbox.AnswerRoute`, records the answer in the notification ledger inside the
+same transaction, so an applied command is always answered.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import admin_commands, help_text, launch_routes, task_commands
 from handlers import grammar as g
-from handlers import launch_grammar as lg
 from handlers import outbox as command_outbox
-from handlers import template_grammar as tg
 from handlers.clock import Clock
 from handlers.context import Caller
 from handlers.execution import CommandError, Ctx
 from handlers.i18n import Translator, normalise_language
-from handlers.replies import Outcome, Reply, Section, Tone
+from handlers.outbox import AnswerRoute
+from handlers.replies import Outbound, Outcome, Reply, Section, Tone
 from handlers.views import (  # noqa: F401  (re-exported: adapters import the action ids from here)
     ACTION_DONE,
     ACTION_REOPEN,
@@ -34,7 +36,7 @@ from handlers.views import (  # noqa: F401  (re-exported: adapters import the ac
 )
 from handlers.views import ACTIONS as TASK_ACTIONS
 from storage import repo
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import Person, Workspace
 
 log = logging.getLogger(__name__)
@@ -105,12 +107,6 @@ ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters ro
 
 OnceGuard = Callable[[Session], bool]
 CONFLICT_RETRIES = 2  # extra runs of a command PostgreSQL rolled back for a deadlock or conflict
-_CONFLICT_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
-
-
-def _conflict(exc: DBAPIError) -> bool:
-    """Whether the database rolled the transaction back only because of another one's locks."""
-    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_STATES
 
 
 class _AlreadyDone(Exception):
@@ -135,12 +131,21 @@ class Coordinator:
 
     # -- entry points -------------------------------------------------------------------------
 
-    def handle_text(self, caller: Caller, text: str, *, once: OnceGuard | None = None) -> Outcome:
+    def handle_text(
+        self,
+        caller: Caller,
+        text: str,
+        *,
+        once: OnceGuard | None = None,
+        answer: AnswerRoute | None = None,
+    ) -> Outcome:
         """Run one command line (with or without the leading ``/coord``).
 
         ``once``, when given, runs first inside the command's transaction and marks the work done
         (an adapter's inbox entry); if it says the work was done before, nothing runs and the
         outcome is ``already_done``. A command that is refused is marked done on its own.
+        ``answer``, when given, is where the reply goes: it is recorded in the ledger with the
+        command (``Outcome.answer``), and the adapter sends it after the commit.
         """
 
         def run(ctx: Ctx) -> Reply:
@@ -149,24 +154,20 @@ class Coordinator:
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)
 
-        return self._run(caller, run, what=f"command {text[:60]!r}", once=once)
-
-    def handle_command(
-        self, caller: Caller, command: g.Command | lg.LaunchCommand | tg.TemplateCommand
-    ) -> Outcome:
-        """Run an already-typed command (forms build these)."""
-        if isinstance(command, g.Help):
-            return self._run(caller, lambda ctx: help_text.help_reply(ctx.tr, command.topic), what="help")
-        return self._run(
-            caller, lambda ctx: HANDLERS[type(command)](ctx, command), what=type(command).__name__
-        )
+        return self._run(caller, run, what=f"command {text[:60]!r}", once=once, answer=answer)
 
     def handle_action(
-        self, caller: Caller, action_id: str, value: str, *, once: OnceGuard | None = None
+        self,
+        caller: Caller,
+        action_id: str,
+        value: str,
+        *,
+        once: OnceGuard | None = None,
+        answer: AnswerRoute | None = None,
     ) -> Outcome:
-        """Run a button press (one of :data:`ACTIONS`) as ``caller``; permissions apply.
+        """Run a button press (one of :data:`ACTIONS`, any value) as ``caller``; permissions apply.
 
-        ``once`` as for :meth:`handle_text`.
+        ``once`` and ``answer`` as for :meth:`handle_text`.
         """
         run = launch_routes.run_action if action_id in launch_routes.ACTIONS else task_commands.run_action
         outcome = self._run(
@@ -174,6 +175,7 @@ class Coordinator:
             lambda ctx: run(ctx, action_id, value),
             what=f"action {action_id}",
             once=once,
+            answer=answer,
         )
         if outcome.reply.tone != Tone.ERROR and value.isdigit():
             outcome.changed_task = int(value)
@@ -203,8 +205,19 @@ class Coordinator:
             labels["heading"] = ctx.tr("form.heading")
             return FormOptions(departments, launches, labels)
 
-    def submit_task_form(self, caller: Caller, form: TaskForm) -> Outcome:
-        """Create a task from a form; on bad input ``Outcome.error_field`` names the field."""
+    def submit_task_form(
+        self,
+        caller: Caller,
+        form: TaskForm,
+        *,
+        once: OnceGuard | None = None,
+        answer: AnswerRoute | None = None,
+    ) -> Outcome:
+        """Create a task from a form; on bad input ``Outcome.error_field`` names the field.
+
+        ``once`` and ``answer`` as for :meth:`handle_text` (a refusal is shown on the form, so
+        it is not recorded as an answer).
+        """
         title = g.clean_text(form.title or "")
 
         def run(ctx: Ctx) -> Reply:
@@ -218,7 +231,7 @@ class Coordinator:
             command = g.AddTask(form.department, title, assignee, form.due, form.launch, form.high_priority)
             return task_commands.add(ctx, command)
 
-        return self._run(caller, run, what="task form")
+        return self._run(caller, run, what="task form", once=once, answer=answer, answer_refusals=False)
 
     def remember_people(self, caller: Caller, people: Iterable[Profile]) -> None:
         """Keep names and time zones of people mentioned in the caller's workspace, so nudges reach
@@ -267,6 +280,8 @@ class Coordinator:
             language=DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language),
             name=caller.workspace_name,
         )
+        if workspace.uninstalled_at is not None:  # a request from it again: it was reinstalled
+            workspace.uninstalled_at = None
         me: Person = repo.get_or_create_person(
             session,
             workspace,
@@ -281,9 +296,16 @@ class Coordinator:
         return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
 
     def _run(
-        self, caller: Caller, body: Callable[[Ctx], Reply], *, what: str, once: OnceGuard | None = None
+        self,
+        caller: Caller,
+        body: Callable[[Ctx], Reply],
+        *,
+        what: str,
+        once: OnceGuard | None = None,
+        answer: AnswerRoute | None = None,
+        answer_refusals: bool = True,
     ) -> Outcome:
-        lang = DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language)
+        lang = self._fallback_language(caller)
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
                 with self.db.transaction() as session:
@@ -292,42 +314,80 @@ class Coordinator:
                     ctx = self._context(session, caller)
                     lang = ctx.tr.lang
                     reply = body(ctx)
-                    outbox = command_outbox.record(session, ctx.workspace.id, ctx.outbox, ctx.now)
                     lang = ctx.tr.lang  # a settings command may have changed it
-                return Outcome(reply, outbox, language=lang)
+                    reply = replace(reply, language=lang)
+                    outbox = command_outbox.record(session, ctx.workspace.id, ctx.outbox, ctx.now)
+                    answered, answer_id = self._record_answer(
+                        session, ctx.workspace.id, caller, reply, answer
+                    )
+                return Outcome(reply, outbox, answer=answered, answer_id=answer_id)
             except _AlreadyDone:
                 log.info("%s from %s/%s ran before; not again", what, caller.platform, caller.user_id)
-                return Outcome(Reply(""), language=lang, already_done=True)
+                return Outcome(Reply("", language=lang), already_done=True)
             except g.UsageError as error:  # CommandError too: the transaction was rolled back
                 log.info("rejected %s from %s/%s: %s", what, caller.platform, caller.user_id, error.key)
-                outcome = Outcome(self._error_reply(lang, error), error_field=error.field, language=lang)
+                outcome = Outcome(self._error_reply(lang, error), error_field=error.field)
                 break
-            except (OperationalError, DBAPIError) as exc:
-                if _conflict(exc) and attempt < CONFLICT_RETRIES:
-                    log.info("%s hit a database conflict (%s); again", what, type(exc.orig).__name__)
+            except DatabaseUnavailable as exc:
+                if exc.conflict and attempt < CONFLICT_RETRIES:
+                    log.info("%s hit a database conflict (%s); again", what, exc)
                     continue
-                log.exception("database error running %s", what)
-                tr = Translator(lang)
-                return Outcome(
-                    Reply(tr("err.database_unavailable"), tone=Tone.ERROR), language=lang, retry_later=True
-                )
+                log.warning("database unavailable running %s: %s", what, exc)
+                reply = Reply(Translator(lang)("err.database_unavailable"), tone=Tone.ERROR, language=lang)
+                return Outcome(reply, retry_later=True)
             except Exception:
                 log.exception("unexpected error running %s", what)
-                tr = Translator(lang)
-                outcome = Outcome(Reply(tr("err.internal"), tone=Tone.ERROR), language=lang)
+                outcome = Outcome(Reply(Translator(lang)("err.internal"), tone=Tone.ERROR, language=lang))
                 break
-        if once is not None:  # the refusal is the answer: do not run it again
-            outcome.already_done = not self._mark_done(once, what)
+        if once is not None or answer is not None:  # the refusal is the answer: do not run it again
+            self._settle_refusal(caller, outcome, what, once, answer if answer_refusals else None)
         return outcome
 
-    def _mark_done(self, once: OnceGuard, what: str) -> bool:
-        """Run ``once`` in a transaction of its own; False only when the work was done before."""
+    def _record_answer(
+        self, session: Session, workspace_id: int, caller: Caller, reply: Reply, answer: AnswerRoute | None
+    ) -> tuple[Outbound | None, int | None]:
+        """The answer as recorded in the ledger, and its row (None, None: nothing recorded)."""
+        if answer is None:
+            return None, None
+        message = answer.answer(caller.platform, caller.workspace_id, reply)
+        answer_id = command_outbox.record_answer(session, workspace_id, message, self.clock.now())
+        return (message, answer_id) if answer_id is not None else (None, None)
+
+    def _settle_refusal(
+        self,
+        caller: Caller,
+        outcome: Outcome,
+        what: str,
+        once: OnceGuard | None,
+        answer: AnswerRoute | None,
+    ) -> None:
+        """Mark refused work done and record its answer, in a transaction of their own.
+
+        ``outcome.already_done`` when the work was done before. When the database cannot be
+        reached the refusal is still answered (it may be answered again).
+        """
         try:
             with self.db.transaction() as session:
-                return once(session)
-        except (OperationalError, DBAPIError):
+                if once is not None and not once(session):
+                    outcome.already_done = True
+                    return
+                if answer is not None:
+                    workspace_id = session.scalar(
+                        select(Workspace.id).where(
+                            Workspace.platform == caller.platform,
+                            Workspace.external_id == caller.workspace_id,
+                        )
+                    )
+                    if workspace_id is not None:
+                        outcome.answer, outcome.answer_id = self._record_answer(
+                            session, workspace_id, caller, outcome.reply, answer
+                        )
+        except DatabaseUnavailable:
             log.warning("could not mark %s done; it may be answered again", what)
-            return True
+
+    def _fallback_language(self, caller: Caller) -> str:
+        """The language of a reply when the database cannot say (the platform's default)."""
+        return DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language)
 
     @staticmethod
     def _error_reply(lang: str, error: g.UsageError) -> Reply:
@@ -335,10 +395,6 @@ class Coordinator:
         message = tr(error.key, **error.params)
         usage = help_text.usage_line(tr, error.usage) if error.usage else None
         if isinstance(error, CommandError) or not usage:
-            return Reply(message, tone=Tone.ERROR, usage=usage)
-        return Reply(
-            message,
-            (Section(text=help_text.examples(tr, error.usage, error.params)),),
-            tone=Tone.ERROR,
-            usage=usage,
-        )
+            return Reply(message, tone=Tone.ERROR, usage=usage, language=lang)
+        examples = (Section(text=help_text.examples(tr, error.usage, error.params)),)
+        return Reply(message, examples, tone=Tone.ERROR, usage=usage, language=lang)

@@ -15,7 +15,7 @@ from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
 from storage import repo
-from storage.models import Department, Launch, Person, Task, Workspace
+from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
 
 
 class CommandError(UsageError):
@@ -82,7 +82,7 @@ def person(ctx: Ctx, ref: PersonRef) -> Person:
 def task(ctx: Ctx, number: int, usage: str, *, for_update: bool = False) -> Task:
     lookup = repo.find_task_for_update if for_update else repo.find_task
     found = lookup(ctx.session, ctx.workspace, number)
-    if found is None or found.status == "deleted":
+    if found is None or found.status == TaskStatus.DELETED:
         raise CommandError("err.no_task", usage, {"number": number})
     return found
 

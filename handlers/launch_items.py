@@ -156,7 +156,7 @@ def tell_owners(ctx: Ctx, launch: Launch, items: Sequence[Task]) -> None:
         headline = ctx.tr(
             "launch.items_given", who=views.who(ctx.me, ctx.tr), n=len(owned), launch=launch.name
         )
-        ctx.dm(person, Reply(headline, (Section(items=lines),), tone=Tone.INFO))
+        ctx.dm(person, Reply(headline, (Section(items=lines),), tone=Tone.INFO, language=ctx.tr.lang))
 
 
 def planning_notes(ctx: Ctx, items: Sequence[Task]) -> list[Section]:
@@ -194,5 +194,5 @@ def follow_lead(ctx: Ctx, department: Department, old_lead_id: int | None, new_l
         headline = ctx.tr(
             "launch.items_to_lead", department=views.department_name(department, ctx.tr), n=len(moved)
         )
-        ctx.dm(new_lead, Reply(headline, (Section(items=lines),), tone=Tone.INFO))
+        ctx.dm(new_lead, Reply(headline, (Section(items=lines),), tone=Tone.INFO, language=ctx.tr.lang))
     return len(moved)

@@ -97,7 +97,7 @@ def compose_checkin(
         if readiness.ready:
             sections.append(Section(text=tr("sched.checkin.all_ready")))
             tone = Tone.SUCCESS
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
 
 
 def _readiness_section(readiness: Readiness, tr: Translator) -> Section:
@@ -201,7 +201,7 @@ def compose_signoff_request(readiness: Readiness, today: date, lang: str, *, zon
     sections = [signoff_section(readiness, tr, zone)]
     if leads:
         sections.append(Section(text=tr("sched.signoff.who", who=leads)))
-    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
 
 
 def compose_followup(
@@ -234,7 +234,7 @@ def compose_followup(
             )
         )
     sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
-    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
 
 
 def _counted(readiness: Readiness, today: date, bucket: str) -> list:

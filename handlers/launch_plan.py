@@ -121,7 +121,10 @@ def edit_item(ctx: Ctx, cmd: lg.EditLaunchItem) -> Reply:
     when = views.day(item.due_date, ctx.tr, ctx.today)
     headline = ctx.tr("launch.item_redated", number=item.number, title=item.title, date=when)
     if item.assignee is not None:
-        ctx.dm(item.assignee, Reply(headline, (Section(text=views.task_line(item, ctx.tr, ctx.today)),)))
+        ctx.dm(
+            item.assignee,
+            Reply(headline, (Section(text=views.task_line(item, ctx.tr, ctx.today)),), language=ctx.tr.lang),
+        )
     warn = ctx.tr("launch.date_passed") if item.due_date is not None and item.due_date < ctx.today else None
     return _answer(ctx, launch, headline, warn=warn)
 
@@ -141,7 +144,15 @@ def _reown(ctx: Ctx, launch: Launch, item: Task, spec: lg.OwnerSpec) -> Reply:
     headline = ctx.tr("launch.item_reowned", number=item.number, title=item.title, who=shown)
     if owner is not None:
         dm = ctx.tr("task.assigned_dm", number=item.number, who=views.who(ctx.me, ctx.tr))
-        ctx.dm(owner, Reply(dm, (Section(text=views.task_line(item, ctx.tr, ctx.today)),), tone=Tone.INFO))
+        ctx.dm(
+            owner,
+            Reply(
+                dm,
+                (Section(text=views.task_line(item, ctx.tr, ctx.today)),),
+                tone=Tone.INFO,
+                language=ctx.tr.lang,
+            ),
+        )
     return _answer(ctx, launch, headline)
 
 
@@ -168,5 +179,5 @@ def set_owner(ctx: Ctx, cmd: lg.SetLaunchOwner) -> Reply:
         {"from": views.who(old, ctx.tr), "to": views.who(person, ctx.tr)},
     )
     headline = ctx.tr("launch.owner_set", launch=launch.name, who=views.who(person, ctx.tr))
-    ctx.dm(person, Reply(headline, tone=Tone.INFO))
+    ctx.dm(person, Reply(headline, tone=Tone.INFO, language=ctx.tr.lang))
     return _answer(ctx, launch, headline)

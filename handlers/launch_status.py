@@ -78,7 +78,9 @@ def reschedule(ctx: Ctx, cmd: lg.RescheduleLaunch) -> Reply:
         title=ctx.tr("launch.moved_items", n=len(moved)), items=moved_lines[:30], more=max(0, len(moved) - 30)
     )
     fixed = ctx.tr("launch.dated_items_stay")
-    notice = Reply(headline, (what, Section(context=fixed)), tone=Tone.WARNING, ephemeral=False)
+    notice = Reply(
+        headline, (what, Section(context=fixed)), tone=Tone.WARNING, ephemeral=False, language=ctx.tr.lang
+    )
     tell_everyone(ctx, launch, notice, {t.department_id for t, _b in moved}, moved)
     ctx.session.flush()
     sections = readiness_reply(ctx, launch_readiness(ctx.session, launch)).sections
@@ -140,7 +142,7 @@ def tell_everyone(
         told.add(lead.id)
         mine = [(t, b) for t, b in moved if t.department_id == department.id]
         sections = (Section(items=tuple(_moved_line(ctx, t, b) for t, b in mine)),) if mine else ()
-        ctx.dm(lead, Reply(notice.headline, sections, tone=notice.tone))
+        ctx.dm(lead, Reply(notice.headline, sections, tone=notice.tone, language=ctx.tr.lang))
 
 
 def post_to_launch_channel(ctx: Ctx, launch: Launch, reply: Reply) -> None:
@@ -184,7 +186,7 @@ def cancel(ctx: Ctx, cmd: lg.CancelLaunch) -> Reply:
     body = Section(text=ctx.tr("launch.cancelled_detail", items=len(items), tasks=len(tasks)))
     lines = views.task_lines(tasks, ctx.tr, ctx.today, limit=20)
     sections = (body, Section(items=lines.items, more=lines.more)) if tasks else (body,)
-    notice = Reply(headline, sections, tone=Tone.WARNING, ephemeral=False)
+    notice = Reply(headline, sections, tone=Tone.WARNING, ephemeral=False, language=ctx.tr.lang)
     tell_everyone(ctx, launch, notice, set())
     return notice
 
@@ -201,7 +203,7 @@ def mark_launched(ctx: Ctx, cmd: lg.MarkLaunched) -> Reply:
         ctx.session, launch, ctx.me, ctx.now, "launched", {"planned": old.isoformat(), "moved": len(moved)}
     )
     headline = ctx.tr("launch.launched", launch=launch.name, who=views.who(ctx.me, ctx.tr))
-    notice = Reply(headline, tone=Tone.SUCCESS, ephemeral=False)
+    notice = Reply(headline, tone=Tone.SUCCESS, ephemeral=False, language=ctx.tr.lang)
     tell_everyone(ctx, launch, notice, set(), moved)
     ctx.session.flush()
     return Reply(
@@ -238,6 +240,6 @@ def decide(ctx: Ctx, cmd: lg.DecideLaunch) -> Reply:
         sections.append(
             Section(text=ctx.tr("launch.decided_despite", departments=views.joined(not_ready, ctx.tr)))
         )
-    notice = Reply(headline, tuple(sections), tone=Tone.SUCCESS, ephemeral=False)
+    notice = Reply(headline, tuple(sections), tone=Tone.SUCCESS, ephemeral=False, language=ctx.tr.lang)
     tell_everyone(ctx, launch, notice, set())
     return notice

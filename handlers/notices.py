@@ -102,7 +102,8 @@ def build_digest(
         groups.setdefault(task.department_id, {}).setdefault(kind, []).append(task)
     when = day(today, tr, today, relative=False)
     if not groups:
-        return Reply(tr("sched.digest.all_clear", date=when), tone=Tone.SUCCESS, ephemeral=False)
+        headline = tr("sched.digest.all_clear", date=when)
+        return Reply(headline, tone=Tone.SUCCESS, ephemeral=False, language=tr.lang)
     totals = {
         k: sum(len(g.get(k, ())) for g in groups.values()) for k in ("today", "overdue", "blocked", "done")
     }
@@ -145,7 +146,7 @@ def build_digest(
         )
     sections.append(Section(context=tr("sched.digest.since", since=moment(since, tz, tr))))
     tone = Tone.WARNING if totals["overdue"] or totals["blocked"] else Tone.INFO
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
 
 
 def _done_line(task: TaskLike, tr: Translator) -> str:
@@ -199,7 +200,7 @@ def compose_nudge(
     if rest > 0:
         sections.append(Section(text=tr("sched.nudge.more", n=rest)))
     sections.append(Section(context=tr("sched.nudge.how")))
-    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False, language=tr.lang)
 
 
 def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: date, lang: str) -> Reply:
@@ -217,7 +218,7 @@ def compose_escalation(role: str, tasks: Sequence[tuple[TaskLike, int]], today: 
         )
     if len(tasks) > TASK_CARDS:
         sections.append(Section(text=tr("sched.nudge.more", n=len(tasks) - TASK_CARDS)))
-    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False)
+    return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False, language=tr.lang)
 
 
 def compose_failure_alert(kind: str, target: Target, error: str, lang: str) -> Reply:
@@ -228,6 +229,7 @@ def compose_failure_alert(kind: str, target: Target, error: str, lang: str) -> R
         (Section(text=tr("sched.alert.error", error=error[:300])), Section(text=tr("sched.alert.fix"))),
         tone=Tone.ERROR,
         ephemeral=False,
+        language=tr.lang,
     )
 
 
@@ -244,9 +246,16 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
     return {
         "platform": message.platform,
         "workspace_external_id": message.workspace_external_id,
-        "target": {"kind": message.target.kind, "id": message.target.id, "name": message.target.name},
+        "target": {
+            "kind": message.target.kind,
+            "id": message.target.id,
+            "name": message.target.name,
+            "channel_id": message.target.channel_id,
+        },
         "key": message.key,
+        "reply_handle": message.reply_handle,
         "reply": {
+            "language": reply.language,
             "headline": reply.headline,
             "tone": str(reply.tone),
             "ephemeral": reply.ephemeral,
@@ -294,4 +303,5 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         target=Target(**data["target"]),
         reply=Reply(reply["headline"], sections, tone=Tone(reply.get("tone", Tone.INFO)), **known),
         key=data.get("key"),
+        reply_handle=data.get("reply_handle"),
     )

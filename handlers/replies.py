@@ -75,13 +75,19 @@ class Section:
 
 @dataclass(frozen=True)
 class Reply:
-    """A whole answer: a headline and sections, shown to the asker only or to the channel."""
+    """A whole answer: a headline and sections, shown to the asker only or to the channel.
+
+    ``ephemeral`` is the audience: True for the asker alone (lists, help, errors, refusals),
+    False for everyone where it was asked. ``language`` is the one the text is written in; the
+    core sets both, and renderers use them as they are (they never guess).
+    """
 
     headline: str
     sections: tuple[Section, ...] = ()
     tone: Tone = Tone.INFO
     ephemeral: bool = True
     usage: str | None = None
+    language: str = "en"
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""
@@ -106,11 +112,16 @@ class Reply:
 
 @dataclass(frozen=True)
 class Target:
-    """Where an outbound message goes: a channel id or a person (by DM)."""
+    """Where an outbound message goes: a channel, a person (by DM), or one member of a channel.
 
-    kind: str  # "channel" | "user"
+    A ``member`` target is seen by that person alone, inside the channel (Slack's ephemeral
+    messages, Feishu's cards only one member sees); ``id`` is the person, ``channel`` the channel.
+    """
+
+    kind: str  # "channel" | "user" | "member"
     id: str
     name: str | None = None
+    channel_id: str | None = None  # for "member": the channel the person sees it in
 
     @classmethod
     def channel(cls, channel_id: str, name: str | None = None) -> Target:
@@ -120,9 +131,15 @@ class Target:
     def user(cls, user_id: str, name: str | None = None) -> Target:
         return cls("user", user_id, name)
 
+    @classmethod
+    def member(cls, channel_id: str, user_id: str, name: str | None = None) -> Target:
+        return cls("member", user_id, name, channel_id)
+
     @property
     def label(self) -> str:
         shown = self.name or self.id
+        if self.kind == "member":
+            return f"@{shown} in {self.channel_id}"
         return f"#{shown}" if self.kind == "channel" else f"DM @{shown}"
 
 
@@ -135,6 +152,10 @@ class Outbound:
     target: Target
     reply: Reply
     key: str | None = None  # the notification's unique key, when it has one
+    # The platform's handle on the request this message answers (Slack: its response_url;
+    # Feishu: the message id it replies to), opaque to the core. A messenger answers through it
+    # on a first attempt, and posts to ``target`` on any later one.
+    reply_handle: str | None = None
     # An earlier attempt, made no sooner than this, failed in a way that may have delivered it
     # after all (a lost answer, a crash mid-send): a messenger that can look checks before it
     # sends again. None on a first attempt.
@@ -143,12 +164,18 @@ class Outbound:
 
 @dataclass
 class Outcome:
-    """What running one command or action produced: the reply and messages to send after commit."""
+    """What running one command or action produced: the reply and messages to send after commit.
+
+    ``answer`` is the reply as the ledger holds it (row ``answer_id``, recorded with the command
+    when the caller said where answers go): sending it is owed even if the process dies after the
+    commit.
+    """
 
     reply: Reply
     outbox: list[Outbound] = field(default_factory=list)
     error_field: str | None = None  # which input was wrong (for forms that show errors on a field)
     changed_task: int | None = None  # number of the task a button changed, to re-render in place
-    language: str | None = None  # the language the reply is in ("en"/"zh"), when the core knows it
     already_done: bool = False  # the ``once`` guard said this work ran before: send nothing
     retry_later: bool = False  # the database was unreachable: nothing applied, nothing marked done
+    answer: Outbound | None = None
+    answer_id: int | None = None

@@ -67,7 +67,13 @@ def record(ctx: Ctx, launch: Launch, department: Department, *, ready: bool, not
         note=note or "",
     )
     matrix = Section(title=ctx.tr("signoff.title"), items=signoff_lines(readiness, ctx.tr, ctx.zone))
-    reply = Reply(headline, (matrix,), tone=Tone.SUCCESS if ready else Tone.WARNING, ephemeral=False)
+    reply = Reply(
+        headline,
+        (matrix,),
+        tone=Tone.SUCCESS if ready else Tone.WARNING,
+        ephemeral=False,
+        language=ctx.tr.lang,
+    )
     ctx.dm(launch.owner, reply)
     post_to_launch_channel(ctx, launch, reply)  # the leads are not DMed: the sign-off is theirs
     return reply

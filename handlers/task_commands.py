@@ -322,8 +322,8 @@ def delete(ctx: Ctx, cmd: g.DeleteTask) -> Reply:
     """A soft delete: the task leaves every list but its row and history stay."""
     task = ex.task(ctx, cmd.number, "delete", for_update=True)
     require_task_permission(ctx, task, "delete")
-    _touch(ctx, task, "deleted", {"status": [task.status, "deleted"]})
-    task.status = "deleted"
+    _touch(ctx, task, "deleted", {"status": [task.status, TaskStatus.DELETED]})
+    task.status = TaskStatus.DELETED
     return Reply(ctx.tr("task.deleted_ok", number=task.number, title=task.title), tone=Tone.SUCCESS)
 
 

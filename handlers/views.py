@@ -127,10 +127,6 @@ def status(task: Task, tr: Translator) -> str:
     return tr(f"status.{task.status}")
 
 
-def is_overdue(task: Task, today: date) -> bool:
-    return task.is_open and task.due_date is not None and task.due_date < today
-
-
 def task_line(
     task: Task,
     tr: Translator,

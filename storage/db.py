@@ -1,21 +1,81 @@
-"""The database handle: engine, one-transaction sessions, SQLite pragmas and migrations."""
+"""The database handle: engine, one-transaction sessions, SQLite pragmas and migrations.
+
+Whatever goes wrong with the database inside :meth:`Database.transaction` leaves it as one
+exception, :class:`DatabaseUnavailable`: callers above ``storage/`` never catch SQLAlchemy's
+classes. :func:`insert_if_absent` is the one ``INSERT … ON CONFLICT DO NOTHING`` every
+once-only record (inbox entries, ledger rows, workspaces, people) is written with.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Column, Engine, Row, Table, create_engine, event
+from sqlalchemy import exc as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+_CONFLICT_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not do what a transaction asked: unreachable, refused, or rolled back.
+
+    ``in_doubt``: the failure came while committing, so the work may have been written after all
+    (the answer was lost, not the commit); a guard keyed on the work's own id tells later.
+    ``conflict``: PostgreSQL rolled the transaction back only because of another one's locks
+    (a deadlock or serialization failure); running it again is safe and usually succeeds.
+    """
+
+    def __init__(self, reason: str, *, in_doubt: bool = False, conflict: bool = False) -> None:
+        super().__init__(reason)
+        self.in_doubt = in_doubt
+        self.conflict = conflict
+
+    @classmethod
+    def from_error(cls, error: BaseException, *, in_doubt: bool = False) -> DatabaseUnavailable:
+        orig = getattr(error, "orig", None)
+        conflict = getattr(orig, "sqlstate", None) in _CONFLICT_STATES
+        return cls(type(orig or error).__name__, in_doubt=in_doubt and not conflict, conflict=conflict)
+
+
+# What SQLAlchemy raises when the database (not the caller's code) failed.
+_DATABASE_ERRORS = (sa.DBAPIError, sa.TimeoutError, sa.DisconnectionError)
+
+
+def insert_if_absent(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], returning: Sequence[Column]
+) -> list[Row]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING <returning>`` on SQLite and PostgreSQL.
+
+    The rows this call inserted, as ``returning`` columns; a row whose unique key existed (written
+    by anyone, ever) returns nothing. RETURNING, not ``rowcount``: psycopg 3 reports -1 for it.
+    One statement per call, compiled once per table, columns and dialect (platforms wait on this).
+    """
+    if not rows:
+        return []
+    statement = _insert_if_absent(table, tuple(returning), session.get_bind().dialect.name)
+    session.flush()  # as an ORM insert would: rows added to the session go first
+    return list(session.connection().execute(statement, list(rows)))
+
+
+@functools.cache
+def _insert_if_absent(table: Table, returning: tuple[Column, ...], dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing().returning(*returning)
 
 
 def _normalise_url(url: str) -> str:
@@ -129,6 +189,14 @@ class _SqliteWriter:
             self._ordinary.notify()
 
 
+def _rollback_quietly(session: Session) -> None:
+    """Roll back; on a connection that is already gone that fails too, and says nothing new."""
+    try:
+        session.rollback()
+    except _DATABASE_ERRORS:
+        log.debug("rollback on a broken connection failed")
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
@@ -147,17 +215,24 @@ class Database:
     def transaction(self, *, urgent: bool = False) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back whole if it raises.
 
-        ``urgent``: a short transaction someone is waiting on (SQLite: it takes the writer first).
+        A database failure leaves as :class:`DatabaseUnavailable` (``in_doubt`` when it came
+        while committing). ``urgent``: a short transaction someone is waiting on (SQLite: it takes
+        the writer first).
         """
         writer = self._sqlite_writer
         # Bounded like SQLite's busy timeout: past it, go on and let SQLite wait or fail as before.
         queued = writer is not None and writer.acquire(urgent=urgent, timeout=SQLITE_WRITER_WAIT)
         session = self._sessions()
+        committing = False
         try:
             yield session
+            committing = True
             session.commit()
+        except _DATABASE_ERRORS as exc:
+            _rollback_quietly(session)
+            raise DatabaseUnavailable.from_error(exc, in_doubt=committing) from exc
         except BaseException:
-            session.rollback()
+            _rollback_quietly(session)
             raise
         finally:
             session.close()

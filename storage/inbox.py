@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, insert_if_absent
 from storage.models import InboxEvent
 
 log = logging.getLogger(__name__)
@@ -154,9 +154,7 @@ def accept_many(session: Session, entries: list[tuple[str, str, str]], now: date
         for platform, key, payload in entries
     ]
     table = InboxEvent.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing().returning(table.c.platform, table.c.key)
-    inserted = {tuple(row) for row in session.connection().execute(statement, rows)}
+    inserted = {tuple(row) for row in insert_if_absent(session, table, rows, [table.c.platform, table.c.key])}
     answers = []
     for row in rows:
         ident = (row["platform"], row["key"])

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage import repo
-from storage.events import insert_ignore
+from storage.db import insert_if_absent
 from storage.models import (
     Department,
     Launch,
@@ -105,16 +105,19 @@ def ensure_standard(session: Session, workspace: Workspace) -> None:
     has_default = session.scalar(
         select(func.count()).where(LaunchTemplate.workspace_id == workspace.id, LaunchTemplate.is_default)
     )
-    inserted = insert_ignore(
+    inserted = insert_if_absent(
         session,
-        LaunchTemplate,
-        {
-            "workspace_id": workspace.id,
-            "name": STANDARD,
-            "name_key": STANDARD,
-            "is_default": not has_default,
-            "created_at": workspace.created_at,
-        },
+        LaunchTemplate.__table__,
+        [
+            {
+                "workspace_id": workspace.id,
+                "name": STANDARD,
+                "name_key": STANDARD,
+                "is_default": not has_default,
+                "created_at": workspace.created_at,
+            }
+        ],
+        [LaunchTemplate.id],
     )
     if not inserted:
         return

@@ -36,6 +36,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
+WORKDAYS_MASK = 0b0011111  # Monday to Friday; bit 0 is Monday
+
+
 class Workspace(Base):
     __tablename__ = "workspaces"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
@@ -46,7 +49,7 @@ class Workspace(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
-    workdays: Mapped[int] = mapped_column(Integer, default=0b0011111)  # bit 0 = Monday
+    workdays: Mapped[int] = mapped_column(Integer, default=WORKDAYS_MASK)
     task_seq: Mapped[int] = mapped_column(Integer, default=0)
     checkin_time: Mapped[str] = mapped_column(String(5), default="10:00")
     checkin_offsets: Mapped[str] = mapped_column(String(64), default="-14,-7,-3,-1,0,1,7")
@@ -54,6 +57,7 @@ class Workspace(Base):
     escalate_lead_after: Mapped[int] = mapped_column(Integer, default=2)
     escalate_creator_after: Mapped[int] = mapped_column(Integer, default=4)
     created_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]  # the app was uninstalled: nothing is scheduled for it
 
 
 class Person(Base):
@@ -241,6 +245,7 @@ class TaskStatus:
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
+    DELETED = "deleted"
     CANCELLED = "cancelled"  # a launch item of a cancelled launch: in no list, never nudged
     OPEN = ("todo", "in_progress", "blocked")
 
@@ -327,7 +332,7 @@ class DigestSchedule(Base):
     channel_id: Mapped[str] = mapped_column(String(64))
     channel_name: Mapped[str | None] = mapped_column(String(200))
     at_time: Mapped[str] = mapped_column(String(5))  # HH:MM local
-    days: Mapped[int] = mapped_column(Integer, default=0b0011111)
+    days: Mapped[int] = mapped_column(Integer, default=WORKDAYS_MASK)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     last_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -48,6 +48,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import insert_if_absent
 from storage.models import Notification
 from storage.types import UTCDateTime
 
@@ -439,8 +440,6 @@ def _build(name: str, dialect: str) -> Any:
         )
 
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    if name == "claim":
-        return insert(table).on_conflict_do_nothing().returning(c.id, c.key)
     if name == "mark_many":
         if dialect == "postgresql":
             keys = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("value")
@@ -506,16 +505,10 @@ def _dialect(session: Session) -> str:
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING id, key``: ``{key: id}`` of the rows inserted.
-
-    (RETURNING rather than ``rowcount``: with psycopg 3 the rowcount of this statement is -1.)
-    """
-    if not rows:
-        return {}
-    statement = _statement("claim", _dialect(session))
-    connection = session.connection()
+    """``{key: id}`` of the rows inserted (:func:`storage.db.insert_if_absent`, 500 rows a statement)."""
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), KEY_CHUNK):
-        for nid, key in connection.execute(statement, rows[start : start + KEY_CHUNK]):
+        chunk = rows[start : start + KEY_CHUNK]
+        for nid, key in insert_if_absent(session, _TABLE, chunk, [_TABLE.c.id, _TABLE.c.key]):
             inserted[key] = nid
     return inserted

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.events import insert_ignore
+from storage.db import insert_if_absent
 from storage.models import (
     Department,
     DepartmentMember,
@@ -46,17 +46,20 @@ def get_or_create_workspace(
     workspace = session.scalars(query).one_or_none()
     if workspace is not None:
         return workspace
-    inserted = insert_ignore(
+    inserted = insert_if_absent(
         session,
-        Workspace,
-        {
-            "platform": platform,
-            "external_id": external_id,
-            "name": name,
-            "timezone": timezone,
-            "language": language,
-            "created_at": now,  # the scheduling settings take the column defaults in models.py
-        },
+        Workspace.__table__,
+        [
+            {
+                "platform": platform,
+                "external_id": external_id,
+                "name": name,
+                "timezone": timezone,
+                "language": language,
+                "created_at": now,  # the scheduling settings take the column defaults in models.py
+            }
+        ],
+        [Workspace.id],
     )
     workspace = session.scalars(query).one()
     if inserted:
@@ -84,18 +87,21 @@ def get_or_create_person(
     person = session.scalars(query).one_or_none()
     if person is None:
         first = session.scalar(select(func.count()).where(Person.workspace_id == workspace.id)) == 0
-        insert_ignore(
+        insert_if_absent(
             session,
-            Person,
-            {
-                "workspace_id": workspace.id,
-                "user_id": user_id,
-                "name": name,
-                "timezone": timezone,
-                "language": language,
-                "is_admin": first or make_admin,
-                "created_at": now,
-            },
+            Person.__table__,
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "user_id": user_id,
+                    "name": name,
+                    "timezone": timezone,
+                    "language": language,
+                    "is_admin": first or make_admin,
+                    "created_at": now,
+                }
+            ],
+            [Person.id],
         )
         person = session.scalars(query).one()
     else:

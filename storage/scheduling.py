@@ -74,7 +74,9 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
             Workspace.nudge_time,
             Workspace.escalate_lead_after,
             Workspace.escalate_creator_after,
-        ).order_by(Workspace.id)
+        )
+        .where(Workspace.uninstalled_at.is_(None))
+        .order_by(Workspace.id)
     )
     return [WorkspaceInfo(*row) for row in rows]
 
@@ -164,30 +166,6 @@ def launch_details(session: Session, launch_ids: Sequence[int]) -> LaunchDetails
     for signoff in session.scalars(select(SignOff).where(SignOff.launch_id.in_(wanted))).unique():
         details.signoffs[signoff.launch_id].append(signoff)
     return details
-
-
-def departments_of(session: Session, workspace_id: int) -> list[Department]:
-    return list(
-        session.scalars(
-            select(Department)
-            .where(Department.workspace_id == workspace_id)
-            .order_by(Department.position, Department.id)
-        ).unique()
-    )
-
-
-def departments_by_workspace(session: Session, workspace_ids: Iterable[int]) -> dict[int, list[Department]]:
-    wanted = sorted(set(workspace_ids))
-    result: dict[int, list[Department]] = defaultdict(list)
-    if not wanted:
-        return result
-    for dept in session.scalars(
-        select(Department)
-        .where(Department.workspace_id.in_(wanted))
-        .order_by(Department.workspace_id, Department.position, Department.id)
-    ).unique():
-        result[dept.workspace_id].append(dept)
-    return result
 
 
 def due_digests(

@@ -16,15 +16,22 @@ from tests.feishu.fake_feishu import FakeFeishu
 
 
 def test_ack_latency_smallest_slack_run() -> None:
-    result = ack_latency.run(["slack"], [1], 5, warmup=1, rounds=1)
+    result = ack_latency.run(["slack"], [20], 0.5)
     (level,) = result.results["slack"]
-    assert level.ours.requests == level.bare.requests == 5
-    assert level.ours.errors == level.bare.errors == 0
-    assert level.drain is not None  # every command's reply reached the fake Web API
-    assert not math.isnan(level.ratio)
+    sides = [level.ours, *level.bare.values()]
+    assert set(level.bare) == {"slack", "slack-inline"}
+    assert [side.load.count for side in sides] == [10, 10, 10]
+    assert all(side.load.error_count == 0 for side in sides)
+    assert level.ours.drain is not None  # every command's reply reached the fake Web API
+    assert not math.isnan(level.ratio("slack")) and level.ours.cpu_per_request > 0
     assert result.memory["VmHWM"] > 0 and result.startup > 0
-    assert ack_latency.summary("slack", [level]).startswith("ack_latency slack: ")
-    assert "clients" in ack_latency.render("slack", [level])
+    assert ack_latency.summary("slack", [level], sqlite=True).startswith("ack_latency slack: ")
+    assert "rate/s" in ack_latency.render("slack", [level])
+    floors = ack_latency.durability_floor(None, commits=5)
+    assert (
+        list(floors) == ["sqlite (WAL, synchronous=NORMAL)"]
+        and floors["sqlite (WAL, synchronous=NORMAL)"] > 0
+    )
 
 
 def test_bench_feishu_events_are_accepted_by_coordbot_and_the_bare_dispatcher(

@@ -217,10 +217,10 @@ def test_settings_and_language(core: Coordinator) -> None:
     err(run(core, "alice", "settings timezone Mars/Olympus"), "IANA")
     ok(run(core, "alice", "settings workdays sun-thu"))
     ok(run(core, "alice", "settings checkin 11:00"))
-    assert ok(run(core, "alice", "settings escalate 3 5")).language == "en"
+    assert ok(run(core, "alice", "settings escalate 3 5")).reply.language == "en"
     changed = ok(run(core, "alice", "settings language zh"))
     assert "语言" in changed.reply.headline or "zh" in changed.reply.headline
-    assert changed.language == core.language_for(who("alice")) == "zh"  # the outcome says it: no lookup
+    assert changed.reply.language == core.language_for(who("alice")) == "zh"  # the outcome says it: no lookup
     shown = ok(run(core, "bob", "settings")).reply.plain_text()
     assert "Asia/Shanghai" in shown and "周日至周四" in shown and "11:00" in shown and "3 / 5" in shown
     assert "语言: 中文" in shown and "T-14、T-7" in shown

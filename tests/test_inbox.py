@@ -127,6 +127,8 @@ def test_accept_queue_commits_concurrent_callers_together_once_per_key(db: Datab
 def test_accept_queue_hands_each_caller_the_database_error(db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import OperationalError
 
+    from storage.db import DatabaseUnavailable
+
     def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("INSERT", {}, ConnectionError("gone"))
 
@@ -134,7 +136,7 @@ def test_accept_queue_hands_each_caller_the_database_error(db: Database, monkeyp
     queue = inbox.AcceptQueue(db, lambda: NOW)
     try:
         queue.accept("feishu", "message:x", "{}")
-    except OperationalError:
+    except DatabaseUnavailable:
         pass
     else:
         raise AssertionError("the caller was not told the database failed")

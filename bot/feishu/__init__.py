@@ -1,7 +1,8 @@
 """Feishu (Lark) adapter: events in (HTTP or long connection), cards out, through ``lark-oapi``.
 
 ``cards`` renders replies, ``text`` translates incoming messages, ``messenger`` sends,
-``handlers`` runs events through the core, ``runtime`` wires it all for ``coordbot serve``;
+``listeners`` map events into the inbound pipeline (:mod:`bot.inbound`), ``runtime`` wires it
+all for ``coordbot serve``;
 ``sdk`` imports only the parts of the SDK these use (see :func:`bot.feishu.sdk.load_lark_lightly`).
 """
 

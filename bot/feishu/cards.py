@@ -40,7 +40,6 @@ MAX_ITEM = 300  # characters per list line
 MAX_HEADLINE = 100
 MAX_BUTTON_LABEL = 40
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MENTION = re.compile(r"<@([A-Za-z0-9_\-]+)(?:\|([^>]*))?>")
 _ESCAPES = str.maketrans(
     {
@@ -53,12 +52,6 @@ _ESCAPES = str.maketrans(
         "`": "&#96;",
     }
 )
-
-
-def guess_language(reply: Reply) -> str:
-    """The reply's own language: the core writes Chinese replies in Chinese characters."""
-    sample = " ".join([reply.headline, *(s.title or s.text or "" for s in reply.sections)])
-    return "zh" if _CJK.search(sample) else "en"
 
 
 def escape_markdown(text: str) -> str:
@@ -198,9 +191,10 @@ def card_size(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
 
 
-def render_card(reply: Reply, lang: str | None = None, *, max_bytes: int = MAX_CARD_BYTES) -> dict[str, Any]:
-    """The card for ``reply``; lists are cut (with "… and N more") until it fits ``max_bytes``."""
-    lang = lang or guess_language(reply)
+def render_card(reply: Reply, *, max_bytes: int = MAX_CARD_BYTES) -> dict[str, Any]:
+    """The card for ``reply`` in its language; lists are cut (with "… and N more") until it fits
+    ``max_bytes``."""
+    lang = reply.language
     max_items = MAX_ITEMS
     card = _build(reply, lang, max_items)
     while card_size(card) > max_bytes and max_items > 0:
@@ -216,9 +210,9 @@ def render_card(reply: Reply, lang: str | None = None, *, max_bytes: int = MAX_C
     return card
 
 
-def card_content(reply: Reply, lang: str | None = None) -> str:
+def card_content(reply: Reply) -> str:
     """The ``content`` string of an ``interactive`` message."""
-    return json.dumps(render_card(reply, lang), ensure_ascii=False)
+    return json.dumps(render_card(reply), ensure_ascii=False)
 
 
 def toast(reply: Reply) -> dict[str, str]:

@@ -4,14 +4,22 @@ Every message is an interactive card rendered from the core's :class:`Reply`. A 
 notification key carries a ``uuid`` derived from it, so Feishu drops a retried duplicate (it
 de-duplicates a uuid for an hour). Rate-limit answers are retried after the reset Feishu
 names; permission problems (bot not in the chat, chat gone, missing scope) are permanent.
+
+A reply meant for one member of a group (a ``member`` target) is a card only they see
+(``POST /open-apis/ephemeral/v1/send``); where Feishu cannot show one (a topic group, a person
+who is not in the chat, the app without the scope) it goes to their direct chat instead. The
+answer to a message replies to it (``Outbound.reply_handle``, its message id) on the first
+attempt and is posted to the chat on a later one (the message may have been recalled).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from lark_oapi.api.im.v1 import (
@@ -22,11 +30,13 @@ from lark_oapi.api.im.v1 import (
     ReplyMessageRequest,
     ReplyMessageRequestBody,
 )
+from lark_oapi.core.enum import AccessTokenType, HttpMethod
+from lark_oapi.core.model import BaseRequest
 
-from bot.feishu.cards import card_content
+from bot.feishu.cards import card_content, render_card
 from bot.feishu.sdk import LarkClient
 from bot.messenger import Delivery, DeliveryError
-from handlers.replies import Outbound, Reply
+from handlers.replies import Outbound, Reply, Target
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,7 @@ PERMANENT_CODES = frozenset(
     }
 )
 UUID_MAX = 50
+EPHEMERAL_URI = "/open-apis/ephemeral/v1/send"
 
 
 def message_uuid(key: str) -> str:
@@ -83,6 +94,14 @@ class FeishuMessenger:
     # -- the Messenger interface ----------------------------------------------------------------
 
     def send(self, message: Outbound) -> Delivery:
+        if message.target.kind == "member":
+            return self.send_ephemeral(message)
+        if (
+            message.target.kind == "channel"
+            and message.reply_handle
+            and message.earlier_attempt_since is None
+        ):
+            return self.reply(message.reply_handle, message.reply, key=message.key)
         if message.target.kind == "channel":
             receive_id_type = "chat_id"
         elif message.target.kind == "user":
@@ -101,6 +120,38 @@ class FeishuMessenger:
         response = self._call(lambda: self.client.im.v1.message.create(request.build()), message.target.label)
         return Delivery(message_id=_message_id(response))
 
+    def send_ephemeral(self, message: Outbound) -> Delivery:
+        """A card only ``message.target`` sees in its chat; their direct chat where Feishu cannot."""
+        target = message.target
+        body = {"chat_id": target.channel_id, "open_id": target.id, "msg_type": "interactive"}
+        request = (
+            BaseRequest.builder()
+            .http_method(HttpMethod.POST)
+            .uri(EPHEMERAL_URI)
+            .token_types({AccessTokenType.TENANT})
+            .body({**body, "card": render_card(message.reply)})
+            .build()
+        )
+        try:
+            response = self.client.request(request)
+        except Exception as exc:  # transport errors: try again later, the same way
+            raise DeliveryError(f"Feishu request for {target.label} failed: {type(exc).__name__}") from exc
+        if response.success():
+            return Delivery(message_id=_ephemeral_id(response.raw))
+        status = response.raw.status_code if response.raw is not None else 0
+        if status == 429 or status >= 500 or response.code in RATE_LIMIT_CODES:
+            retry_after = _reset_seconds(response.raw.headers if response.raw is not None else None)
+            raise DeliveryError(
+                f"Feishu is busy for {target.label} (code {response.code})", retry_after=retry_after
+            )
+        log.info(
+            "Feishu shows no card to %s alone (code %s); sending it to their chat",
+            target.label,
+            response.code,
+        )
+        direct = replace(message, target=Target.user(target.id, target.name), reply_handle=None)
+        return self.send(direct)
+
     # -- answering commands and button presses --------------------------------------------------
 
     def reply(self, message_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
@@ -115,9 +166,10 @@ class FeishuMessenger:
     def post(self, chat_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
         """Post ``reply`` to the chat ``chat_id`` (used for direct chats, where replies do not thread)."""
         body = (
-            CreateMessageRequestBody.builder().receive_id(chat_id).msg_type("interactive").content(
-                card_content(reply)
-            )
+            CreateMessageRequestBody.builder()
+            .receive_id(chat_id)
+            .msg_type("interactive")
+            .content(card_content(reply))
         )
         if key:
             body = body.uuid(message_uuid(key))
@@ -170,6 +222,13 @@ def _reset_seconds(headers: dict[str, str] | None) -> float:
         return max(float(value), 0.0) if value is not None else 1.0
     except ValueError:
         return 1.0
+
+
+def _ephemeral_id(raw: Any) -> str | None:
+    try:
+        return json.loads(raw.content)["data"]["message_id"]
+    except Exception:
+        return None
 
 
 def _message_id(response: Any) -> str | None:

@@ -11,7 +11,8 @@ The HTTP route checks what Feishu sends before anything runs: the AES-256-CBC ``
 envelope (key ``sha256(FEISHU_ENCRYPT_KEY)``), the ``X-Lark-Signature`` (``sha256(timestamp +
 nonce + encrypt_key + body)``) and the verification token; it answers the ``url_verification``
 challenge itself. Secrets are never logged. The checked event goes straight to
-:class:`~bot.feishu.handlers.FeishuBot` (the SDK's dispatcher would decrypt and parse it again).
+:class:`~bot.feishu.listeners.FeishuListeners` (the SDK's dispatcher would decrypt and parse it
+again), and through them into the inbound pipeline (:mod:`bot.inbound`).
 """
 
 from __future__ import annotations
@@ -31,25 +32,26 @@ from lark_oapi.core.const import (
     LARK_REQUEST_SIGNATURE,
     LARK_REQUEST_TIMESTAMP,
 )
-from lark_oapi.core.json import JSON
 from lark_oapi.core.utils import AESCipher
-from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTrigger
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.feishu.handlers import FeishuBot
+from bot.feishu.listeners import FeishuListeners
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient, build_client, load_ws_client
 from bot.feishu.text import BotIdentity
+from bot.inbound import Pipeline, WorkPool
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
+from storage import inbox
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/feishu/events"
 HANDLED_EVENTS = frozenset({"im.message.receive_v1", "card.action.trigger"})
-MAX_BODY = 1_000_000
+ACCEPT_WAIT = 2.5  # seconds a message waits for the inbox; Feishu waits 3 s for its answer
+WORKERS = 4  # threads running messages after Feishu got its answer
 
 
 def _secret(value: Any) -> str:
@@ -74,7 +76,7 @@ class FeishuRuntime:
     routes: list[BaseRoute]
     messenger: FeishuMessenger
     client: LarkClient
-    bot: FeishuBot
+    listeners: FeishuListeners
     app_id: str
     app_secret: str = field(repr=False)
     domain: str
@@ -92,9 +94,7 @@ class FeishuRuntime:
         media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if media_type and media_type != "application/json":  # Feishu always sends JSON
             return JSONResponse({"msg": "unsupported media type"}, status_code=415)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"msg": "request too large"}, status_code=413)
+        body = await request.body()  # bot.server.BodyLimit has bounded it
         answer = await run_in_threadpool(self.handle_http, body, dict(request.headers))
         return JSONResponse(answer.body, status_code=answer.status)
 
@@ -159,11 +159,10 @@ class FeishuRuntime:
         header = event.get("header") if isinstance(event.get("header"), dict) else {}
         event_type = header.get("event_type")
         if event_type == "im.message.receive_v1":
-            self.bot.accept_message(event)
+            self.listeners.accept_message(event)
             return None
         if event_type == "card.action.trigger":
-            data = JSON.unmarshal(json.dumps(event), P2CardActionTrigger)
-            return json.loads(JSON.marshal(self.bot.on_card_action(data)))
+            return self.listeners.on_card_action(event)
         return None
 
     # -- inbox ----------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ class FeishuRuntime:
     def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
         """Every ``every`` seconds, run the inbox entries whose lease ran out while pending."""
         if self._sweeper is None:
-            self._sweeper = InboxSweeper("feishu", self.bot.recover)
+            self._sweeper = InboxSweeper("feishu", self.listeners.recover)
         self._sweeper.start(every)
 
     # -- long connection ------------------------------------------------------------------------
@@ -259,7 +258,7 @@ class FeishuRuntime:
                 loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout)
         self._ws_thread = None
-        self.bot.close(wait=True)
+        self.listeners.close(wait=True)
 
 
 class _LongConnectionEvents:
@@ -299,12 +298,20 @@ def create_feishu_runtime(
     client = client or build_client(app_id, app_secret, domain)
     messenger = FeishuMessenger(client)
     services.messengers.register(messenger)
-    bot = FeishuBot(services, messenger, client, identity=identity)
+    pipeline = Pipeline(
+        services,
+        "feishu",
+        work=WorkPool(WORKERS, "feishu-work"),
+        accepts=inbox.AcceptQueue(services.db, services.clock.now),
+        accept_wait=ACCEPT_WAIT,
+        redelivers=True,
+    )
+    listeners = FeishuListeners(services, messenger, client, pipeline, identity=identity)
     runtime = FeishuRuntime(
         routes=[],
         messenger=messenger,
         client=client,
-        bot=bot,
+        listeners=listeners,
         app_id=app_id,
         app_secret=app_secret,
         domain=domain,

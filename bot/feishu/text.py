@@ -1,8 +1,11 @@
 """Incoming Feishu messages as command text the core understands.
 
 Feishu puts ``@_user_N`` placeholders in a message's text and lists who they are in the
-event's ``mentions``. The bot's own mention is dropped; every other becomes the Slack-style
-``<@open_id|name>`` the core's grammar reads as a person.
+event's ``mentions``. A rich-text ``post`` carries its mentions as ``at`` elements instead — with
+the placeholder, or with the person's own ids and name — and :func:`read_message` turns those
+into placeholders and mentions too, so every message type reads the same way. The bot's own
+mention is dropped; every other becomes the Slack-style ``<@open_id|name>`` the core's grammar
+reads as a person.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-_PLACEHOLDER = re.compile(r"@_user_\d+|@_all")
+_PLACEHOLDER = re.compile(r"@_user_\d+|@_post_\d+|@_all")
 _UNSAFE_NAME = re.compile(r"[<>|\n\r]")
 
 
@@ -58,15 +61,24 @@ class BotIdentity:
         if self.open_id:
             return mention.open_id == self.open_id
         if mention.mentioned_type is not None:
-            return mention.mentioned_type == "bot" and (
-                not self.app_name or mention.name == self.app_name
-            )
+            return mention.mentioned_type == "bot" and (not self.app_name or mention.name == self.app_name)
         # Bots have no user_id; people have one when the app may read it.
         return not mention.user_id and bool(self.app_name) and mention.name == self.app_name
 
 
-def message_text(message_type: str | None, content: str | None) -> str | None:
-    """The text of a ``text`` or ``post`` message (placeholders kept); None for anything else."""
+@dataclass(frozen=True)
+class MessageText:
+    """A message's text with placeholders, and who they are (the event's and the post's own)."""
+
+    text: str
+    mentions: tuple[Mention, ...]
+
+
+def read_message(
+    message_type: str | None, content: str | None, mentions: Iterable[Mention]
+) -> MessageText | None:
+    """The text of a ``text`` or ``post`` message and its mentions; None for anything else."""
+    listed = tuple(mentions)
     if not content:
         return None
     try:
@@ -77,13 +89,13 @@ def message_text(message_type: str | None, content: str | None) -> str | None:
         return None
     if message_type == "text":
         text = data.get("text")
-        return text if isinstance(text, str) else None
+        return MessageText(text, listed) if isinstance(text, str) else None
     if message_type == "post":
-        return _post_text(data)
+        return _read_post(data, listed)
     return None
 
 
-def _post_text(data: dict[str, Any]) -> str | None:
+def _read_post(data: dict[str, Any], listed: tuple[Mention, ...]) -> MessageText | None:
     # A received rich-text post: {"title": …, "content": [[{"tag": "text", "text": …}, …], …]},
     # possibly wrapped in a locale ({"zh_cn": {…}}).
     if "content" not in data and len(data) == 1:
@@ -92,6 +104,7 @@ def _post_text(data: dict[str, Any]) -> str | None:
     paragraphs = data.get("content")
     if not isinstance(paragraphs, list):
         return None
+    found: list[Mention] = []
     lines = []
     for paragraph in paragraphs:
         parts = []
@@ -101,9 +114,25 @@ def _post_text(data: dict[str, Any]) -> str | None:
             if element.get("tag") in ("text", "a"):
                 parts.append(str(element.get("text") or ""))
             elif element.get("tag") == "at":
-                parts.append(str(element.get("user_id") or ""))
+                parts.append(_at_placeholder(element, len(found), found))
         lines.append("".join(parts))
-    return "\n".join(lines)
+    return MessageText("\n".join(lines), (*listed, *found))
+
+
+def _at_placeholder(element: dict[str, Any], n: int, found: list[Mention]) -> str:
+    """An ``at`` element as a placeholder: its own (``@_user_1``, ``all``) or one made for it."""
+    user_id = str(element.get("user_id") or element.get("open_id") or "")
+    if user_id == "all" or user_id == "@_all":
+        return " @_all "
+    if _PLACEHOLDER.fullmatch(user_id):
+        return f" {user_id} "
+    if not user_id:
+        return ""
+    key = f"@_post_{n + 1}"
+    name = str(element.get("user_name") or element.get("name") or "")
+    open_id = user_id if user_id.startswith("ou_") else None
+    found.append(Mention(key=key, open_id=open_id, name=name, user_id=None if open_id else user_id))
+    return f" {key} "
 
 
 @dataclass(frozen=True)

@@ -236,8 +236,12 @@ def render_section(section: Section, lang: str, budget: int, ids: _Ids) -> list[
     return [*fixed, *items, *more, *tail]
 
 
-def render_blocks(reply: Reply, lang: str, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
-    """All blocks of ``reply``: headline, sections (cut to fit ``max_blocks``), usage line."""
+def render_blocks(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
+    """All blocks of ``reply``: headline, sections (cut to fit ``max_blocks``), usage line.
+
+    In the reply's own language (the "… and N more" lines).
+    """
+    lang = reply.language
     ids = _Ids()
     emoji = TONE_EMOJI.get(reply.tone, "")
     headline = shorten(escape(reply.headline), MAX_TEXT - len(emoji) - 4)
@@ -262,18 +266,19 @@ def render_blocks(reply: Reply, lang: str, *, max_blocks: int = MAX_MESSAGE_BLOC
     return blocks[:max_blocks]
 
 
-def render_message(reply: Reply, lang: str) -> dict[str, Any]:
+def render_message(reply: Reply) -> dict[str, Any]:
     """Keyword arguments for ``chat.postMessage`` / ``respond``: ``blocks`` and fallback ``text``."""
-    return {"blocks": render_blocks(reply, lang), "text": fallback_text(reply)}
+    return {"blocks": render_blocks(reply), "text": fallback_text(reply)}
 
 
-def render_home(reply: Reply, lang: str) -> dict[str, Any]:
+def render_home(reply: Reply) -> dict[str, Any]:
     """An App Home view (``views.publish``) of ``reply``."""
-    return {"type": "home", "blocks": render_blocks(reply, lang, max_blocks=MAX_VIEW_BLOCKS)}
+    return {"type": "home", "blocks": render_blocks(reply, max_blocks=MAX_VIEW_BLOCKS)}
 
 
 def render_card(section: Section, lang: str) -> list[Block]:
-    """The blocks of one task card on its own (for splicing into an existing message)."""
+    """The blocks of one task card on its own (for splicing into an existing message), in ``lang``
+    (the language of the reply the card came in)."""
     return render_section(section, lang, MAX_MESSAGE_BLOCKS - 1, _Ids()) or []
 
 

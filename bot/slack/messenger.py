@@ -8,6 +8,11 @@ the conversation (``conversations.history`` with ``include_all_metadata``): at o
 connection error (in place of the SDK's blind connection retry), and on every later retry the
 scheduler makes (``Outbound.earlier_attempt_since``). A message found there counts as delivered.
 
+The answer to a command goes through its ``response_url`` (``Outbound.reply_handle``) on the
+first attempt, ephemeral or in the channel as the reply says; a later attempt (the URL expired or
+Slack refused it) posts to the answer's target instead. A ``member`` target is an ephemeral
+message (``chat.postEphemeral``): Slack keeps no copy, so it is never looked for.
+
 Reading history takes the ``channels:history``, ``groups:history`` and ``im:history`` scopes and,
 for a channel, membership. Where the bot cannot read it, the message is sent again — at least
 once rather than never — and a warning says why. A look that fails for a passing reason (Slack
@@ -27,6 +32,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from bot.messenger import Delivery, DeliveryError
 from bot.slack.blocks import render_message
@@ -55,16 +61,9 @@ class SlackMessenger:
 
     platform = "slack"
 
-    def __init__(
-        self,
-        token_for: TokenLookup,
-        client_factory: Callable[[str], WebClient],
-        *,
-        language: str = "en",
-    ) -> None:
+    def __init__(self, token_for: TokenLookup, client_factory: Callable[[str], WebClient]) -> None:
         self._token_for = token_for
         self._client_factory = client_factory
-        self._language = language
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
 
@@ -84,9 +83,13 @@ class SlackMessenger:
             return client
 
     def send(self, message: Outbound) -> Delivery:
+        if message.reply_handle and message.earlier_attempt_since is None:
+            return self._respond(message)
         where = message.target.label
         client = self.client(message.workspace_external_id)
-        content: dict[str, Any] = dict(render_message(message.reply, self._language))
+        if message.target.kind == "member":
+            return self._post_ephemeral(client, message)
+        content: dict[str, Any] = dict(render_message(message.reply))
         if message.key:
             content["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": message.key}}
         if message.key and message.earlier_attempt_since is not None:
@@ -107,6 +110,33 @@ class SlackMessenger:
             return self._post(client, message, content)
         except Exception as exc:
             raise self._failed(exc, where) from None
+
+    def _respond(self, message: Outbound) -> Delivery:
+        """Answer through the request's ``response_url`` (no token, no copy Slack could be asked for)."""
+        response_type = "ephemeral" if message.reply.ephemeral else "in_channel"
+        content = render_message(message.reply)
+        try:
+            response = WebhookClient(str(message.reply_handle), timeout=10).send(
+                response_type=response_type, replace_original=False, **content
+            )
+        except Exception as exc:
+            raise self._failed(exc, "the response_url") from None
+        if response.status_code >= 400:
+            # Not permanent: the answer's target is still there for a later attempt.
+            raise DeliveryError(
+                f"Slack refused the response_url (HTTP {response.status_code} {response.body})"
+            )
+        return Delivery()
+
+    def _post_ephemeral(self, client: WebClient, message: Outbound) -> Delivery:
+        target = message.target
+        try:
+            client.chat_postEphemeral(
+                channel=target.channel_id, user=target.id, **render_message(message.reply)
+            )
+        except Exception as exc:
+            raise self._failed(exc, target.label) from None
+        return Delivery()
 
     def _post(self, client: WebClient, message: Outbound, content: dict[str, Any]) -> Delivery:
         response = client.chat_postMessage(

@@ -9,36 +9,43 @@ Two installation modes:
   installation in the project's database (slack_sdk's SQLAlchemy stores), and every request and
   outbound message uses that team's bot token.
 
-HTTP requests are verified by bolt (signature and timestamp) and dispatched in a worker thread,
-so the event loop never blocks; bolt returns the acknowledgement as soon as a listener calls
-``ack()`` and the rest of the work continues on the listener executor.
+An HTTP request's signature is checked once, with slack_sdk's ``SignatureVerifier`` (anything
+malformed — a junk timestamp, a body that is not UTF-8 — is a 401), then its body is read here
+(a form body is a slash command unless it is one ``payload`` field: bolt's own parser takes any
+form body containing the word "payload" for an interaction) and dispatched by bolt in a worker
+thread. Bolt runs with ``process_before_response``: a listener saves the request, calls ``ack()``
+and hands the work to the pipeline's pool, and bolt answers as soon as the listener returns
+(no polling). Every authentic request gets a 200, also kinds coordbot does not handle (Slack
+disables event subscriptions of apps whose deliveries fail too often).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
+from bot.inbound import Pipeline, WorkPool
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
 from bot.settings import SettingsError
 from bot.slack.client import build_web_client
-from bot.slack.listeners import SlackHandlers
+from bot.slack.listeners import SlackListeners
 from bot.slack.messenger import SlackMessenger
 from bot.slack.users import UserDirectory
 from storage import inbox
@@ -48,8 +55,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-MAX_BODY = 1_000_000  # Slack payloads are a few kB; refuse anything absurd before reading it
-MAX_AGE = 60 * 5  # seconds a signed request stays valid (Slack's rule; older ones are replays)
+ACCEPT_WAIT = 1.0  # seconds an acknowledgement waits for the inbox before running unsaved (3 s allowed)
 ACCEPTED_TYPES = ("application/x-www-form-urlencoded", "application/json")
 BOT_SCOPES = [
     "commands",
@@ -73,15 +79,14 @@ class SlackRuntime:
     routes: list[BaseRoute]
     app_token: str | None = None
     socket_mode_handler: SocketModeHandler | None = None
-    executor: ThreadPoolExecutor | None = None
-    work_executor: ThreadPoolExecutor | None = None
-    handlers: SlackHandlers | None = None
+    pipeline: Pipeline | None = None
+    listeners: SlackListeners | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _sweeper: InboxSweeper | None = None
 
     def start_inbox_sweeper(self, every: float = SWEEP_EVERY) -> None:
         """Every ``every`` seconds, run saved commands and button presses whose lease ran out."""
-        if self.handlers is None:
+        if self.listeners is None:
             return
         if self._sweeper is None:
             self._sweeper = InboxSweeper("slack", self.recover)
@@ -89,16 +94,16 @@ class SlackRuntime:
 
     def recover(self) -> int:
         """Run the saved requests a crash or an outage left pending; how many were taken."""
-        if self.handlers is None:
+        if self.listeners is None:
             return 0
-        return self.handlers.recover(self.messenger.client)
+        return self.listeners.recover(self.messenger.client)
 
     def start_socket_mode(self) -> None:
         """Connect over Socket Mode (``SLACK_APP_TOKEN``) in background threads; returns at once."""
         if not self.app_token:
             raise SettingsError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…)")
         if self.socket_mode_handler is None:
-            self.socket_mode_handler = SocketModeHandler(self.bolt_app, self.app_token)
+            self.socket_mode_handler = AcknowledgingSocketModeHandler(self.bolt_app, self.app_token)
         self.socket_mode_handler.connect()
         log.info("Slack Socket Mode connected")
 
@@ -111,12 +116,12 @@ class SlackRuntime:
             except Exception:
                 log.exception("closing the Socket Mode connection failed")
             self.socket_mode_handler = None
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-        if self.work_executor is not None:  # after bolt's: its listeners submit work here
-            self.work_executor.shutdown(wait=True)
-        if self.handlers is not None and self.handlers.accepts is not None:
-            self.handlers.accepts.close()
+        pipeline = self.pipeline
+        if pipeline is not None:
+            if pipeline.work is not None:
+                pipeline.work.shutdown(wait=True)  # type: ignore[attr-defined]
+            if pipeline.accepts is not None:
+                pipeline.accepts.close()
         for close in self._closers:
             close()
 
@@ -129,14 +134,13 @@ def create_slack_runtime(
     services: Services,
     *,
     web_client_options: dict[str, Any] | None = None,
-    max_workers: int = 16,
     work_workers: int = 8,
 ) -> SlackRuntime:
     """Build the Slack adapter from ``services.settings``; raises SettingsError naming what is missing.
 
     ``web_client_options`` go to :func:`bot.slack.client.build_web_client` (tests pass a no-op sleep).
-    Bolt's executor (``max_workers`` threads) runs acknowledgements and event listeners; the work of
-    commands and buttons runs on a pool of its own (``work_workers`` threads) so it never delays an ack.
+    Listeners run in the request's thread and only save and acknowledge; the work runs on the
+    pipeline's pool (``work_workers`` threads), so it never delays an ack.
     """
     settings = services.settings
     options = dict(web_client_options or {})
@@ -157,15 +161,12 @@ def create_slack_runtime(
     if not signing_secret and not app_token:
         raise SettingsError("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
 
-    executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="slack")
-    work_executor = ThreadPoolExecutor(max_workers=work_workers, thread_name_prefix="slack-work")
     common: dict[str, Any] = {
         "signing_secret": signing_secret or "",
-        "process_before_response": False,
-        "listener_executor": executor,
+        "process_before_response": True,  # listeners ack themselves, then hand work to the pool
         "ignoring_self_events_enabled": True,
         "url_verification_enabled": True,
-        "request_verification_enabled": True,
+        "request_verification_enabled": False,  # checked once, in the route (SignatureVerifier)
     }
     if oauth:
         from bot.slack.oauth import oauth_flow_for
@@ -181,70 +182,103 @@ def create_slack_runtime(
             bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
             return bot.bot_token if bot is not None else None
 
+        def forget_tokens(team_id: str) -> None:
+            installation_store.delete_installation(enterprise_id=None, team_id=team_id)
+
     else:
         bolt_app = App(client=make_client(bot_token), **common)  # the client carries the token
 
         def token_for(team_id: str) -> str | None:
             return bot_token
 
-    users = UserDirectory(services.clock)
+        def forget_tokens(team_id: str) -> None:
+            pass  # SLACK_BOT_TOKEN is the operator's to remove
+
+    work = WorkPool(work_workers, "slack-work")
     accepts = inbox.AcceptQueue(services.db, services.clock.now)
-    handlers = SlackHandlers(services, users, settings.slash_command, work_executor, accepts)
-    handlers.register(bolt_app)
-    messenger = SlackMessenger(token_for, make_client, language=settings.language)
-    routes = _routes(bolt_app, signing_secret or "")
+    pipeline = Pipeline(services, "slack", work=work, accepts=accepts, accept_wait=ACCEPT_WAIT)
+    users = UserDirectory(services.clock)
+    listeners = SlackListeners(services, users, settings.slash_command, pipeline, forget_tokens=forget_tokens)
+    listeners.register(bolt_app)
+    messenger = SlackMessenger(token_for, make_client)
     return SlackRuntime(
         bolt_app=bolt_app,
         messenger=messenger,
-        routes=routes,
+        routes=_routes(bolt_app, signing_secret),
         app_token=app_token,
-        executor=executor,
-        work_executor=work_executor,
-        handlers=handlers,
+        pipeline=pipeline,
+        listeners=listeners,
     )
 
 
-def signed_by_slack(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+class AcknowledgingSocketModeHandler(SocketModeHandler):
+    """Socket Mode, with every envelope acknowledged (bolt leaves kinds nobody listens to unacked)."""
+
+    def handle(self, client: Any, req: Any) -> None:
+        started = time.time()
+        send_response(client, req, acknowledged(run_bolt_app(self.app, req)), started)
+
+
+def acknowledged(response: BoltResponse) -> BoltResponse:
+    """A kind of request coordbot has no listener for is still answered 200 (logged at debug)."""
+    if response.status == 404:
+        log.debug("Slack request of a kind coordbot does not handle: acknowledged")
+        return BoltResponse(status=200, body="")
+    return response
+
+
+def signed_by_slack(verifier: SignatureVerifier | None, body: bytes, headers: Any) -> bool:
     """Slack's v0 signature over the raw bytes, within 5 minutes of now; False for anything malformed."""
-    if not secret or not timestamp or not signature or not (timestamp.isascii() and timestamp.isdigit()):
+    if verifier is None:
         return False
-    if abs(time.time() - int(timestamp)) > MAX_AGE:
-        return False
-    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace"))
+    try:
+        return verifier.is_valid_request(body, headers)
+    except (ValueError, TypeError):  # a timestamp that is no number, a body that is no UTF-8,
+        return False  # a signature that is no ASCII
 
 
-def _routes(app: App, signing_secret: str) -> list[BaseRoute]:
+def read_body(body: bytes, media_type: str) -> dict[str, Any]:
+    """The request as bolt reads it, without its guess: a form is a slash command (or another
+    form) unless it is an interaction, which Slack sends as a lone ``payload`` field of JSON.
+
+    Raises ValueError for a body that is not an object.
+    """
+    text = body.decode("utf-8")
+    if media_type == "application/json":
+        parsed = json.loads(text)
+    else:
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        parsed = json.loads(fields["payload"]) if set(fields) == {"payload"} else fields
+    if not isinstance(parsed, dict):
+        raise ValueError("not an object")
+    return parsed
+
+
+def _routes(app: App, signing_secret: str | None) -> list[BaseRoute]:
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def events(request: Request) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
-        # Check the signature before anything reads the body (bolt parses it as it builds its
-        # request: a forged body must not reach a JSON parser), then the kind of body.
+        body = await request.body()  # bot.server.BodyLimit has bounded it
         headers = request.headers
-        if not signed_by_slack(
-            signing_secret, body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
-        ):
+        if not signed_by_slack(verifier, body, headers):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         media_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
         if media_type not in ACCEPTED_TYPES:
             return JSONResponse({"error": "unsupported media type"}, status_code=415)
         try:
-            bolt_request = to_bolt_request(request, body)
-            if not isinstance(bolt_request.body, dict):
-                raise ValueError("not an object")
-        except Exception as exc:  # not UTF-8, not JSON, a payload that is not an object …
+            payload = read_body(body, media_type)
+        except (ValueError, RecursionError) as exc:  # not JSON, a payload that is not an object …
             log.warning("unreadable Slack request refused: %s", type(exc).__name__)
             return JSONResponse({"error": "bad request"}, status_code=400)
+        # Bolt takes an already-read body only in its Socket Mode shape; its own verification is
+        # off (done above), so the mode changes nothing else.
+        bolt_request = BoltRequest(body=payload, headers=dict(headers), mode="socket_mode")
         started = time.monotonic()
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         elapsed = time.monotonic() - started
         if elapsed > 2.5:
             log.warning("Slack request acknowledged after %.1f s (Slack allows 3 s)", elapsed)
-        return to_starlette_response(bolt_response)
+        return to_starlette_response(acknowledged(bolt_response))
 
     routes: list[BaseRoute] = [Route(EVENTS_PATH, events, methods=["POST"])]
     flow = app.oauth_flow

@@ -3,9 +3,6 @@
 MESSAGES: dict[str, str] = {
     "slack.more": "… and {count} more",
     "slack.more_sections": "… and {count} more not shown here",
-    "slack.error": "Something went wrong on my side; please try again in a moment.",
-    "slack.saved_for_later": "⏳ I can't reach the database right now. Your request is saved and will run "
-    "as soon as it is back; there is no need to send it again.",
     "slack.modal.title": "New task",
     "slack.modal.submit": "Create",
     "slack.modal.close": "Cancel",

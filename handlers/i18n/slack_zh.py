@@ -3,8 +3,6 @@
 MESSAGES: dict[str, str] = {
     "slack.more": "…… 还有 {count} 项",
     "slack.more_sections": "…… 另有 {count} 项未在此显示",
-    "slack.error": "我这边出了点问题，请稍后再试。",
-    "slack.saved_for_later": "⏳ 暂时无法连接数据库。你的请求已保存，数据库恢复后会自动执行，无需重新发送。",
     "slack.modal.title": "新建任务",
     "slack.modal.submit": "创建",
     "slack.modal.close": "取消",

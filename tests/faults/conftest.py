@@ -107,7 +107,7 @@ def build_stack_app(
     services: Services, *, slack_workers: int = 16
 ) -> tuple[SlackRuntime, FeishuRuntime, Any]:
     slack_runtime = create_slack_runtime(
-        services, web_client_options=TEST_CLIENT_OPTIONS, max_workers=slack_workers
+        services, web_client_options=TEST_CLIENT_OPTIONS, work_workers=slack_workers
     )
     services.messengers.register(slack_runtime.messenger)
     feishu_runtime = create_feishu_runtime(services, identity=FEISHU_ME)
@@ -194,10 +194,9 @@ def sqlite_stack(
 
 
 def settle(stack: Stack, timeout: float = 30.0) -> None:
-    """Wait until the work requests started in the background (Slack lazy listeners, Feishu
-    replies) has finished: every worker of each pool, in the order work flows, is free at once."""
-    pools = [stack.slack_runtime.executor, getattr(stack.slack_runtime, "work_executor", None)]
-    pools.append(stack.feishu_runtime.bot._pool)
+    """Wait until the work requests started in the background (the pipelines' pools) has
+    finished: every worker of each pool is free at once."""
+    pools = [stack.slack_runtime.pipeline.work, stack.feishu_runtime.listeners.pipeline.work]
     for pool in pools:
         if pool is None:
             continue

@@ -57,7 +57,7 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 TRY_AGAIN = "Try again"
-SAVED = t("en", "slack.saved_for_later")
+SAVED = t("en", "inbound.saved_for_later")
 
 
 def _free_port() -> int:
@@ -386,11 +386,11 @@ def test_feishu_messages_during_an_outage_are_told_to_try_again(
     fake = stack.feishu_fake
 
     def say(text: str) -> str:
-        before = len(fake.sent)
+        before = len(fake.answers)  # replies to the group, and cards for the asker alone
         raw, headers = events.signed(events.encrypt(events.message_event(f"@_user_1 {text}")))
         response = stack.feishu_post(raw, headers)
         assert response.status_code == 200, response.text
-        (reply,) = fake.wait_for(lambda: fake.sent[before:], timeout=10)
+        (reply,) = fake.wait_for(lambda: fake.answers[before:], timeout=10)
         return json.dumps(reply.card, ensure_ascii=False)
 
     assert "#1" in say("add dev Before")

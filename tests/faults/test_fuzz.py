@@ -31,7 +31,7 @@ from slack_bolt import BoltContext
 from starlette.testclient import TestClient
 
 from bot.feishu.runtime import FeishuRuntime
-from bot.feishu.text import BotIdentity, Mention, message_text, translate
+from bot.feishu.text import BotIdentity, Mention, read_message, translate
 from bot.slack import blocks, listeners, modal
 from handlers import grammar as g
 from handlers.core import ACTIONS, HANDLERS, Coordinator
@@ -178,10 +178,11 @@ def test_feishu_message_text_and_mentions(
 ) -> None:
     """1,500 received messages: their text, their mentions rewritten, the result parsed."""
     for message_type, content, mentions, identity, group in cases:
-        text = message_text(message_type, content)
-        assert text is None or isinstance(text, str)
         people = [Mention.from_event(raw) for raw in mentions]
-        translated = translate(text or "", people, identity, leading_is_bot=lambda group=group: group)
+        read = read_message(message_type, content, people)
+        assert read is None or isinstance(read.text, str)
+        text, people = (read.text, list(read.mentions)) if read is not None else ("", people)
+        translated = translate(text, people, identity, leading_is_bot=lambda group=group: group)
         assert isinstance(translated.text, str)
         with contextlib.suppress(g.UsageError):
             g.parse(translated.text, TODAY)
@@ -243,7 +244,7 @@ def test_slack_payload_readers(cases: list[tuple[str, str, str | None, dict, str
         form = modal.read_submission({"state": {"values": values}})
         assert isinstance(form.title, str) and isinstance(form.department, str)
         assert isinstance(modal.metadata_of({"private_metadata": metadata}), dict)
-        assert isinstance(listeners._team_id(body, BoltContext()), str)
+        assert isinstance(listeners.team_id_of(body, BoltContext()), str)
 
 
 # -- Feishu events through the runtime (signed, encrypted; no HTTP) -------------------------------

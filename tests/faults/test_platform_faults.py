@@ -223,7 +223,7 @@ def expected_at_fakes(rows: list[Notification]) -> tuple[Counter[tuple[str, str]
             continue
         outbound = notices.outbound_from_dict(row.payload["outbound"])
         if outbound.platform == "slack":
-            slack[(outbound.target.id, render_message(outbound.reply, "en")["text"])] += 1
+            slack[(outbound.target.id, render_message(outbound.reply)["text"])] += 1
         else:
             feishu[message_uuid(row.key)] += 1
     return slack, feishu

@@ -66,16 +66,23 @@ class RecordingCoordinator:
     outbox: list = field(default_factory=list)
     db: Any = None  # set by make_runtime
 
-    def handle_text(self, caller: Caller, text: str, *, once=None) -> Outcome:  # type: ignore[no-untyped-def]
-        if once is not None:  # as the core does: the inbox entry is marked done with the command
-            with self.db.transaction() as session:
-                if not once(session):
-                    return Outcome(Reply(""), already_done=True)
+    def _ran_before(self, once) -> bool:  # type: ignore[no-untyped-def]
+        if once is None:  # as the core does: the inbox entry is marked done with the command
+            return False
+        with self.db.transaction() as session:
+            return not once(session)
+
+    def handle_text(self, caller: Caller, text: str, *, once=None, answer=None) -> Outcome:  # type: ignore[no-untyped-def]
+        if self._ran_before(once):
+            return Outcome(Reply(""), already_done=True)
         self.texts.append((caller, text))
-        reply = Reply(f"ok: {text}", (Section(text="#1", buttons=(Button("task.done", "Done", "1"),)),))
+        card = (Section(text="#1", buttons=(Button("task.done", "Done", "1"),)),)
+        reply = Reply(f"ok: {text}", card, ephemeral=False)  # for the whole chat: a threaded reply
         return Outcome(reply, list(self.outbox))
 
-    def handle_action(self, caller: Caller, action_id: str, value: str) -> Outcome:
+    def handle_action(self, caller: Caller, action_id: str, value: str, *, once=None, answer=None) -> Outcome:  # type: ignore[no-untyped-def]
+        if self._ran_before(once):
+            return Outcome(Reply(""), already_done=True)
         self.actions.append((caller, action_id, value))
         if value == "999":
             return Outcome(Reply("No task #999", tone=Tone.ERROR))

@@ -24,8 +24,9 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{next(_ids):06d}{secrets.token_hex(4)}"
 
 
-def header(event_type: str, *, token: str = VERIFICATION_TOKEN, tenant: str = TENANT,
-           event_id: str | None = None) -> dict[str, Any]:
+def header(
+    event_type: str, *, token: str = VERIFICATION_TOKEN, tenant: str = TENANT, event_id: str | None = None
+) -> dict[str, Any]:
     return {
         "event_id": event_id or new_id("ev_"),
         "event_type": event_type,
@@ -40,8 +41,13 @@ def mention(n: int, open_id: str, name: str, *, bot: bool = False, tenant: str =
     ids: dict[str, Any] = {"open_id": open_id, "union_id": "on_" + open_id[3:]}
     if not bot:
         ids["user_id"] = "u_" + open_id[3:]
-    return {"key": f"@_user_{n}", "id": ids, "name": name, "tenant_key": tenant,
-            "mentioned_type": "bot" if bot else "user"}
+    return {
+        "key": f"@_user_{n}",
+        "id": ids,
+        "name": name,
+        "tenant_key": tenant,
+        "mentioned_type": "bot" if bot else "user",
+    }
 
 
 BOT_MENTION = mention(1, BOT_OPEN_ID, "coordbot", bot=True)
@@ -118,8 +124,12 @@ def card_action_event(
         "schema": "2.0",
         "header": header("card.action.trigger", token=token, tenant=tenant, event_id=event_id),
         "event": {
-            "operator": {"tenant_key": tenant, "user_id": "u_" + operator[3:], "open_id": operator,
-                         "union_id": "on_" + operator[3:]},
+            "operator": {
+                "tenant_key": tenant,
+                "user_id": "u_" + operator[3:],
+                "open_id": operator,
+                "union_id": "on_" + operator[3:],
+            },
             "token": "c-" + secrets.token_hex(8),
             "action": {"value": button_value, "tag": "button"},
             "host": "im_message",

@@ -1,7 +1,8 @@
 """A loopback fake of the Feishu Open API, enough for coordbot's ``lark.Client``.
 
 Serves ``auth/v3/tenant_access_token/internal``, ``im/v1/messages`` (create), ``…/{id}/reply``,
-``PATCH …/{id}``, ``bot/v3/info``, ``contact/v3/users/{id}`` and the long connection's
+``PATCH …/{id}``, ``ephemeral/v1/send`` (a card one member of a group sees), ``bot/v3/info``,
+``contact/v3/users/{id}`` and the long connection's
 ``/callback/ws/endpoint``; records every call; can be
 told to answer the next calls with an error (e.g. 429 then success). Like Feishu, a repeated
 ``uuid`` returns the message already sent instead of sending another.
@@ -30,11 +31,13 @@ class Call:
 
     @property
     def card(self) -> dict[str, Any] | None:
-        """The card JSON of a message call, parsed."""
+        """The card JSON of a message call, parsed (an ephemeral send carries it as an object)."""
         if isinstance(self.body, dict) and self.body.get("msg_type") in ("interactive", None):
             content = self.body.get("content")
             if isinstance(content, str):
                 return json.loads(content)
+            if isinstance(self.body.get("card"), dict):
+                return self.body["card"]
         return None
 
 
@@ -123,9 +126,25 @@ class FakeFeishu:
         """Message create and reply calls (not token or info calls), in order."""
         with self._lock:
             return [
+                c for c in self.calls if c.method == "POST" and c.path.startswith("/open-apis/im/v1/messages")
+            ]
+
+    @property
+    def ephemeral(self) -> list[Call]:
+        """Cards sent for one member of a group alone (``ephemeral/v1/send``), in order."""
+        return self.calls_to("POST", "/open-apis/ephemeral/v1/send")
+
+    @property
+    def answers(self) -> list[Call]:
+        """Everything a person could see from the bot: messages, replies and ephemeral cards."""
+        with self._lock:
+            return [
                 c
                 for c in self.calls
-                if c.method == "POST" and c.path.startswith("/open-apis/im/v1/messages")
+                if c.method == "POST"
+                and (
+                    c.path.startswith("/open-apis/im/v1/messages") or c.path == "/open-apis/ephemeral/v1/send"
+                )
             ]
 
     @property
@@ -196,8 +215,16 @@ class FakeFeishu:
                 return 400, {"code": 99991672, "msg": "Access denied. contact:user.base:readonly is required"}
             if open_id not in self.users:
                 return 400, {"code": 41050, "msg": "no user authority error"}
-            return 200, {"code": 0, "msg": "success",
-                         "data": {"user": {"open_id": open_id, "name": self.users[open_id]}}}
+            return 200, {
+                "code": 0,
+                "msg": "success",
+                "data": {"user": {"open_id": open_id, "name": self.users[open_id]}},
+            }
+        if path == "/open-apis/ephemeral/v1/send" and call.method == "POST":
+            body = call.body if isinstance(call.body, dict) else {}
+            if not body.get("chat_id") or not body.get("open_id") or not isinstance(body.get("card"), dict):
+                return 400, {"code": 230001, "msg": "fake: chat_id, open_id and card are required"}
+            return 200, {"code": 0, "msg": "ok", "data": {"message_id": f"om_eph_{next(self._ids)}"}}
         if path.startswith("/open-apis/im/v1/messages"):
             if call.method == "POST":
                 return 200, {"code": 0, "msg": "success", "data": self._message(call)}

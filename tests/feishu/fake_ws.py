@@ -50,8 +50,13 @@ class FakeLongConnection:
         frame.LogID = 1
         frame.service = SERVICE_ID
         frame.method = DATA
-        for key, value in {"type": "event", "message_id": message_id, "trace_id": "trace-" + message_id,
-                           "sum": "1", "seq": "0"}.items():
+        for key, value in {
+            "type": "event",
+            "message_id": message_id,
+            "trace_id": "trace-" + message_id,
+            "sum": "1",
+            "seq": "0",
+        }.items():
             header = frame.headers.add()
             header.key, header.value = key, value
         frame.payload = json.dumps(payload, ensure_ascii=False).encode("utf-8")

@@ -34,7 +34,13 @@ class Chat:
         return httpx.post(self.base + "/feishu/events", content=raw, headers=headers, timeout=10)
 
     def say(self, text: str, *, user: str = "ou_alice", mentions: list[dict] | None = None) -> dict[str, Any]:
-        """Send ``@coordbot <text>``; return the card coordbot replied with."""
+        """Send ``@coordbot <text>``; return the card coordbot answered with (a threaded reply for
+        the group, or a card only ``user`` sees)."""
+        return self.answer(text, user=user, mentions=mentions).card  # type: ignore[return-value]
+
+    def answer(self, text: str, *, user: str = "ou_alice", mentions: list[dict] | None = None) -> Any:
+        """Send ``@coordbot <text>``; return the call that answered it."""
+        before = len(self.fake.answers)
         self.count += 1
         message_id = f"om_{self.tenant}_{self.count}"
         event = events.message_event(
@@ -46,9 +52,18 @@ class Chat:
         )
         response = self.deliver(event)
         assert response.status_code == 200, response.text
-        path = f"/open-apis/im/v1/messages/{message_id}/reply"
-        (call,) = self.fake.wait_for(lambda: self.fake.calls_to("POST", path))
-        return call.card
+        reply = f"/open-apis/im/v1/messages/{message_id}/reply"
+
+        def answered() -> list[Any]:
+            return [
+                c
+                for c in self.fake.answers[before:]
+                if c.path == reply
+                or (c.path.endswith("/ephemeral/v1/send") and c.body.get("open_id") == user)
+            ]
+
+        (call,) = self.fake.wait_for(answered)
+        return call
 
     def press(self, action: str, value: str, *, user: str = "ou_alice") -> dict[str, Any]:
         event = events.card_action_event(action, value, operator=user, tenant=self.tenant)
@@ -176,11 +191,7 @@ def test_every_command_in_english(chat: Chat, db) -> None:  # type: ignore[no-un
 
 def test_buttons_run_as_the_presser_with_permissions(chat: Chat, db) -> None:  # type: ignore[no-untyped-def]
     card = ok(chat.say("add dev Ship the API @ou_carol", user="ou_alice"))
-    values = [
-        e["behaviors"][0]["value"]
-        for e in _elements(card)
-        if e.get("tag") == "button"
-    ]
+    values = [e["behaviors"][0]["value"] for e in _elements(card) if e.get("tag") == "button"]
     assert {v["action"] for v in values} == {ACTION_START, ACTION_DONE, ACTION_SNOOZE}
     assert all(v["value"] == "1" and v.get("in_place") for v in values)
 
@@ -212,8 +223,12 @@ def test_reply_survives_a_rate_limit(chat: Chat, fake: FakeFeishu, db) -> None: 
     fake.fail("POST", "/reply", status=429, code=99991400, headers={"x-ogw-ratelimit-reset": "0"})
     event = events.message_event("@_user_1 add ops Rotate keys", message_id="om_limited")
     assert chat.deliver(event).status_code == 200
-    attempts = fake.wait_for(lambda: len(fake.calls_to("POST", "/om_limited/reply")) >= 2
-                             and fake.calls_to("POST", "/om_limited/reply"))
+    attempts = fake.wait_for(
+        lambda: (
+            len(fake.calls_to("POST", "/om_limited/reply")) >= 2
+            and fake.calls_to("POST", "/om_limited/reply")
+        )
+    )
     assert len(attempts) == 2
     assert attempts[0].body["uuid"] == attempts[1].body["uuid"]
     assert "#1" in title(ok(attempts[1].card))
@@ -239,3 +254,39 @@ def _elements(card: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(card["body"]["elements"])
     return found
+
+
+# -- the same privacy as on Slack ----------------------------------------------------------------
+
+
+def test_what_is_for_the_asker_alone_is_a_card_only_they_see(chat: Chat, fake: FakeFeishu) -> None:
+    """Lists, help, errors and refusals in a group: an ephemeral card for the asker; what the
+    group should see (a new task) is a threaded reply."""
+    for text in ("list mine", "help", "add nosuchdept Something", "done #99"):
+        call = chat.answer(text)
+        assert call.path == "/open-apis/ephemeral/v1/send", (text, call.path)
+        assert (call.body["chat_id"], call.body["open_id"]) == ("oc_group", "ou_alice")
+        assert call.body["msg_type"] == "interactive" and call.card is not None
+    call = chat.answer("add dev Visible to everyone")
+    assert call.path.endswith("/reply") and "Visible to everyone" in text_of(call.card)
+    assert [c.path for c in fake.sent] == [call.path]  # nothing else reached the whole group
+
+
+def test_where_feishu_shows_no_private_card_it_goes_to_the_direct_chat(chat: Chat, fake: FakeFeishu) -> None:
+    # e.g. a topic group, or a person the card cannot be shown to: Feishu refuses the send
+    fake.fail("POST", "/ephemeral/v1/send", status=400, code=230099, msg="not supported in this chat")
+    call = chat.answer("list mine")
+    assert call.path == "/open-apis/ephemeral/v1/send"  # tried first …
+    (direct,) = fake.wait_for(lambda: [c for c in fake.sent if c.query.get("receive_id_type") == "open_id"])
+    assert direct.body["receive_id"] == "ou_alice"  # … then the asker's direct chat
+    assert direct.card is not None and direct.card["header"] == call.card["header"]  # the same card
+
+
+def test_in_a_direct_chat_the_answer_is_a_post(make_runtime, http_server, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
+    base = http_server(make_runtime(identity=ME))
+    event = events.message_event("list mine", chat_type="p2p", chat_id="oc_p2p_alice", message_id="om_p2p_1")
+    raw, headers = events.signed(events.encrypt(event))
+    assert httpx.post(base + "/feishu/events", content=raw, headers=headers, timeout=10).status_code == 200
+    (posted,) = fake.wait_for(lambda: fake.answers)
+    assert posted.path == "/open-apis/im/v1/messages" and posted.query == {"receive_id_type": "chat_id"}
+    assert posted.body["receive_id"] == "oc_p2p_alice" and fake.ephemeral == []

@@ -47,13 +47,19 @@ def client_for(db, runtime) -> TestClient:  # type: ignore[no-untyped-def]
     return test_client
 
 
-def post(client: TestClient, payload: dict, *, encrypt: bool = True, bad_signature: bool = False,
-         key: str = events.ENCRYPT_KEY):  # type: ignore[no-untyped-def]
+def post(
+    client: TestClient,
+    payload: dict,
+    *,
+    encrypt: bool = True,
+    bad_signature: bool = False,
+    key: str = events.ENCRYPT_KEY,
+):  # type: ignore[no-untyped-def]
     body = events.encrypt(payload, key) if encrypt else payload
     raw, headers = events.signed(body, key, bad=bad_signature)
     response = client.post("/feishu/events", content=raw, headers=headers)
     # Feishu has its answer; the message's command runs after it, on the bot's pool
-    assert client.feishu_runtime.bot.wait_idle()  # type: ignore[attr-defined]
+    assert client.feishu_runtime.listeners.wait_idle()  # type: ignore[attr-defined]
     return response
 
 
@@ -95,8 +101,11 @@ def test_encrypted_signed_message_runs_the_command_and_replies(
 ) -> None:  # type: ignore[no-untyped-def]
     fake.users["ou_alice"] = "Alice Wang"
     bob = events.mention(2, "ou_bob", "Bob Li")
-    event = events.message_event("@_user_1 /coord add design 首页改版 @_user_2 due 下周五",
-                                 mentions=[events.BOT_MENTION, bob], message_id="om_1")
+    event = events.message_event(
+        "@_user_1 /coord add design 首页改版 @_user_2 due 下周五",
+        mentions=[events.BOT_MENTION, bob],
+        message_id="om_1",
+    )
     response = post(client, event)
     assert response.status_code == 200
     assert response.json() == {"msg": "success"}
@@ -118,7 +127,7 @@ def test_plain_events_without_encrypt_key(make_runtime, db, core, fake: FakeFeis
     client = client_for(db, runtime)
     response = client.post("/feishu/events", json=events.message_event("@_user_1 list"))
     assert response.status_code == 200
-    assert runtime.bot.wait_idle()
+    assert runtime.listeners.wait_idle()
     assert [text for _, text in core.texts] == ["list"]
     # Without an encrypt key an encrypted delivery cannot be read.
     response = client.post("/feishu/events", json=events.encrypt(events.message_event("@_user_1 list")))
@@ -185,8 +194,13 @@ def test_direct_chat_needs_no_mention_and_posts_to_the_chat(client, core, fake: 
 
 
 def test_non_text_message_in_direct_chat_gets_help(client, core, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
-    image = events.message_event(None, chat_type="p2p", chat_id="oc_p2p", message_type="image",
-                                 content=json.dumps({"image_key": "img_v2_x"}))
+    image = events.message_event(
+        None,
+        chat_type="p2p",
+        chat_id="oc_p2p",
+        message_type="image",
+        content=json.dumps({"image_key": "img_v2_x"}),
+    )
     assert post(client, image).status_code == 200
     (sent,) = fake.wait_sent(1)
     assert sent.card["header"]["title"]["content"] == catalog("zh")["feishu.text_only"]
@@ -211,8 +225,15 @@ def test_other_event_types_are_acknowledged(client, core) -> None:  # type: igno
 
 
 def test_outbox_is_delivered_through_the_registered_messenger(runtime, client, core, fake) -> None:  # type: ignore[no-untyped-def]
-    core.outbox = [Outbound("feishu", events.TENANT, Target.user("ou_bob", "Bob"), Reply("You got #1"),
-                            key="assigned:1:ou_bob")]
+    core.outbox = [
+        Outbound(
+            "feishu",
+            events.TENANT,
+            Target.user("ou_bob", "Bob"),
+            Reply("You got #1"),
+            key="assigned:1:ou_bob",
+        )
+    ]
     assert post(client, events.message_event("@_user_1 add dev x", message_id="om_out")).status_code == 200
     sent = fake.wait_sent(2)
     paths = sorted(c.path for c in sent)
@@ -221,7 +242,7 @@ def test_outbox_is_delivered_through_the_registered_messenger(runtime, client, c
     assert dm.query == {"receive_id_type": "open_id"}
     assert dm.body["receive_id"] == "ou_bob"
     assert dm.body["uuid"] == message_uuid("assigned:1:ou_bob")
-    assert runtime.bot.services.messengers.for_platform("feishu") is runtime.messenger
+    assert runtime.listeners.services.messengers.for_platform("feishu") is runtime.messenger
 
 
 def test_bot_identity_is_learnt_from_bot_info(make_runtime, db, core, fake: FakeFeishu) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +262,7 @@ def test_contact_names_are_cached_and_optional(runtime, client, core, fake: Fake
     assert len(fake.calls_to("GET", "/contact/v3/users/")) == 1  # refused once: not asked again
     fake.contact_allowed = True
     fake.users["ou_erin"] = "Erin"
-    runtime.bot._contact_forbidden_until = 0.0
+    runtime.listeners._contact_forbidden_until = 0.0
     for _ in range(2):
         post(client, events.message_event("@_user_1 list", sender="ou_erin"))
     assert core.texts[-1][0].user_name == "Erin"

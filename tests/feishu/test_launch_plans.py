@@ -80,7 +80,7 @@ def test_check_ins_across_a_reschedule_and_sign_off_from_the_card(
 ) -> None:
     ok(chat.say("部门 set 研发 lead @_user_2", mentions=[BOB]))
     ok(chat.say("发布 新建 v2 2026-12-15"))
-    scheduler = CoordScheduler(runtime.bot.services)
+    scheduler = CoordScheduler(runtime.listeners.services)
     try:
         scheduler.run_through(clock.now(), datetime(2026, 12, 9, 8, tzinfo=UTC))
         clock.set(datetime(2026, 12, 9, 8, tzinfo=UTC))

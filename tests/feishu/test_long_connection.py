@@ -68,7 +68,7 @@ def test_events_over_the_long_connection(make_runtime, http_server, ws, fake: Fa
     # The HTTP server keeps serving meanwhile.
     raw, headers = events.signed(events.encrypt(events.message_event("@_user_1 add ops Via HTTP")))
     assert httpx.post(base + "/feishu/events", content=raw, headers=headers).status_code == 200
-    assert runtime.bot.wait_idle()  # answered first, run after
+    assert runtime.listeners.wait_idle()  # answered first, run after
     assert titles(db) == ["Over the socket", "Via HTTP"]
 
     runtime.stop()
@@ -120,7 +120,7 @@ def test_events_from_a_ws_frame(make_runtime, fake: FakeFeishu) -> None:  # type
         client._cache._cron.cancel()
 
     asyncio.run(feed())
-    assert runtime.bot.wait_idle()  # the message was answered first, and runs after
+    assert runtime.listeners.wait_idle()  # the message was answered first, and runs after
     assert [text for _, text in core.texts] == ["list mine"]
     assert [(a, v) for _, a, v in core.actions] == [(ACTION_DONE, "4")]
     answers = []

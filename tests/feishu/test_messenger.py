@@ -62,8 +62,14 @@ def test_dm_uses_open_id_and_uuid_from_key(messenger: FeishuMessenger, fake: Fak
 
 
 def test_rate_limit_then_success(messenger: FeishuMessenger, fake: FakeFeishu, sleeps: list[float]) -> None:
-    fake.fail("POST", "/im/v1/messages", status=429, code=99991400, msg="request trigger frequency limit",
-              headers={"x-ogw-ratelimit-reset": "2"})
+    fake.fail(
+        "POST",
+        "/im/v1/messages",
+        status=429,
+        code=99991400,
+        msg="request trigger frequency limit",
+        headers={"x-ogw-ratelimit-reset": "2"},
+    )
     delivery = messenger.send(outbound(Target.channel("oc_1"), key="digest:1"))
     assert delivery.message_id
     assert sleeps == [2.0]
@@ -78,8 +84,9 @@ def test_rate_limit_code_in_a_200_answer_is_retried(messenger, fake: FakeFeishu,
 
 
 def test_rate_limit_gives_up_with_retry_after(messenger, fake: FakeFeishu, sleeps) -> None:
-    fake.fail("POST", "/im/v1/messages", status=429, code=99991400,
-              headers={"x-ogw-ratelimit-reset": "3"}, times=5)
+    fake.fail(
+        "POST", "/im/v1/messages", status=429, code=99991400, headers={"x-ogw-ratelimit-reset": "3"}, times=5
+    )
     with pytest.raises(DeliveryError) as info:
         messenger.send(outbound(Target.channel("oc_1")))
     assert info.value.retry_after == 3.0
@@ -120,7 +127,9 @@ def test_other_errors_are_retryable(messenger, fake: FakeFeishu) -> None:
 def test_unreachable_api_is_a_delivery_error(app_id: str) -> None:
     import lark_oapi as lark
 
-    client = lark.Client.builder().app_id(app_id).app_secret("s").domain("http://127.0.0.1:9").timeout(1).build()
+    client = (
+        lark.Client.builder().app_id(app_id).app_secret("s").domain("http://127.0.0.1:9").timeout(1).build()
+    )
     with pytest.raises(DeliveryError):
         FeishuMessenger(client).send(outbound(Target.channel("oc_1")))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.feishu.text import BotIdentity, Mention, message_text, translate
+from bot.feishu.text import BotIdentity, Mention, read_message, translate
 
 BOT = Mention("@_user_1", "ou_bot", "coordbot", None, "bot")
 BOB = Mention("@_user_2", "ou_bob", "Bob Li", "u_bob", "user")
@@ -56,17 +56,65 @@ def test_names_cannot_break_the_escape() -> None:
 def test_from_event_dicts_and_sdk_objects() -> None:
     from lark_oapi.api.im.v1 import MentionEvent
 
-    raw = {"key": "@_user_1", "id": {"open_id": "ou_bot", "union_id": "on_x"}, "name": "coordbot",
-           "tenant_key": "t1", "mentioned_type": "bot"}
+    raw = {
+        "key": "@_user_1",
+        "id": {"open_id": "ou_bot", "union_id": "on_x"},
+        "name": "coordbot",
+        "tenant_key": "t1",
+        "mentioned_type": "bot",
+    }
     assert Mention.from_event(raw) == Mention("@_user_1", "ou_bot", "coordbot", None, "bot")
     assert Mention.from_event(MentionEvent(raw)) == Mention("@_user_1", "ou_bot", "coordbot", None, "bot")
 
 
+def text_of(message_type: str, content: str, mentions: tuple[Mention, ...] = ()) -> str | None:
+    read = read_message(message_type, content, mentions)
+    return None if read is None else translate(read.text, read.mentions, BotIdentity(open_id="ou_bot")).text
+
+
 def test_message_text() -> None:
-    assert message_text("text", json.dumps({"text": "@_user_1 list"})) == "@_user_1 list"
-    post = {"title": "", "content": [[{"tag": "at", "user_id": "@_user_1", "user_name": "coordbot"},
-                                       {"tag": "text", "text": " list mine"}]]}
-    assert message_text("post", json.dumps(post)) == "@_user_1 list mine"
-    assert message_text("post", json.dumps({"zh_cn": post})) == "@_user_1 list mine"
-    assert message_text("image", json.dumps({"image_key": "img_x"})) is None
-    assert message_text("text", "not json") is None
+    assert text_of("text", json.dumps({"text": "@_user_1 list"}), (BOT,)) == "list"
+    post = {
+        "title": "",
+        "content": [
+            [
+                {"tag": "at", "user_id": "@_user_1", "user_name": "coordbot"},
+                {"tag": "text", "text": " list mine"},
+            ]
+        ],
+    }
+    assert text_of("post", json.dumps(post), (BOT,)) == "list mine"
+    assert text_of("post", json.dumps({"zh_cn": post}), (BOT,)) == "list mine"
+    assert text_of("image", json.dumps({"image_key": "img_x"})) is None
+    assert text_of("text", "not json") is None
+
+
+def test_mentions_inside_a_post_are_read_from_its_structure() -> None:
+    """``at`` elements with the person's own ids (no ``@_user_N`` key): the bot's is dropped,
+    a person's becomes a mention the grammar reads; none is read as words."""
+    post = {
+        "zh_cn": {
+            "title": "",
+            "content": [
+                [
+                    {"tag": "at", "user_id": "ou_bot", "user_name": "coordbot"},
+                    {"tag": "text", "text": "add dev Fix"},
+                    {"tag": "at", "user_id": "ou_bob", "user_name": "Bob"},
+                    {"tag": "text", "text": "due tomorrow"},
+                ],
+            ],
+        }
+    }
+    read = read_message("post", json.dumps(post), ())
+    assert read is not None
+    result = translate(read.text, read.mentions, BotIdentity(open_id="ou_bot"))
+    assert result.mentioned_bot
+    assert result.text == "add dev Fix <@ou_bob|Bob> due tomorrow"
+    assert "ou_bot" not in result.text
+    everyone = {
+        "content": [[{"tag": "at", "user_id": "all", "user_name": "所有人"}, {"tag": "text", "text": "help"}]]
+    }
+    read = read_message("post", json.dumps(everyone), ())
+    assert (
+        read is not None and translate(read.text, read.mentions, BotIdentity(open_id="ou_bot")).text == "help"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from hypothesis import HealthCheck, given, settings
@@ -78,7 +79,7 @@ def more_count(blocks: list[dict]) -> int:
 
 def test_task_card_has_fields_buttons_and_context() -> None:
     reply = Reply(headline="Task #12 created", sections=(task_card(12, blocked=True),), tone=Tone.SUCCESS)
-    blocks = render_blocks(reply, "en")
+    blocks = render_blocks(reply)
     check_blocks(blocks)
     assert blocks[0]["text"]["text"] == ":white_check_mark: *Task #12 created*"
     card = blocks[1]
@@ -107,7 +108,7 @@ def test_tones_pick_emoji() -> None:
         (Tone.WARNING, ":warning:"),
         (Tone.INFO, ":information_source:"),
     ]:
-        assert render_blocks(Reply(headline="x", tone=tone), "en")[0]["text"]["text"].startswith(emoji)
+        assert render_blocks(Reply(headline="x", tone=tone))[0]["text"]["text"].startswith(emoji)
 
 
 def test_check_in_and_digest_render_as_sections() -> None:
@@ -120,7 +121,7 @@ def test_check_in_and_digest_render_as_sections() -> None:
         ),
         ephemeral=False,
     )
-    blocks = render_blocks(check_in, "en")
+    blocks = render_blocks(check_in)
     check_blocks(blocks)
     text = all_text(blocks)
     assert "*Due today*" in text and "• #3 Ship build\n• #4 QA sign-off" in text
@@ -132,32 +133,33 @@ def test_check_in_and_digest_render_as_sections() -> None:
         sections=tuple(
             Section(title=d, items=tuple(f"#{i} item" for i in range(8)), more=12) for d in "ABCD"
         ),
+        language="zh",
     )
-    blocks = render_blocks(digest, "zh")
+    blocks = render_blocks(digest)
     check_blocks(blocks)
     assert "…… 还有 12 项" in all_text(blocks)
 
 
 def test_launch_with_300_open_tasks_is_cut_with_and_n_more() -> None:
     reply = launch_with_open_tasks(300)
-    blocks = render_blocks(reply, "en")
+    blocks = render_blocks(reply)
     check_blocks(blocks)
     assert shown_items(blocks) + more_count(blocks) == 300
     assert shown_items(blocks) > 20  # long lists are packed several items to a block
 
-    view = render_home(reply, "en")
+    view = render_home(reply)
     check_view(view)
     assert shown_items(view["blocks"]) + more_count(view["blocks"]) == 300
 
 
 def test_300_task_cards_stay_within_limits_and_count_what_is_left_out() -> None:
     reply = Reply(headline="Open tasks", sections=tuple(task_card(i) for i in range(1, 301)))
-    blocks = render_blocks(reply, "en")
+    blocks = render_blocks(reply)
     check_blocks(blocks)
     cards = sum(1 for b in blocks if b["type"] == "actions")
     assert cards >= 10
     assert f"… and {300 - cards} more not shown here" in all_text(blocks)
-    home = render_home(reply, "en")
+    home = render_home(reply)
     check_view(home)
     assert sum(1 for b in home["blocks"] if b["type"] == "actions") > cards
 
@@ -182,7 +184,7 @@ def test_long_texts_fields_and_values_are_cut_not_rejected() -> None:
         ),
         usage=huge,
     )
-    blocks = render_blocks(reply, "en")
+    blocks = render_blocks(reply)
     check_blocks(blocks)
     text = all_text(blocks)
     assert "&lt;!channel&gt; &amp; <@U123|bob> in <#C9|general>" in text
@@ -199,15 +201,15 @@ def test_escape_keeps_mentions_but_not_broadcasts_or_links() -> None:
 
 def test_fallback_text_and_message_kwargs() -> None:
     reply = Reply(headline="Hi <there>", sections=(Section(items=("a",)),))
-    message = render_message(reply, "en")
+    message = render_message(reply)
     assert message["text"].startswith("Hi &lt;there&gt;")
     assert len(fallback_text(Reply(headline="y" * 10000))) <= 3000
     check_blocks(message["blocks"])
 
 
 def test_replace_task_blocks_swaps_only_that_task() -> None:
-    listing = render_blocks(Reply(headline="List", sections=(task_card(1), task_card(2), task_card(3))), "en")
-    updated_card = render_blocks(Reply(headline="x", sections=(task_card(2, title="Changed"),)), "en")[1:]
+    listing = render_blocks(Reply(headline="List", sections=(task_card(1), task_card(2), task_card(3))))
+    updated_card = render_blocks(Reply(headline="x", sections=(task_card(2, title="Changed"),)))[1:]
     new = replace_task_blocks(listing, 2, updated_card)
     assert new is not None
     check_blocks(new)
@@ -259,5 +261,5 @@ replies = st.builds(
 )
 @given(replies)
 def test_any_reply_renders_within_limits(reply: Reply) -> None:
-    check_blocks(render_blocks(reply, "en"))
-    check_view(render_home(reply, "zh"))
+    check_blocks(render_blocks(reply))
+    check_view(render_home(dataclasses.replace(reply, language="zh")))

@@ -194,7 +194,7 @@ def test_button_inside_a_list_updates_only_that_task(
         seeded.coordinator.handle_text(admin(seeded), f"add dev {title}").reply.sections[0]
         for title in ("One", "Two", "Three")
     ]
-    blocks = render_blocks(Reply("Digest", tuple(cards)), "en")
+    blocks = render_blocks(Reply("Digest", tuple(cards)))
     message = {"type": "message", "text": "Digest", "blocks": blocks, "ts": "1700000000.000100"}
     _, url = slack.block_action(
         _button({"blocks": [b for b in blocks if "task:2:" in b.get("block_id", "")]}, ACTION_DONE),
@@ -215,7 +215,7 @@ def test_button_without_permission_is_refused_ephemerally(
     card = seeded.coordinator.handle_text(admin(seeded), "show #1").reply
     from bot.slack.blocks import render_blocks
 
-    message = {"type": "message", "text": "x", "blocks": render_blocks(card, "en")}
+    message = {"type": "message", "text": "x", "blocks": render_blocks(card)}
     _, url = slack.block_action(_button(message, ACTION_DONE), user=BOB, message=message)
     (answer,) = responses(fake, url, 1)
     assert answer.params["response_type"] == "ephemeral" and answer.params["replace_original"] is False
@@ -292,14 +292,14 @@ def test_a_slash_command_delivered_twice_runs_once(
 ) -> None:
     """Both deliveries are acknowledged at once; the lazy listener claims the trigger_id, so the
     command runs (and answers) once."""
-    caplog.set_level("INFO", logger="bot.slack.listeners")
+    caplog.set_level("INFO", logger="bot.inbound")
     body = urlencode(slack.command_body("add dev Only one"))
     for _ in range(2):
         response = slack.post(body, "application/x-www-form-urlencoded")
         assert response.status_code == 200
     fake.wait_for("response_url")
     deadline = time.monotonic() + 10
-    while "ignoring redelivered Slack request" not in caplog.text:  # the duplicate was handled
+    while "ignoring redelivered slack request" not in caplog.text:  # the duplicate was handled
         assert time.monotonic() < deadline, caplog.text
         time.sleep(0.01)
     assert [t.title for t in tasks(seeded)] == ["Only one"]

@@ -18,17 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Services
-from bot.scheduler import CoordScheduler
 from bot.slack.runtime import SlackRuntime
 from handlers.clock import ManualClock
 from handlers.core import ACTION_DONE, Coordinator
 from handlers.i18n import t
 from storage import inbox
+from storage.db import DatabaseUnavailable
 from storage.models import InboxEvent, Notification, Task
+from tests.replica import scheduler_sends
 from tests.slack.conftest import ALICE, CHANNEL, SlackSender
 from tests.slack.fake_slack import BOT_USER_ID, Call, FakeSlack
 
-SAVED = t("en", "slack.saved_for_later")
+SAVED = t("en", "inbound.saved_for_later")
 
 
 class Dropped(Executor):
@@ -77,8 +78,8 @@ def after_the_lease(clock: ManualClock) -> None:
 def test_a_command_is_saved_before_the_ack_and_runs_after_a_crash(
     slack: SlackSender, runtime: SlackRuntime, services: Services, fake: FakeSlack, clock: ManualClock
 ) -> None:
-    assert runtime.handlers is not None
-    dropped = runtime.handlers.work_executor = Dropped()
+    assert runtime.pipeline is not None
+    dropped = runtime.pipeline.work = Dropped()
     body = slack.command_body("add dev Ship the build")
     response = slack.post(urlencode(body), "application/x-www-form-urlencoded")
     assert response.status_code == 200
@@ -107,8 +108,8 @@ def test_a_saved_button_press_runs_after_a_crash(
     assert first.status_code == 200
     fake.wait_for("response_url")
     (task,) = tasks(services)
-    assert runtime.handlers is not None
-    runtime.handlers.work_executor = Dropped()
+    assert runtime.pipeline is not None
+    runtime.pipeline.work = Dropped()
     action = {"action_id": f"{ACTION_DONE}:{task.number}", "value": str(task.number)}
     response, url = slack.block_action(action, user=ALICE)
     assert response.status_code == 200
@@ -159,12 +160,12 @@ def test_a_command_the_inbox_refused_still_runs_once(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert runtime.handlers is not None and runtime.handlers.accepts is not None
+    assert runtime.pipeline is not None and runtime.pipeline.accepts is not None
 
     def refused(*_args: Any, **_kwargs: Any) -> bool:
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
+        raise DatabaseUnavailable("database is locked")
 
-    monkeypatch.setattr(runtime.handlers.accepts, "accept", refused)
+    monkeypatch.setattr(runtime.pipeline.accepts, "accept", refused)
     body = slack.command_body("add dev Not saved but done")
     assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
     (answer,) = answers(fake, body["response_url"])
@@ -187,12 +188,12 @@ def test_a_failing_command_is_not_run_again(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    assert runtime.handlers is not None
-    monkeypatch.setattr(runtime.handlers.users, "name_mentions", broken)
+    assert runtime.listeners is not None
+    monkeypatch.setattr(runtime.listeners.users, "name_mentions", broken)
     body = slack.command_body("list mine")
     slack.post(urlencode(body), "application/x-www-form-urlencoded")
     (answer,) = answers(fake, body["response_url"])
-    assert answer.params["text"] == t("en", "slack.error")
+    assert answer.params["text"] == t("en", "inbound.error")
     after_the_lease(clock)
     assert runtime.recover() == 0
 
@@ -210,9 +211,8 @@ def test_a_mention_is_saved_before_the_ack_and_runs_after_a_crash(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert runtime.handlers is not None
-    ran: list[str] = []
-    monkeypatch.setattr(runtime.handlers, "_event_run", lambda *a, **k: lambda: ran.append("nothing"))
+    assert runtime.pipeline is not None
+    monkeypatch.setattr(runtime.pipeline, "work", Dropped())  # the process dies after the ack
     event = {
         "type": "app_mention",
         "channel": CHANNEL,
@@ -281,17 +281,11 @@ def test_an_answer_slack_refused_reaches_the_person_by_dm(
     fake.http_error("response_url", status=refusal, body="expired_url", times=1)
     body = slack.command_body("add dev Answer me later")
     assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
-    (row,) = eventually(lambda: replies(services))
+    (row,) = eventually(lambda: [r for r in replies(services) if r.status == "failed"])  # the refusal
     assert row.key == f"reply:{body['trigger_id']}" and row.target_id == ALICE
     assert [task.title for task in tasks(services)] == ["Answer me later"]
 
-    scheduler = CoordScheduler(services)
-    try:
-        start = clock.now()
-        assert scheduler.run_through(start, start + timedelta(minutes=10)) == 1
-        assert scheduler.run_through(start + timedelta(minutes=10), start + timedelta(hours=2)) == 0
-    finally:
-        scheduler.shutdown()
+    assert scheduler_sends(services, clock) == (1, 0)  # once, by any replica's scheduler
     (dm,) = fake.calls_to("chat.postMessage")
     assert dm.params["channel"] == ALICE and "Answer me later" in dm.params["text"]
 
@@ -299,3 +293,42 @@ def test_an_answer_slack_refused_reaches_the_person_by_dm(
 def replies(services: Services) -> list[Notification]:
     with services.db.transaction() as session:
         return list(session.scalars(select(Notification).where(Notification.kind == "reply")))
+
+
+class ProcessDied(BaseException):
+    """What a SIGKILL does to the rest of a request's work: nothing after it runs."""
+
+
+def test_a_command_that_committed_just_before_a_crash_is_still_answered_once(
+    slack: SlackSender,
+    runtime: SlackRuntime,
+    services: Services,
+    fake: FakeSlack,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command's transaction committed (task, settled inbox entry, its answer in the ledger),
+    then the process died before answering: a replica's scheduler answers it, through the
+    response_url while it is valid, once."""
+    assert runtime.pipeline is not None
+
+    def killed(*_args: Any, **_kwargs: Any) -> None:
+        raise ProcessDied
+
+    monkeypatch.setattr(runtime.pipeline, "_answer", killed)
+    body = slack.command_body("add dev Committed then killed")
+    assert slack.post(urlencode(body), "application/x-www-form-urlencoded").status_code == 200
+    eventually(lambda: tasks(services))
+    eventually(lambda: all(entry.done_at is not None for entry in entries(services)))
+    assert runtime.pipeline.work is not None and runtime.pipeline.work.wait_idle()  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert fake.calls_to("response_url") == []
+
+    after_the_lease(clock)
+    assert runtime.recover() == 0  # the command applied: nothing runs again
+    assert scheduler_sends(services, clock) == (1, 0)  # once, by any replica's scheduler
+    (answer,) = answers(fake, body["response_url"])
+    assert "Committed then killed" in answer.params["text"]
+    assert answer.params["response_type"] == "in_channel"
+    assert [task.title for task in tasks(services)] == ["Committed then killed"]
+    assert fake.calls_to("chat.postMessage") == []

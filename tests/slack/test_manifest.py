@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from bot.slack import modal
+from bot.slack.listeners import UNINSTALL_EVENTS
 from bot.slack.runtime import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yaml"
@@ -25,7 +26,8 @@ def test_manifest_matches_the_code() -> None:
     assert re.search(rf"- command: {re.escape(default_command)}\n", text)
     assert "should_escape: true" in text
     assert sorted(_list_after(text, "bot")) == sorted(BOT_SCOPES)
-    assert sorted(_list_after(text, "bot_events")) == ["app_home_opened", "app_mention", "message.im"]
+    events = ["app_home_opened", "app_mention", "message.im", *UNINSTALL_EVENTS]
+    assert sorted(_list_after(text, "bot_events")) == sorted(events)
     assert f"callback_id: {modal.SHORTCUT_ID}" in text
     assert "home_tab_enabled: true" in text and "is_enabled: true" in text
     urls = re.findall(r"(?:url|request_url): (\S+)", text)

@@ -1,4 +1,4 @@
-"""Migration 0006 on a database made at revision 0005 with data in it: every checklist item
+"""Migration 0007 on a database made at revision 0006 with data in it: every checklist item
 becomes a launch item with nothing lost, tasks and their history untouched (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def migrate(database: Database, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
-def seed_0005(database: Database) -> None:
+def seed_0006(database: Database) -> None:
     """Two workspaces (one Chinese), leads, a launch each with checklist items (some checked, one
     custom), tasks with history linked to a launch, and a check-in key of the old form."""
     workspaces = ((1, "slack", "T1", "UTC", "en", 3), (2, "feishu", "tenant", "Asia/Shanghai", "zh", 0))
@@ -127,8 +127,8 @@ def seed_0005(database: Database) -> None:
 def test_checklist_items_become_launch_items_with_nothing_lost(database_url: str) -> None:
     database = Database(database_url)
     try:
-        migrate(database, "0005")
-        seed_0005(database)
+        migrate(database, "0006")
+        seed_0006(database)
         database.upgrade()
         assert "checklist_items" not in inspect(database.engine).get_table_names()
         with database.engine.connect() as conn:
@@ -191,10 +191,10 @@ def test_checklist_items_become_launch_items_with_nothing_lost(database_url: str
 def test_the_downgrade_gives_the_checklist_back(database_url: str) -> None:
     database = Database(database_url)
     try:
-        migrate(database, "0005")
-        seed_0005(database)
+        migrate(database, "0006")
+        seed_0006(database)
         database.upgrade()
-        migrate(database, "0005", down=True)
+        migrate(database, "0006", down=True)
         with database.engine.connect() as conn:
             rows = conn.execute(
                 text(

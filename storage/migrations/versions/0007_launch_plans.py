@@ -8,8 +8,8 @@ keys in the notification ledger lose their launch date (a check-in offset is pos
 launch, whatever date it moves to), so the new scheduler does not post again what the old one
 posted. The downgrade turns items back into checklist items.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -79,7 +79,7 @@ def downgrade() -> None:
     _rekey_checkins(bind, _old_checkin_key)
     if bind.dialect.name != "sqlite":
         # SQLite keeps the added columns (dropping them means copying ``tasks`` and ``launches``
-        # again, see _add_person_columns); the code of revision 0005 ignores them.
+        # again, see _add_person_columns); the code of revision 0006 ignores them.
         for table, names in PEOPLE_COLUMNS.items():
             for column in names:
                 op.drop_constraint(op.f(f"fk_{table}_{column}_people"), table, type_="foreignkey")
