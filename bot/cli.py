@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "db", help="database maintenance", description="Database maintenance on COORDBOT_DATABASE_URL."
     )
     db.add_argument("action", choices=("upgrade",), help="upgrade: apply the migrations the database lacks")
+    from bot import template_cli
+
+    template_cli.add_parser(commands)
     return parser
 
 
@@ -140,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
 
             run_demo(args.lang)
             return 0
+        if command == "template":
+            from bot import template_cli
+
+            return template_cli.run(args, settings)
         if command == "db":
             from storage.db import Database
 

@@ -1,10 +1,12 @@
 """``coordbot demo [--lang zh]``: a scripted two-week launch, played in seconds.
 
 A temporary SQLite database, a simulated clock and the console messenger: the script types real
-``/coord`` commands as a team would (departments, a launch with its checklist, tasks for every
-department, some done late, one blocked) and moves the clock a day at a time, while the real
-scheduler posts what it would post — digests, readiness check-ins, overdue nudges, escalations,
-the launch-day go/no-go and the follow-ups — labelled by channel or DM.
+``/coord`` commands as a team would (departments, a launch made from the standard template with
+owned, dated items, tasks for every department, some done late, one blocked; the launch moved two
+days; each lead's sign-off, one "not ready" first; the PM's go) and moves the clock a day at a
+time, while the real scheduler posts what it would post — digests, readiness check-ins, item and
+task nudges, escalations, the sign-off request, the launch-day go/no-go with its matrix and the
+follow-ups — labelled by channel or DM.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from handlers.i18n import t
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # a Monday; the launch is two weeks later
 
 # One line per step: console commands (":user", ":channel", ":advance") and /coord commands.
+# ":advance 1d" runs the scheduler through a day, 08:00 to 08:00 (the 09:30 digest and nudges,
+# the 10:00 check-in): the commands after it are typed first thing the next morning.
 SCRIPT: tuple[str, ...] = (
     ":user alice",
     ":channel general",
     "/coord dept set dev lead @bob",
+    "/coord dept set dev members @bob @frank",
     "/coord dept set design lead @carol",
     "/coord dept set marketing lead @dave",
     "/coord dept set ops lead @erin",
-    "/coord launch new v2.3 2026-12-15 #launch-v2-3",
+    "/coord launch new v2.3 2026-12-15 #launch-v2-3",  # the standard template: 12 items, dated, owned
     "/coord add dev Payment API @frank due 2026-12-04 for v2.3 !high",
     "/coord add dev Regression test pass @bob due 2026-12-09 for v2.3",
     "/coord add design App store screenshots @carol due 2026-12-03 for v2.3",
@@ -35,43 +40,69 @@ SCRIPT: tuple[str, ...] = (
     "/coord add ops Support runbook @erin due 2026-12-10 for v2.3",
     ":channel launch-v2-3",
     "/coord digest here at 09:30",
-    ":advance 1d",  # Tue Dec 1: T-14 check-in
-    ":advance 1d",
+    ":advance 1d",  # Tue Dec 1: three items are due today (T-10); the T-14 check-in at 10:00
     ":user carol",
-    "/coord start #3",
-    ":advance 1d",  # Thu Dec 3
-    "/coord done #3",
+    "/coord start #15",
     "/coord check v2.3 design 1",
-    "/coord check v2.3 design 2",
     ":user bob",
     "/coord check v2.3 dev 1",
+    ":advance 1d",  # Wed Dec 2: marketing's T-10 item is a day late, dave is nudged
+    ":user carol",
+    "/coord done #15",
+    ":advance 1d",  # Thu Dec 3
+    ":user dave",
+    "/coord check v2.3 marketing 1",
     ":advance 1d",  # Fri Dec 4: the payment API is due
     ":advance 3d",  # Mon Dec 7: frank is nudged
     ":user dave",
-    "/coord block #4 waiting for legal review",
-    ":advance 1d",  # Tue Dec 8: T-7, escalation of #1 to bob; blocked #4 goes to lead and creator
+    "/coord block #16 waiting for legal review",
+    ":advance 1d",  # Tue Dec 8: #13 escalated to bob, the blocked #16 to lead and creator; T-7
     ":advance 1d",  # Wed Dec 9
+    ":user alice",
+    "/coord launch v2.3 date 2026-12-17",  # two days for legal: T-n items move; T-7 is not re-posted
     ":user frank",
-    "/coord done #1",
+    "/coord done #13",
     ":user bob",
-    "/coord done #2",
+    "/coord done #14",
     "/coord check v2.3 dev 2",
     ":user dave",
-    "/coord unblock #4",
+    "/coord unblock #16",
     ":advance 1d",  # Thu Dec 10
-    "/coord done #4",
-    "/coord check v2.3 marketing 1",
+    "/coord done #16",
+    ":user carol",
+    "/coord check v2.3 design 2",
+    ":advance 1d",  # Fri Dec 11
+    ":user dave",
     "/coord check v2.3 marketing 2",
-    ":advance 1d",  # Fri Dec 11: T-3 (Saturday moved to Friday)
     ":user erin",
     "/coord check v2.3 ops 1",
-    ":advance 3d",  # Mon Dec 14: T-1
-    ":advance 1d",  # Tue Dec 15: launch day, go/no-go
-    ":advance 1d",  # Wed Dec 16: T+1 follow-up
+    "/coord done #17",
+    ":advance 3d",  # Mon Dec 14: T-3 of the new date at 10:00
+    ":user bob",
+    "/coord check v2.3 dev 3",
     ":user erin",
-    "/coord done #5",
-    ":advance 6d",  # Tue Dec 22: T+7 follow-up
-    ":advance 4h",
+    "/coord check v2.3 ops 2",
+    ":advance 1d",  # Tue Dec 15: T-2 working days, the sign-off request at 10:00
+    ":advance 1d",  # Wed Dec 16: the leads sign off; T-1 shows the matrix
+    ":user bob",
+    "/coord signoff v2.3 dev ready regression suite green",
+    ":user carol",
+    "/coord signoff v2.3 design ready",
+    ":user dave",
+    "/coord signoff v2.3 marketing ready",
+    ":user erin",
+    "/coord signoff v2.3 ops not ready the feedback channel is not set up yet",
+    ":advance 1d",  # Thu Dec 17: launch day
+    ":user erin",
+    "/coord check v2.3 ops 3",
+    "/coord signoff v2.3 ops ready",
+    ":advance 4h",  # the launch-day check-in: the matrix, and the PM's decision
+    ":user alice",
+    "/coord launch v2.3 go",
+    ":advance 1d",  # Fri Dec 18: the T+1 follow-up asks each department for feedback
+    ":user bob",
+    "/coord check v2.3 dev 4",
+    ":advance 7d",  # Fri Dec 25: T+7 follow-up (Thu Dec 24)
 )
 
 

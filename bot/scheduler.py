@@ -3,11 +3,12 @@
 One tick (every minute, driven by APScheduler, or by the console's simulated clock):
 
 1. **plan** — for each workspace, from its settings and the local time in its timezone (and in
-   the timezones of its people, for DMs): launch check-ins and follow-ups whose local check-in
-   time has come today, digest schedules whose time has come and that have not posted today, and
-   the day's overdue-nudge sweep once the local nudge time has come on a working day. Each
-   message is composed and *claimed* — its unique key inserted into the notification ledger
-   (``INSERT … ON CONFLICT DO NOTHING``) — in one transaction; only the inserter goes on to send.
+   the timezones of its people, for DMs): launch check-ins, follow-ups and sign-off requests
+   whose local check-in time has come today (:mod:`bot.launch_posts`), digest schedules whose
+   time has come and that have not posted today, and the day's overdue-nudge sweep once the local
+   nudge time has come on a working day. Each message is composed and *claimed* — its unique key
+   inserted into the notification ledger (``INSERT … ON CONFLICT DO NOTHING``) — in one
+   transaction; only the inserter goes on to send.
 2. **send** — claimed notifications are acquired a small batch at a time (one compare-and-set
    transaction moves :data:`SEND_BATCH` rows to ``sending`` under a lease), sent one by one through
    the workspace platform's messenger, and each outcome is recorded right after its send (see
@@ -36,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import launch_posts
 from bot.messenger import DeliveryError
 from handlers import due, notices
-from handlers.readiness import build_readiness
 from handlers.replies import Outbound, Reply, Target
 from storage import inbox, scheduling
 from storage import notifications as ledger
@@ -61,14 +62,6 @@ KEEP_HANDLED = timedelta(days=7)  # platforms stop redelivering within hours; ke
 
 
 @dataclass(frozen=True)
-class _Checkin:
-    key: str
-    launch_id: int
-    offset: int
-    today: date
-
-
-@dataclass(frozen=True)
 class _Sweep:
     key: str
     workspace_id: int
@@ -81,7 +74,7 @@ class _Plan:
     """What one tick found due (ids and keys only; claiming re-reads what it composes)."""
 
     infos: dict[int, WorkspaceInfo]
-    checkins: list[_Checkin] = field(default_factory=list)
+    checkins: list[launch_posts.LaunchPost] = field(default_factory=list)
     windows: list[scheduling.DigestWindow] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)
     sweeps: list[_Sweep] = field(default_factory=list)
@@ -241,28 +234,8 @@ class CoordScheduler:
         """Decide what is due at ``now`` without writing anything (bounded, indexed reads)."""
         infos = scheduling.workspaces(s)
         plan = _Plan(infos={w.id: w for w in infos})
-        # Check-ins: launches dated on one of today's check-in days, past the local check-in time.
-        wanted: dict[int, tuple[date, dict[date, int]]] = {}
-        for info in infos:
-            tz = due.zone(info.timezone)
-            today = due.local_date(now, tz)
-            if due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
-                on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), info.workdays)
-                if on:
-                    wanted[info.id] = (today, on)
-        candidates = []
-        for launch_id, workspace_id, launch_day, channel_id in scheduling.launch_dates_on(
-            s, {d for _today, on in wanted.values() for d in on}
-        ):
-            entry = wanted.get(workspace_id)
-            if entry is None or launch_day not in entry[1] or not channel_id:
-                continue
-            offset = entry[1][launch_day]
-            key = f"checkin:launch:{launch_id}:{launch_day.isoformat()}:{due.offset_label(offset)}"
-            candidates.append(_Checkin(key, launch_id, offset, entry[0]))
-        if candidates:
-            existing = ledger.existing_keys(s, [c.key for c in candidates])
-            plan.checkins = sorted((c for c in candidates if c.key not in existing), key=lambda c: c.key)
+        # Launch posts: check-ins, follow-ups and sign-off requests (bot.launch_posts).
+        plan.checkins = launch_posts.find_due(s, infos, now)
         # Digests: one query over every timezone.
         by_zone: dict[str, list[int]] = {}
         for info in infos:
@@ -298,24 +271,16 @@ class CoordScheduler:
         return plan
 
     def _claim_checkins(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the check-ins (T-14 … launch day) and follow-ups (T+1, T+7) found due."""
+        """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests."""
         composed = []
         with self.services.db.transaction() as s:
-            launches = {
-                launch.id: launch
-                for launch in scheduling.launches_by_id(s, [c.launch_id for c in plan.checkins])
-            }
-            items, tasks = scheduling.launch_details(s, list(launches))
-            for checkin in plan.checkins:
-                launch = launches.get(checkin.launch_id)
-                if launch is None:
-                    continue
+            for post, launch, reply in launch_posts.compose(s, plan.checkins, plan.infos):
                 info = plan.infos[launch.workspace_id]
-                readiness = build_readiness(launch, items.get(launch.id, []), tasks.get(launch.id, []))
-                reply = notices.compose_checkin(readiness, checkin.offset, checkin.today, info.language)
+                if reply is None:  # nothing to ask any more: remember it, so no tick asks again
+                    ledger.mark(s, post.key, info.id, post.kind, now)
+                    continue
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
-                kind = "followup" if checkin.offset > 0 else "checkin"
-                composed.append(self._compose(info, checkin.key, kind, target, reply, checkin.today))
+                composed.append(self._compose(info, post.key, post.kind, target, reply, post.today))
             return self._claim_all(s, composed, now)
 
     def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
@@ -700,7 +665,6 @@ class CoordScheduler:
         return instants
 
 
-_T10 = due.parse_hhmm("10:00")
 _T0930 = due.parse_hhmm("09:30")
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import execution as ex
 from handlers import grammar as g
-from handlers import views
+from handlers import launch_items, views
 from handlers.calendar import WORKDAYS_MASK
 from handlers.due import parse_offsets
 from handlers.execution import CommandError, Ctx
@@ -78,8 +78,11 @@ def set_department(ctx: Ctx, cmd: g.SetDepartment) -> Reply:
     department = ex.department(ctx, cmd.department, "dept")
     if cmd.lead is not None:
         lead = ex.person(ctx, cmd.lead)
+        old_lead_id = department.lead_id
         department.lead_id, department.lead = lead.id, lead
         headline = ctx.tr("dept.lead_set", department=department.key, who=views.who(lead, ctx.tr))
+        if moved := launch_items.follow_lead(ctx, department, old_lead_id, lead):
+            headline += ctx.tr("launch.lead_takes_items", n=moved)
     elif cmd.channel is not None:
         department.channel_id, department.channel_name = cmd.channel.channel_id, cmd.channel.name
         headline = ctx.tr(

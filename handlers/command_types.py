@@ -109,23 +109,6 @@ class DeleteTask:
 
 
 @dataclass(frozen=True)
-class NewLaunch:
-    name: str
-    day: date
-    channel: ChannelRef | None = None
-
-
-@dataclass(frozen=True)
-class ListLaunches:
-    pass
-
-
-@dataclass(frozen=True)
-class ShowLaunch:
-    name: str
-
-
-@dataclass(frozen=True)
 class CheckItem:
     launch: str
     department: str

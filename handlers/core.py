@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import admin_commands, help_text, launch_commands, task_commands
+from handlers import admin_commands, help_text, launch_routes, task_commands
 from handlers import grammar as g
 from handlers import outbox as command_outbox
 from handlers.clock import Clock
@@ -33,8 +33,8 @@ from handlers.views import (  # noqa: F401  (re-exported: adapters import the ac
     ACTION_SNOOZE,
     ACTION_START,
     ACTION_UNBLOCK,
-    ACTIONS,
 )
+from handlers.views import ACTIONS as TASK_ACTIONS
 from storage import repo
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Person, Workspace
@@ -93,10 +93,6 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.SnoozeTask: task_commands.snooze,
     g.RenameTask: task_commands.rename,
     g.DeleteTask: task_commands.delete,
-    g.NewLaunch: launch_commands.new,
-    g.ListLaunches: launch_commands.list_launches,
-    g.ShowLaunch: launch_commands.show,
-    g.CheckItem: launch_commands.check,
     g.ListDepartments: admin_commands.list_departments,
     g.AddDepartment: admin_commands.add_department,
     g.RenameDepartment: admin_commands.rename_department,
@@ -104,7 +100,9 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.ShowSettings: admin_commands.show_settings,
     g.ChangeSetting: admin_commands.change_setting,
     g.Digest: admin_commands.digest,
+    **launch_routes.HANDLERS,
 }
+ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
 
 
 OnceGuard = Callable[[Session], bool]
@@ -171,9 +169,10 @@ class Coordinator:
 
         ``once`` and ``answer`` as for :meth:`handle_text`.
         """
+        run = launch_routes.run_action if action_id in launch_routes.ACTIONS else task_commands.run_action
         outcome = self._run(
             caller,
-            lambda ctx: task_commands.run_action(ctx, action_id, value),
+            lambda ctx: run(ctx, action_id, value),
             what=f"action {action_id}",
             once=once,
             answer=answer,

@@ -156,3 +156,17 @@ def _checkins_on(today: date, offsets: tuple[int, ...], mask: int) -> tuple[tupl
 
 def days_left(today: date, launch_date: date) -> int:
     return (launch_date - today).days
+
+
+@lru_cache(maxsize=4096)
+def dates_with_working_offset(today: date, offset: int, calendar: WorkCalendar) -> frozenset[date]:
+    """Launch dates ``d`` for which ``offset`` working days from ``d`` (``-2``: T-2) is ``today``.
+
+    Empty on a day off. Used for what is counted in working days from a launch (the sign-off
+    request at T-2); the check-in offsets above are calendar days, moved off days off.
+    """
+    if offset >= 0 or not calendar.is_working_day(today):
+        return frozenset()
+    horizon = 3 * -offset + 14  # enough for any run of days off between them
+    candidates = (today + timedelta(days=n) for n in range(1, horizon + 1))
+    return frozenset(d for d in candidates if calendar.add_working_days(d, offset) == today)

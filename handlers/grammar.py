@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -30,15 +31,12 @@ from handlers.command_types import (
     Help,
     KeptPhrase,
     ListDepartments,
-    ListLaunches,
     ListTasks,
-    NewLaunch,
     PersonRef,
     RenameDepartment,
     RenameTask,
     SetDepartment,
     SetDue,
-    ShowLaunch,
     ShowSettings,
     ShowTask,
     SnoozeTask,
@@ -75,9 +73,6 @@ Command = (
     | SnoozeTask
     | RenameTask
     | DeleteTask
-    | NewLaunch
-    | ListLaunches
-    | ShowLaunch
     | CheckItem
     | ListDepartments
     | SetDepartment
@@ -415,26 +410,6 @@ def _launch_name(token: str, usage: str) -> str:
     return name
 
 
-def _parse_launch(_verb: str, args: list[str], dates: _Dates) -> Command:
-    if not args or args[0].lower() in ("list", "ls", "列表"):
-        if len(args) > 1:
-            raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
-        return ListLaunches()
-    if args[0].lower() in ("new", "add", "create", "新建"):
-        if len(args) < 3:
-            raise UsageError("err.launch_new_args", "launch")
-        name = _launch_name(args[1], "launch")
-        rest = args[2:]
-        channel = channel_ref(rest[-1]) if rest else None
-        if channel is not None:
-            rest = rest[:-1]
-        day = _parse_date_or_fail(rest, dates, "launch", "date")
-        return NewLaunch(name, day, channel)
-    if len(args) > 1:
-        raise UsageError("err.extra_words", "launch", {"words": " ".join(args[1:])[:60]})
-    return ShowLaunch(_launch_name(args[0], "launch"))
-
-
 def _parse_check(verb: str, args: list[str], _dates: _Dates) -> Command:
     if len(args) != 3:
         raise UsageError("err.check_args", verb)
@@ -558,10 +533,26 @@ _PARSERS = {
     "snooze": _parse_snooze,
     "rename": _parse_rename,
     "delete": _parse_delete,
-    "launch": _parse_launch,
     "check": _parse_check,
     "uncheck": _parse_check,
     "dept": _parse_dept,
     "settings": _parse_settings,
     "digest": _parse_digest,
 }
+
+# What every parser reads dates with (the launch and template grammars' too).
+DateReader = _Dates
+Parser = Callable[[str, list[str], _Dates], object]
+
+
+def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: tuple[str, ...]) -> None:
+    """Add another grammar module's verbs, parsers and help entries (see handlers.launch_grammar)."""
+    global COMMAND_NAMES
+    VERBS.update(verbs)
+    _PARSERS.update(parsers)
+    new = tuple(n for n in names if n not in COMMAND_NAMES)
+    COMMAND_NAMES = (*COMMAND_NAMES[:-1], *new, COMMAND_NAMES[-1])  # "help" stays last
+
+
+# Launches, sign-off and templates: grammar modules of their own, which register themselves here.
+from handlers import launch_grammar, template_grammar  # noqa: E402, F401

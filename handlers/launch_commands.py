@@ -1,39 +1,86 @@
-"""Launches: create, list, show readiness, check and uncheck checklist items."""
+"""Launches: create one from a template, list them, show one, check its items off."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from handlers import due, launch_items, task_commands, views
 from handlers import execution as ex
 from handlers import grammar as g
-from handlers import views
+from handlers import launch_grammar as lg
 from handlers.execution import CommandError, Ctx
-from handlers.readiness import Readiness, item_text, launch_readiness
+from handlers.launch_notices import asks_signoff
+from handlers.launch_views import (
+    check_buttons,
+    decision_text,
+    followups_end,
+    history_lines,
+    item_lines,
+    launch_phase,
+    name,
+    signoff_lines,
+)
+from handlers.permissions import require_task_permission
+from handlers.readiness import Readiness, launch_readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
-from storage import repo
-from storage.models import Launch
+from storage import launch_plans, repo
+from storage.models import Department, Launch, LaunchStatus, Task
 
 UPCOMING_LIMIT = 15
+ITEM_LIMIT = 30
+DONE_LIMIT = 20
+HISTORY_LIMIT = 5
 
 
-def new(ctx: Ctx, cmd: g.NewLaunch) -> Reply:
+def phase(ctx: Ctx, launch: Launch, today: date | None = None) -> str:
+    offsets = due.parse_offsets(ctx.workspace.checkin_offsets)
+    end = followups_end(launch, offsets, ctx.workspace.workdays)
+    return launch_phase(launch, today or ctx.today, end)
+
+
+def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
     if cmd.day < ctx.today:
         raise CommandError("err.launch_in_past", "launch", {"date": cmd.day.isoformat()}, field="date")
     if repo.find_launch(ctx.session, ctx.workspace, cmd.name) is not None:
         raise CommandError("err.launch_exists", "launch", {"name": cmd.name}, field="name")
+    template = launch_items.template_or_default(ctx, cmd.template, "launch")
     channel_id = cmd.channel.channel_id if cmd.channel else ctx.caller.channel_id
     channel_name = cmd.channel.name if cmd.channel else ctx.caller.channel_name
-    launch = repo.create_launch(
+    launch = launch_plans.create_launch(
         ctx.session,
         ctx.workspace,
-        cmd.name,
-        cmd.day,
-        creator=ctx.me,
-        now=ctx.now,
+        name=cmd.name,
+        launch_date=cmd.day,
         channel_id=channel_id,
         channel_name=channel_name,
+        created_by_id=ctx.me.id,
+        owner_id=ctx.me.id,
+        owner=ctx.me,
+        created_at=ctx.now,
+        status=LaunchStatus.PLANNED,
+        template_name=template.name,
     )
-    reply = readiness_reply(ctx, launch_readiness(ctx.session, launch))
-    headline = ctx.tr("launch.created", name=launch.name, date=views.day(launch.launch_date, ctx.tr))
-    return Reply(headline, reply.sections, tone=Tone.SUCCESS, ephemeral=False)
+    items = launch_items.instantiate(ctx, launch, template)
+    launch_plans.record_launch_event(
+        ctx.session,
+        launch,
+        ctx.me,
+        ctx.now,
+        "created",
+        {"template": template.name, "date": cmd.day.isoformat(), "items": len(items)},
+    )
+    ctx.session.flush()
+    readiness = launch_readiness(ctx.session, launch)
+    headline = ctx.tr(
+        "launch.created_from",
+        name=launch.name,
+        date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
+        template=template.name,
+        n=len(items),
+    )
+    reply = readiness_reply(ctx, readiness)
+    notes = launch_items.planning_notes(ctx, items)
+    return Reply(headline, (*reply.sections, *notes), tone=Tone.SUCCESS, ephemeral=False)
 
 
 def days_left_text(ctx: Ctx, launch: Launch) -> str:
@@ -45,56 +92,61 @@ def days_left_text(ctx: Ctx, launch: Launch) -> str:
     return ctx.tr("launch.days_since", n=-delta)
 
 
-def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
-    launch = readiness.launch
-    tr = ctx.tr
+def overview(ctx: Ctx, readiness: Readiness) -> Section:
+    launch, tr = readiness.launch, ctx.tr
     channel = f"<#{launch.channel_id}|{launch.channel_name}>" if launch.channel_id else tr("word.none")
-    overview = Section(
-        text=tr(
-            "launch.overview",
-            date=views.day(launch.launch_date, tr),
-            left=days_left_text(ctx, launch),
-            done=readiness.done,
-            total=readiness.total,
-            channel=channel,
-        ),
-        fields=tuple(
-            Field(
-                views.department_name(d.department, tr),
-                tr("launch.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
-            )
-            for d in readiness.departments
-        ),
+    text = tr(
+        "launch.summary",
+        phase=tr(f"launch.phase.{phase(ctx, launch)}"),
+        date=views.day(launch.launch_date, tr, ctx.today, relative=False),
+        left=days_left_text(ctx, launch),
+        owner=views.who(launch.owner, tr),
+        channel=channel,
+        done=readiness.done,
+        total=readiness.total,
     )
-    sections = [overview]
-    if readiness.open_items:
-        numbered = []
-        for item in readiness.open_items[:30]:
-            numbered.append(
-                f"{views.department_name(item.department, tr)} {item.position}. {item_text(item, tr)}"
-            )
+    fields = []
+    for row in readiness.departments:
+        value = tr("launch.dept_items", done=row.done, total=row.total, tasks=row.open_tasks)
+        if row.signoff is not None:
+            value += " · " + tr("launch.signed_ready" if row.signoff.ready else "launch.signed_not_ready")
+        fields.append(Field(views.department_name(row.department, tr), value))
+    return Section(text=text, fields=tuple(fields))
+
+
+def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
+    launch, tr = readiness.launch, ctx.tr
+    sections = [overview(ctx, readiness)]
+    open_items = list(readiness.open_items)
+    if open_items:
+        shown = open_items[:ITEM_LIMIT]
         sections.append(
             Section(
-                title=tr("launch.open_items"),
-                items=tuple(numbered),
-                more=max(0, len(readiness.open_items) - 30),
+                title=tr("launch.open_items_title", n=len(open_items), launch=launch.name),
+                items=item_lines(readiness, shown, tr, ctx.today, ctx.zone),
+                buttons=check_buttons(readiness, shown, tr),
+                more=max(0, len(open_items) - ITEM_LIMIT),
             )
         )
-    done_items = [i for i in launch_items_done(readiness)]
+    followups = list(readiness.open_followups)
+    if followups:
+        sections.append(
+            Section(
+                title=tr("launch.followup_items", n=len(followups)),
+                items=item_lines(readiness, followups[:ITEM_LIMIT], tr, ctx.today, ctx.zone),
+                more=max(0, len(followups) - ITEM_LIMIT),
+            )
+        )
+    done_items = list(readiness.done_items)
     if done_items:
         sections.append(
             Section(
                 title=tr("launch.done_items"),
-                items=tuple(
-                    f"{views.department_name(i.department, tr)} {i.position}. {item_text(i, tr)} — "
-                    f"{views.who(i.done_by, tr)}, "
-                    f"{views.moment(i.done_at, ctx.zone, tr)}"
-                    for i in done_items[:20]
-                    if i.done_at is not None
-                ),
-                more=max(0, len(done_items) - 20),
+                items=item_lines(readiness, done_items[:DONE_LIMIT], tr, ctx.today, ctx.zone),
+                more=max(0, len(done_items) - DONE_LIMIT),
             )
         )
+    sections.extend(_signoff_and_decision(ctx, readiness))
     if readiness.open_tasks:
         lines = views.task_lines(readiness.open_tasks, tr, ctx.today, limit=20, launch=False)
         sections.append(
@@ -102,71 +154,106 @@ def readiness_reply(ctx: Ctx, readiness: Readiness) -> Reply:
                 title=tr("launch.open_tasks", n=len(readiness.open_tasks)), items=lines.items, more=lines.more
             )
         )
+    events = launch_plans.launch_history(ctx.session, launch)
+    if events:
+        sections.append(
+            Section(
+                title=tr("launch.history"),
+                items=history_lines(events[-HISTORY_LIMIT:], tr, ctx.zone),
+                more=max(0, len(events) - HISTORY_LIMIT),
+            )
+        )
     tone = Tone.SUCCESS if readiness.ready else Tone.INFO
-    headline = tr(
-        "launch.headline", name=launch.name, summary=readiness.summary(lambda d: views.department_name(d, tr))
-    )
+    summary = readiness.summary(name(tr)) or tr("launch.no_items")
+    headline = tr("launch.title", name=launch.name, summary=summary)
     return Reply(headline, tuple(sections), tone=tone)
 
 
-def launch_items_done(readiness: Readiness) -> list:
-    return [i for i in readiness.launch.items if i.done_at is not None]
+def _signoff_and_decision(ctx: Ctx, readiness: Readiness) -> list[Section]:
+    launch, tr = readiness.launch, ctx.tr
+    sections = []
+    if readiness.signoffs or asks_signoff(readiness, ctx.today, ctx.calendar):
+        sections.append(Section(title=tr("signoff.title"), items=signoff_lines(readiness, tr, ctx.zone)))
+    decided = decision_text(launch, tr, ctx.zone)
+    if decided:
+        sections.append(Section(text=decided))
+    return sections
 
 
-def show(ctx: Ctx, cmd: g.ShowLaunch) -> Reply:
+def show(ctx: Ctx, cmd: lg.ShowLaunch) -> Reply:
     launch = ex.launch(ctx, cmd.name, "launch")
     return readiness_reply(ctx, launch_readiness(ctx.session, launch))
 
 
-def list_launches(ctx: Ctx, _cmd: g.ListLaunches) -> Reply:
-    upcoming = repo.launches(ctx.session, ctx.workspace, from_day=ctx.today)
-    if not upcoming:
+def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:
+    """Launches still under way: planned (cancelled ones too, till their date) and launched ones
+    until their last follow-up."""
+    recent = ctx.today - timedelta(days=max(due.parse_offsets(ctx.workspace.checkin_offsets)) + 7)
+    current = [
+        (launch, status)
+        for launch in repo.launches(ctx.session, ctx.workspace, from_day=recent)
+        if (status := phase(ctx, launch)) != LaunchStatus.DONE
+        and not (status == LaunchStatus.CANCELLED and launch.launch_date < ctx.today)
+    ]
+    if not current:
         return Reply(ctx.tr("launch.list_empty"))
     items = []
-    for launch in upcoming[:UPCOMING_LIMIT]:
+    for launch, status in current[:UPCOMING_LIMIT]:
         readiness = launch_readiness(ctx.session, launch)
         items.append(
             ctx.tr(
-                "launch.list_line",
+                "launch.list_entry",
                 name=launch.name,
-                date=views.day(launch.launch_date, ctx.tr),
+                phase=ctx.tr(f"launch.phase.{status}"),
+                date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
                 left=days_left_text(ctx, launch),
-                summary=readiness.summary(),
+                summary=readiness.summary(name(ctx.tr)) or ctx.tr("launch.no_items"),
                 tasks=len(readiness.open_tasks),
             )
         )
-    section = Section(items=tuple(items), more=max(0, len(upcoming) - UPCOMING_LIMIT))
-    return Reply(ctx.tr("launch.list_title", n=len(upcoming)), (section,))
+    section = Section(items=tuple(items), more=max(0, len(current) - UPCOMING_LIMIT))
+    return Reply(ctx.tr("launch.list_current", n=len(current)), (section,))
 
 
 def check(ctx: Ctx, cmd: g.CheckItem) -> Reply:
+    """``check|uncheck <launch> <dept> <n>``: the item's done/reopen, answered with the launch."""
     verb = "check" if cmd.done else "uncheck"
     launch = ex.launch(ctx, cmd.launch, verb)
     department = ex.department(ctx, cmd.department, verb)
-    items = [i for i in launch.items if i.department_id == department.id]
-    item = next((i for i in items if i.position == cmd.item), None)
+    item = plan_item(ctx, launch, department, cmd.item, verb)
+    return set_item_done(ctx, item, done=cmd.done, verb=verb)
+
+
+def plan_item(ctx: Ctx, launch: Launch, department: Department, position: int, usage: str) -> Task:
+    """The department's ``position``-th item of the launch's plan (``dev 2``), or a refusal."""
+    readiness = launch_readiness(ctx.session, launch)
+    item = readiness.item_by_label(department, position)
     if item is None:
+        count = sum(1 for i in (*readiness.items, *readiness.followups) if i.department_id == department.id)
+        name = views.department_name(department, ctx.tr)
+        params = {"launch": launch.name, "department": name, "item": position, "count": count}
+        raise CommandError("err.no_item", usage, params)
+    return item
+
+
+def set_item_done(ctx: Ctx, item: Task, *, done: bool, verb: str) -> Reply:
+    """Check ``item`` off (or uncheck it) as a task's done/reopen: the same permissions, history, DMs."""
+    if item.launch is None or not item.is_item:
+        raise CommandError("err.not_an_item", verb, {"number": item.number})
+    require_task_permission(ctx, item, verb)
+    if done and item.done_at is not None:
         raise CommandError(
-            "err.no_item",
-            verb,
-            {"launch": launch.name, "department": department.key, "item": cmd.item, "count": len(items)},
+            "err.item_already_done", verb, {"item": item.title, "who": views.who(item.done_by, ctx.tr)}
         )
-    if cmd.done:
-        if item.done_at is not None:
-            raise CommandError(
-                "err.item_already_done",
-                verb,
-                {"item": item_text(item, ctx.tr), "who": views.who(item.done_by, ctx.tr)},
-            )
-        item.done_at, item.done_by_id, item.done_by = ctx.now, ctx.me.id, ctx.me
-        headline = ctx.tr(
-            "launch.checked", item=item_text(item, ctx.tr), who=mention(ctx.me.user_id, ctx.me.name)
-        )
-    else:
-        if item.done_at is None:
-            raise CommandError("err.item_not_done", verb, {"item": item_text(item, ctx.tr)})
-        item.done_at, item.done_by_id, item.done_by = None, None, None
-        headline = ctx.tr("launch.unchecked", item=item_text(item, ctx.tr))
+    if not done and item.done_at is None:
+        raise CommandError("err.item_not_done", verb, {"item": item.title})
+    task_commands.change_status(ctx, g.ChangeStatus("done" if done else "reopen", item.number))
     ctx.session.flush()
-    reply = readiness_reply(ctx, launch_readiness(ctx.session, launch))
-    return Reply(headline, reply.sections, tone=Tone.SUCCESS)
+    readiness = launch_readiness(ctx.session, item.launch)
+    who = mention(ctx.me.user_id, ctx.me.name)
+    headline = (
+        ctx.tr("launch.checked", item=item.title, who=who)
+        if done
+        else ctx.tr("launch.unchecked", item=item.title)
+    )
+    return Reply(headline, readiness_reply(ctx, readiness).sections, tone=Tone.SUCCESS)

@@ -1,4 +1,5 @@
-"""What coordbot says on its own: check-ins, follow-ups, digests, nudges, escalations, alerts.
+"""What coordbot says on its own: digests, nudges, escalations, alerts (launch check-ins and
+follow-ups: :mod:`handlers.launch_notices`).
 
 Every function returns a platform-neutral :class:`Reply` (adapters render it); the texts come
 from the ``sched.*`` catalog keys in the workspace's or the person's language. Mentions use
@@ -17,17 +18,15 @@ from sqlalchemy.orm import Session
 
 from handlers import due
 from handlers.i18n import Translator
-from handlers.readiness import Readiness, item_text
-from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone, mention
-from handlers.views import day, department_name, joined, moment, task_buttons, task_line, who
+from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone
+from handlers.views import day, department_name, moment, task_buttons, task_line, who
 from storage import scheduling
-from storage.models import Department, DigestSchedule, Person, Task, TaskStatus, Workspace
+from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
 
 TaskLike = Task | scheduling.TaskRow  # ORM tasks, or the light rows the scheduler's bulk queries give
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
 TASK_CARDS = 10  # tasks with their own buttons in one DM
-BEHIND_WITHIN_DAYS = 3  # from T-3 on, open checklist items put a department behind
 
 
 def task_bucket(task: TaskLike, today: date) -> str | None:
@@ -44,161 +43,6 @@ def task_bucket(task: TaskLike, today: date) -> str | None:
     if task.due_date == today:
         return "today"
     return None
-
-
-# --------------------------------------------------------------------------- check-ins
-
-
-def department_is_behind(readiness: Readiness, department: Department, today: date, offset: int) -> bool:
-    """Overdue or blocked launch tasks; or, from the T-3 check-in on, anything still open."""
-    tasks = [t for t in readiness.open_tasks if t.department_id == department.id]
-    if any(t.status == TaskStatus.BLOCKED or (t.due_date and t.due_date < today) for t in tasks):
-        return True
-    if offset >= -BEHIND_WITHIN_DAYS:
-        items = [i for i in readiness.open_items if i.department_id == department.id]
-        return bool(items or tasks)
-    return False
-
-
-def compose_checkin(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
-    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
-    if offset > 0:
-        return compose_followup(readiness, offset, today, lang)
-    tr = Translator(lang)
-    launch = readiness.launch
-    left = due.days_left(today, launch.launch_date)
-    when = day(launch.launch_date, tr, today, relative=False)
-    sections: list[Section] = []
-    if offset == 0:
-        headline = tr("sched.checkin.launch_day", launch=launch.name, date=when)
-    else:
-        headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
-    fields = tuple(
-        Field(
-            department_name(d.department, tr),
-            tr("sched.checkin.dept_ready", done=d.done, total=d.total)
-            if d.ready
-            else tr("sched.checkin.dept_progress", done=d.done, total=d.total, tasks=d.open_tasks),
-        )
-        for d in readiness.departments
-    )
-    sections.append(
-        Section(
-            title=tr("sched.checkin.readiness", done=readiness.done, total=readiness.total),
-            text=readiness.summary(lambda d: department_name(d, tr)) or None,
-            fields=fields,
-        )
-    )
-    if readiness.open_items:
-        shown = tuple(_item_line(i, tr) for i in readiness.open_items[:ITEM_LIMIT])
-        sections.append(
-            Section(
-                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
-                items=shown,
-                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
-            )
-        )
-    overdue = [t for t in readiness.open_tasks if task_bucket(t, today) == "overdue"]
-    blocked = [t for t in readiness.open_tasks if task_bucket(t, today) == "blocked"]
-    if readiness.open_tasks:
-        ordered = sorted(
-            readiness.open_tasks,
-            key=lambda t: (t.status != TaskStatus.BLOCKED, not (t.due_date and t.due_date < today), t.number),
-        )
-        sections.append(
-            Section(
-                title=tr(
-                    "sched.checkin.tasks",
-                    n=len(readiness.open_tasks),
-                    overdue=len(overdue),
-                    blocked=len(blocked),
-                ),
-                items=tuple(task_line(t, tr, today, launch=False) for t in ordered[:ITEM_LIMIT]),
-                more=max(0, len(ordered) - ITEM_LIMIT),
-            )
-        )
-    behind = [
-        d.department
-        for d in readiness.departments
-        if department_is_behind(readiness, d.department, today, offset)
-    ]
-    if behind:
-        names = joined((_lead_or_department(d, tr) for d in behind), tr)
-        sections.append(Section(text=tr("sched.checkin.behind", who=names)))
-    tone = Tone.WARNING if behind or overdue or blocked else Tone.INFO
-    if offset == 0:
-        if readiness.ready:
-            sections.append(Section(text=tr("sched.checkin.go")))
-            tone = Tone.SUCCESS
-        else:
-            sections.append(
-                Section(
-                    text=tr(
-                        "sched.checkin.go_no_go",
-                        items=len(readiness.open_items),
-                        tasks=len(readiness.open_tasks),
-                    )
-                )
-            )
-            tone = Tone.WARNING
-    elif readiness.ready:
-        sections.append(Section(text=tr("sched.checkin.all_ready")))
-        tone = Tone.SUCCESS
-    return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
-
-
-def compose_followup(readiness: Readiness, offset: int, today: date, lang: str) -> Reply:
-    """T+1 / T+7: ask each department for feedback and open issues; list what is still open."""
-    tr = Translator(lang)
-    launch = readiness.launch
-    since = (today - launch.launch_date).days
-    headline = tr("sched.followup.headline", launch=launch.name, label=due.offset_label(offset), n=since)
-    asks = tuple(
-        tr(
-            "sched.followup.ask",
-            who=_lead_or_department(d, tr),
-            department=department_name(d, tr),
-            launch=launch.name,
-        )
-        for d in _followup_departments(readiness)
-    )
-    sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
-    if readiness.open_tasks:
-        sections.append(
-            Section(
-                title=tr("sched.followup.open_tasks", n=len(readiness.open_tasks)),
-                items=tuple(task_line(t, tr, today, launch=False) for t in readiness.open_tasks[:ITEM_LIMIT]),
-                more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
-            )
-        )
-    if readiness.open_items:
-        sections.append(
-            Section(
-                title=tr("sched.checkin.open_items", n=len(readiness.open_items)),
-                items=tuple(_item_line(i, tr) for i in readiness.open_items[:ITEM_LIMIT]),
-                more=max(0, len(readiness.open_items) - ITEM_LIMIT),
-            )
-        )
-    sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
-    return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
-
-
-def _item_line(item: Any, tr: Translator) -> str:
-    return tr("sched.checkin.item", department=department_name(item.department, tr), item=item_text(item, tr))
-
-
-def _followup_departments(readiness: Readiness) -> list[Department]:
-    return [d.department for d in readiness.departments]
-
-
-def _lead_or_department(department: Department, tr: Translator) -> str:
-    if department.lead is not None:
-        return tr(
-            "sched.lead_of",
-            who=mention(department.lead.user_id, department.lead.name),
-            department=department_name(department, tr),
-        )
-    return tr("sched.no_lead", department=department_name(department, tr))
 
 
 # --------------------------------------------------------------------------- digests

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from handlers import views
+from handlers import launch_permissions, views
 from handlers.execution import CommandError, Ctx
 from storage.models import Task
 
@@ -60,6 +60,9 @@ def task_roles(ctx: Ctx, task: Task) -> set[Role]:
 
 def require_task_permission(ctx: Ctx, task: Task, action: str) -> None:
     """Refuse ``action`` on ``task`` unless the caller holds one of the roles it takes."""
+    if task.is_item:  # a launch item: the launch plan's own rules, per action
+        launch_permissions.require_item(ctx, task, action)
+        return
     allowed = TASK_PERMISSIONS[action]
     if task_roles(ctx, task) & allowed:
         return

@@ -207,10 +207,10 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
         changes["blocked_reason"] = [task.blocked_reason, None]
         task.blocked_reason = None
     if new_status == TaskStatus.DONE:
-        task.done_at = ctx.now
+        task.done_at, task.done_by_id, task.done_by = ctx.now, ctx.me.id, ctx.me
         task.snoozed_until = None
     elif old == TaskStatus.DONE:
-        task.done_at = None
+        task.done_at, task.done_by_id, task.done_by = None, None, None
     _touch(ctx, task, "status", changes)
     headline = ctx.tr(f"task.{cmd.verb}_ok", number=task.number, who=views.who(ctx.me, ctx.tr))
     if new_status == TaskStatus.DONE and task.creator is not None:
@@ -285,6 +285,7 @@ def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
     require_task_permission(ctx, task, "due")
     old = task.due_date.isoformat() if task.due_date else None
     task.due_date = cmd.due
+    task.due_offset = None  # dated explicitly now: it stays put when its launch moves
     _touch(ctx, task, "due", {"due": [old, cmd.due.isoformat() if cmd.due else None]})
     if cmd.due is None:
         headline = ctx.tr("task.due_cleared", number=task.number)

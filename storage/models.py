@@ -112,6 +112,25 @@ class DepartmentMember(Base):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
+class LaunchStatus:
+    """What a launch is doing: ``planned`` until its date (or until the PM says it shipped), then
+    ``launched``; ``done`` after its last follow-up; ``cancelled`` stops every check-in and nudge
+    of its items. Only ``planned``, ``launched`` and ``cancelled`` are stored; see
+    :func:`handlers.launch_views.launch_phase` for the one computed from dates."""
+
+    PLANNED = "planned"
+    LAUNCHED = "launched"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Decision:
+    """The PM's go/no-go on a launch (a postponement is a reschedule, recorded in its history)."""
+
+    GO = "go"
+    GO_WITH_RISK = "go_with_risk"
+
+
 class Launch(Base):
     __tablename__ = "launches"
     __table_args__ = (
@@ -128,27 +147,97 @@ class Launch(Base):
     channel_name: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default=LaunchStatus.PLANNED, server_default="planned")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    template_name: Mapped[str | None] = mapped_column(String(80))  # the template it was made from
+    launched_at: Mapped[datetime | None]  # when the PM said it shipped (before or on its date)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
 
-    items: Mapped[list[ChecklistItem]] = relationship(
-        cascade="all, delete-orphan", order_by="(ChecklistItem.department_id, ChecklistItem.position)"
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class OwnerRole:
+    """Who owns a template item, and a launch item until someone takes it."""
+
+    LEAD = "lead"  # the department's lead (the default)
+    PM = "pm"  # the launch's owner
+    PERSON = "person"  # one named person (template items only; ``owner_id``)
+
+
+class LaunchTemplate(Base):
+    """A workspace's launch plan: items per department with due offsets and owners (see TemplateItem)."""
+
+    __tablename__ = "launch_templates"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    items: Mapped[list[TemplateItem]] = relationship(
+        cascade="all, delete-orphan", order_by="(TemplateItem.department_id, TemplateItem.position)"
     )
 
 
-class ChecklistItem(Base):
-    __tablename__ = "checklist_items"
-    __table_args__ = (UniqueConstraint("launch_id", "department_id", "position"),)
+class TemplateItem(Base):
+    __tablename__ = "template_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("launch_templates.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # order within the department
+    text_key: Mapped[str] = mapped_column(String(80), default="")  # a catalog key, or "" for ``text``
+    text: Mapped[str] = mapped_column(String(300), default="")
+    due_offset: Mapped[int | None] = mapped_column(Integer)  # working days from the launch date
+    owner_role: Mapped[str] = mapped_column(String(8), default=OwnerRole.LEAD)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    owner: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class SignOff(Base):
+    """A department lead's go/no-go for their department on one launch (the latest one; the
+    launch's history keeps every earlier one)."""
+
+    __tablename__ = "launch_signoffs"
+    __table_args__ = (UniqueConstraint("launch_id", "department_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    text_key: Mapped[str] = mapped_column(String(80))  # a catalog key, or "" when ``text`` is custom
-    text: Mapped[str] = mapped_column(String(300), default="")
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    done_at: Mapped[datetime | None]
+    ready: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(500))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
 
     department: Mapped[Department] = relationship(lazy="joined")
-    done_by: Mapped[Person | None] = relationship(lazy="joined")
+    by: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class LaunchEvent(Base):
+    """Append-only history of a launch: created, moved, owner, sign-offs, decision, items, cancel."""
+
+    __tablename__ = "launch_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class TaskStatus:
@@ -157,7 +246,16 @@ class TaskStatus:
     BLOCKED = "blocked"
     DONE = "done"
     DELETED = "deleted"
+    CANCELLED = "cancelled"  # a launch item of a cancelled launch: in no list, never nudged
     OPEN = ("todo", "in_progress", "blocked")
+
+
+class TaskKind:
+    """A coordination task, or a launch item: an item of a launch's plan (from its template or
+    added to the launch), tracked, listed and nudged like any task, counted in its readiness."""
+
+    TASK = "task"
+    ITEM = "item"
 
 
 class Task(Base):
@@ -188,15 +286,25 @@ class Task(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(8), default=TaskKind.TASK, server_default="task")
+    item_position: Mapped[int | None] = mapped_column(Integer)  # a launch item's order in its department
+    due_offset: Mapped[int | None] = mapped_column(Integer)  # working days from the launch date (T-3)
+    owner_role: Mapped[str | None] = mapped_column(String(8))  # OwnerRole the assignee follows, if any
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     department: Mapped[Department] = relationship(lazy="joined")
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     creator: Mapped[Person | None] = relationship(foreign_keys=[creator_id], lazy="joined")
     launch: Mapped[Launch | None] = relationship(lazy="joined")
+    done_by: Mapped[Person | None] = relationship(foreign_keys=[done_by_id])
 
     @property
     def is_open(self) -> bool:
-        return self.status != TaskStatus.DONE
+        return self.status in TaskStatus.OPEN
+
+    @property
+    def is_item(self) -> bool:
+        return self.kind == TaskKind.ITEM
 
 
 class TaskEvent(Base):

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from storage.db import insert_if_absent
 from storage.models import (
-    ChecklistItem,
     Department,
     DepartmentMember,
     DigestSchedule,
@@ -30,14 +29,6 @@ DEFAULT_DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("marketing", ("mkt", "market", "市场", "营销")),
     ("ops", ("operations", "support", "运营")),
 )
-
-# The default launch-readiness checklist: catalog keys of the item texts, per department.
-DEFAULT_CHECKLIST: dict[str, tuple[str, ...]] = {
-    "dev": ("check.dev.feature_complete", "check.dev.qa_passed", "check.dev.release_plan"),
-    "design": ("check.design.ux_signed_off", "check.design.assets_delivered"),
-    "marketing": ("check.marketing.plan_ready", "check.marketing.materials_approved"),
-    "ops": ("check.ops.support_trained", "check.ops.runbook_ready", "check.ops.feedback_channel"),
-}
 
 
 def get_or_create_workspace(
@@ -244,45 +235,6 @@ def launches(session: Session, workspace: Workspace, *, from_day: date | None = 
     if from_day is not None:
         query = query.where(Launch.launch_date >= from_day)
     return session.scalars(query.order_by(Launch.launch_date, Launch.id)).unique().all()
-
-
-def create_launch(
-    session: Session,
-    workspace: Workspace,
-    name: str,
-    day: date,
-    *,
-    creator: Person,
-    now: datetime,
-    channel_id: str | None,
-    channel_name: str | None,
-) -> Launch:
-    launch = Launch(
-        workspace_id=workspace.id,
-        name=name,
-        name_key=name.casefold(),
-        launch_date=day,
-        channel_id=channel_id,
-        channel_name=channel_name,
-        created_by_id=creator.id,
-        created_at=now,
-    )
-    session.add(launch)
-    session.flush()
-    for department in departments(session, workspace):
-        for position, text_key in enumerate(DEFAULT_CHECKLIST.get(department.key, ()), start=1):
-            session.add(
-                ChecklistItem(
-                    launch_id=launch.id,
-                    department_id=department.id,
-                    position=position,
-                    text_key=text_key,
-                    text="",
-                )
-            )
-    session.flush()
-    session.refresh(launch)
-    return launch
 
 
 def set_members(session: Session, department: Department, people: Sequence[Person]) -> None:

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from storage.launch_plans import ITEM_STATUSES
 from storage.models import (
-    ChecklistItem,
     Department,
     DigestSchedule,
     Launch,
+    LaunchStatus,
     Person,
+    SignOff,
     Task,
+    TaskKind,
     TaskStatus,
     Workspace,
 )
@@ -89,47 +92,80 @@ def person_zones(session: Session) -> dict[int, set[str]]:
     return zones
 
 
-def launch_dates_on(session: Session, days: Iterable[date]) -> list[tuple[int, int, date, str | None]]:
-    """``(id, workspace_id, launch_date, channel_id)`` of launches dated on any of ``days`` (indexed)."""
+def launch_dates_on(session: Session, days: Iterable[date]) -> list[LaunchDate]:
+    """Launches dated on any of ``days`` (index ``ix_launches_date``), except cancelled ones."""
     wanted = sorted(set(days))
     if not wanted:
         return []
     rows = session.execute(
-        select(Launch.id, Launch.workspace_id, Launch.launch_date, Launch.channel_id)
-        .where(Launch.launch_date.in_(wanted))
+        select(Launch.id, Launch.workspace_id, Launch.launch_date, Launch.channel_id, Launch.status)
+        .where(Launch.launch_date.in_(wanted), Launch.status != LaunchStatus.CANCELLED)
         .order_by(Launch.id)
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [LaunchDate(*row) for row in rows]
+
+
+class LaunchDate(NamedTuple):
+    id: int
+    workspace_id: int
+    launch_date: date
+    channel_id: str | None
+    status: str
 
 
 def launches_by_id(session: Session, ids: Iterable[int]) -> list[Launch]:
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(session.scalars(select(Launch).where(Launch.id.in_(wanted)).order_by(Launch.id)))
+    query = (
+        select(Launch)
+        .where(Launch.id.in_(wanted))
+        .options(joinedload(Launch.owner), joinedload(Launch.decided_by))
+    )
+    return list(session.scalars(query.order_by(Launch.id)).unique())
 
 
-def launch_details(
-    session: Session, launch_ids: Sequence[int]
-) -> tuple[dict[int, list[ChecklistItem]], dict[int, list[Task]]]:
-    """Checklists and open tasks of several launches: two queries in all."""
-    items: dict[int, list[ChecklistItem]] = defaultdict(list)
-    tasks: dict[int, list[Task]] = defaultdict(list)
+@dataclass
+class LaunchDetails:
+    """What check-ins show of several launches: items (plan order), open tasks, sign-offs."""
+
+    items: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    tasks: dict[int, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    signoffs: dict[int, list[SignOff]] = field(default_factory=lambda: defaultdict(list))
+
+
+def launch_details(session: Session, launch_ids: Sequence[int]) -> LaunchDetails:
+    """Items, open tasks and sign-offs of several launches: three queries in all."""
+    details = LaunchDetails()
     if not launch_ids:
-        return items, tasks
-    for item in session.scalars(
-        select(ChecklistItem)
-        .where(ChecklistItem.launch_id.in_(launch_ids))
-        .order_by(ChecklistItem.launch_id, ChecklistItem.department_id, ChecklistItem.position)
-    ).unique():
-        items[item.launch_id].append(item)
+        return details
+    wanted = list(launch_ids)
     for task in session.scalars(
         select(Task)
-        .where(Task.launch_id.in_(launch_ids), Task.status.in_(TaskStatus.OPEN))
-        .order_by(Task.due_date.is_(None), Task.due_date, Task.number)
+        .join(Department, Department.id == Task.department_id)
+        .where(
+            Task.launch_id.in_(wanted),
+            or_(
+                and_(Task.kind == TaskKind.ITEM, Task.status.in_(ITEM_STATUSES)),
+                and_(Task.kind == TaskKind.TASK, Task.status.in_(TaskStatus.OPEN)),
+            ),
+        )
+        .order_by(
+            Department.position,
+            Department.id,
+            Task.item_position,
+            Task.due_date.is_(None),
+            Task.due_date,
+            Task.number,
+        )
+        .options(joinedload(Task.done_by))
     ).unique():
-        tasks[task.launch_id or 0].append(task)
-    return items, tasks
+        (details.items if task.kind == TaskKind.ITEM else details.tasks)[task.launch_id or 0].append(task)
+    for launch_tasks in details.tasks.values():
+        launch_tasks.sort(key=lambda t: (t.due_date is None, t.due_date or date.min, t.number))
+    for signoff in session.scalars(select(SignOff).where(SignOff.launch_id.in_(wanted))).unique():
+        details.signoffs[signoff.launch_id].append(signoff)
+    return details
 
 
 def due_digests(

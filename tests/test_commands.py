@@ -143,7 +143,7 @@ def test_tenant_isolation(core: Coordinator, db: Database) -> None:
     listed = ok(run(core, "mallory", "list all", workspace="T2")).reply.plain_text()
     assert "Secret" not in listed
     ok(run(core, "mallory", "add dev Theirs", workspace="T2"))
-    assert [t.status for t in tasks(db)] == ["todo", "todo"]
+    assert [t.status for t in tasks(db) if not t.is_item] == ["todo", "todo"]
     same_id_other_platform = ok(run(core, "alice", "list all", platform="feishu")).reply.plain_text()
     assert "Secret" not in same_id_other_platform
 
@@ -178,6 +178,8 @@ def test_assign_due_snooze_rename_delete(core: Coordinator, db: Database, clock:
 
 
 def test_launch_readiness_and_checklist(core: Coordinator, clock: ManualClock) -> None:
+    ok(run(core, "alice", "dept set dev lead <@bob|Bob>"))  # bob checks dev's items off …
+    ok(run(core, "alice", "dept set design members <@bob|Bob>"))  # … and design's, as a member
     created = ok(run(core, "alice", "launch new v2.3 2026-12-15 <#C9|launch-v2-3>"))
     assert created.reply.ephemeral is False
     err(run(core, "alice", "launch new v2.3 2026-12-20"), "already")
@@ -191,7 +193,7 @@ def test_launch_readiness_and_checklist(core: Coordinator, clock: ManualClock) -
     shown = ok(run(core, "alice", "launch v2.3")).reply
     assert "dev 1/3 · design 2/2 · marketing 0/2 · ops 0/3" in shown.headline
     text = shown.plain_text()
-    assert "QA / regression passed" in text and "#1 [dev] Ship it" in text and "@Bob" in text
+    assert "QA / regression passed" in text and "#13 [dev] Ship it" in text and "@Bob" in text
     ok(run(core, "bob", "uncheck v2.3 design 2"))
     assert "design 1/2" in ok(run(core, "alice", "launch v2.3")).reply.headline
     assert "v2.3" in ok(run(core, "alice", "launch list")).reply.plain_text()

@@ -150,7 +150,7 @@ def test_every_help_reads_cleanly_and_describes_every_option() -> None:
 
 
 def test_help_runs_for_every_command(tmp_path: Path) -> None:
-    for args in ((), ("console",), ("serve",), ("demo",), ("db",)):
+    for args in ((), ("console",), ("serve",), ("demo",), ("db",), ("template",), ("template", "import")):
         result = coordbot(tmp_path, *args, "--help")
         assert result.returncode == 0 and result.stdout.startswith("usage: coordbot"), args
         assert "Traceback" not in result.stderr

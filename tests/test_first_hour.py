@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers import notices
+from handlers import launch_notices, notices
 from handlers.clock import ManualClock
 from handlers.context import Caller
 from handlers.core import ACTION_SNOOZE, Coordinator
@@ -260,8 +260,8 @@ def test_history_is_sentences_with_local_times(core: Coordinator, clock: ManualC
 def test_a_card_says_each_thing_once(core: Coordinator) -> None:
     ok(run(core, "alice", "launch new v2.3 2026-12-15"))
     ok(run(core, "alice", "add dev Payment retry <@bob|bob> due fri for v2.3 !high"))
-    ok(run(core, "alice", "block #1 waiting for the sandbox"))
-    shown = ok(run(core, "alice", "show #1"))
+    ok(run(core, "alice", "block #13 waiting for the sandbox"))
+    shown = ok(run(core, "alice", "show #13"))
     assert shown.count("Payment retry") == 1  # the headline, not again as the card's title
     assert "Priority: high\n" in shown and "high priority" not in shown
     listed = ok(run(core, "alice", "list all"))
@@ -278,16 +278,16 @@ def test_a_blocked_overdue_task_counts_once_in_check_ins_and_digests(
     ok(run(core, "alice", "launch new v2.3 2026-12-15 <#C9|launch-v2-3>"))
     ok(run(core, "alice", "add dev Late and stuck due 2026-11-20 for v2.3"))
     ok(run(core, "alice", "add dev Just late due 2026-11-21 for v2.3"))
-    ok(run(core, "alice", "block #1 vendor"))
+    ok(run(core, "alice", "block #13 vendor"))  # #1-#12: the launch's items
     now = clock.now()
     with db.transaction() as s:
         workspace = s.scalars(select(Workspace)).one()
         launch = s.scalars(select(Launch)).one()
-        checkin = notices.compose_checkin(launch_readiness(s, launch), -14, now.date(), "en")
+        checkin = launch_notices.compose_checkin(launch_readiness(s, launch), -14, now.date(), "en")
         digest = notices.compose_digest(s, workspace, "C9", now, "en")
     assert "Open tasks for this launch: 2 (1 overdue, 1 blocked)" in checkin.plain_text()
     assert "1 overdue · 1 blocked" in digest.headline
-    lines = [line for line in checkin.plain_text().splitlines() if "#1 " in line or "#2 " in line]
+    lines = [line for line in checkin.plain_text().splitlines() if "#13 " in line or "#14 " in line]
     assert all("· v2.3" not in line for line in lines)
     assert "[dev]" not in digest.plain_text() and "· v2.3" not in digest.plain_text()
 

@@ -5,6 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import grammar as g
+from handlers import launch_grammar as lg
+from handlers import template_grammar as tg
 from handlers.calendar import WorkCalendar
 from handlers.timewords import MAX_DURATION, MIN_DURATION
 
@@ -187,7 +189,7 @@ def test_task_references_and_mentions() -> None:
     assert parse("due #3 none") == g.SetDue(3, None)
     assert parse("snooze #3 2h") == g.SnoozeTask(3, timedelta(hours=2))
     launch = parse("launch new v2.3 2026-12-15 <#C77|launch-v2-3>")
-    assert launch == g.NewLaunch("v2.3", date(2026, 12, 15), g.ChannelRef("C77", "launch-v2-3"))
+    assert launch == lg.NewLaunch("v2.3", date(2026, 12, 15), g.ChannelRef("C77", "launch-v2-3"))
     assert parse("uncheck v2.3 dev 2") == g.CheckItem("v2.3", "dev", 2, done=False)
     assert parse("digest here at 09:30 mon-fri") == g.Digest("here", time(9, 30), 0b0011111)
     assert parse("dept set dev members @a @b") == g.SetDepartment(
@@ -212,7 +214,7 @@ def test_parser_always_returns_a_command_or_a_usage_error(text: str) -> None:
     except g.UsageError as error:
         assert error.key.startswith("err.")
         return
-    assert isinstance(result, g.Command)
+    assert isinstance(result, g.Command | lg.LaunchCommand | tg.TemplateCommand)
 
 
 WORDS = st.sampled_from(
@@ -265,7 +267,7 @@ def test_parser_on_command_like_word_salad(words: list[str]) -> None:
     except g.UsageError as error:
         assert error.key.startswith("err.")
         return
-    assert isinstance(result, g.Command)
+    assert isinstance(result, g.Command | lg.LaunchCommand | tg.TemplateCommand)
 
 
 # Ordinary title words, among them every word the options use and words dates are made of.

@@ -124,18 +124,11 @@ MESSAGES: dict[str, str] = {
     "list.title.all": "All tasks ({n})",
     "list.empty": "Nothing here.",
     # launches
-    "launch.created": "Launch {name} set for {date}",
-    "launch.headline": "Launch {name}: {summary}",
-    "launch.overview": "{date} · {left} · checklist {done}/{total} · channel {channel}",
-    "launch.dept_progress": "{done}/{total} {total:s/item/items} · {tasks} open {tasks:s/task/tasks}",
     "launch.days_left": "{n} {n:s/day/days} left",
     "launch.today": "launch day",
     "launch.days_since": "launched {n} {n:s/day/days} ago",
-    "launch.open_items": "Open checklist items (check with /coord check <launch> <dept> <n>)",
     "launch.done_items": "Done",
     "launch.open_tasks": "Open tasks for this launch ({n})",
-    "launch.list_title": "Upcoming launches ({n})",
-    "launch.list_line": "{name} · {date} · {left} · {summary} · {tasks} open {tasks:s/task/tasks}",
     "launch.list_empty": "No upcoming launches. Create one: /coord launch new v2.3 2026-12-15 #launch-v2-3",
     "launch.checked": "Checked off: {item} ({who})",
     "launch.unchecked": "Unchecked: {item}",
@@ -214,7 +207,10 @@ MESSAGES: dict[str, str] = {
     "department lead or an admin).",
     "help.rename": "Change a task's title (its assignee, creator, department lead or an admin).",
     "help.delete": "Delete a task; its history is kept (its assignee, creator, department lead or an admin).",
-    "help.launch": "Create launches, list upcoming ones, or show one's readiness per department.",
+    "help.launch": "Create a launch from a template (every item gets its owner and its date, counted in "
+    "working days from the launch date), list launches under way, show one; its owner adds, removes, "
+    "re-dates and re-owns items, moves or postpones it, cancels it, says it shipped, and records the "
+    "go/no-go decision.",
     "help.check": "Check off a launch checklist item (numbers as shown by /coord launch <name>).",
     "help.uncheck": "Undo a checked item.",
     "help.dept": "List departments; admins add, rename and set a department's lead, channel and members.",
@@ -236,7 +232,10 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <duration>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <name> <date> [#channel] | launch list | launch <name>",
+    "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] | launch list "
+    "| launch <name> [add <dept> <text…> [due <date>|at T-<n>] [owner @person] | remove <dept> <n> "
+    "| <dept> <n> due <date>|at T-<n>|owner @person | date <new date> | postpone <new date> "
+    "| owner @person | cancel | launched | go | go with risk <text…>]",
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
@@ -259,7 +258,8 @@ MESSAGES: dict[str, str] = {
     "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} 3d",
     "examples.rename": "/coord rename {task} New onboarding copy",
     "examples.delete": "/coord delete {task}",
-    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · /coord launch v2.3",
+    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
+    "· /coord launch v2.3 add qa Load test at T-3 owner @erin · /coord launch v2.3 date 2026-12-17",
     "examples.check": "/coord check v2.3 dev 1",
     "examples.uncheck": "/coord uncheck v2.3 dev 1",
     "examples.dept": "/coord dept set design lead @alice · /coord dept add legal 法务",

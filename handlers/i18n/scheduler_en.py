@@ -8,14 +8,9 @@ MESSAGES: dict[str, str] = {
     "sched.checkin.dept_ready": "{done}/{total} ✓ ready",
     "sched.checkin.dept_progress": "{done}/{total} · {tasks} open {tasks:s/task/tasks}",
     "sched.checkin.open_items": "Open checklist items ({n})",
-    "sched.checkin.item": "{department}: {item}",
     "sched.checkin.tasks": "Open tasks for this launch: {n} ({overdue} overdue, {blocked} blocked)",
     "sched.checkin.behind": "Behind: {who} — please update the checklist and your tasks.",
     "sched.checkin.all_ready": "Every department is ready. 🎉",
-    "sched.checkin.go": "Everything is checked off and no tasks are open — go! 🚀",
-    "sched.checkin.go_no_go": "Go / no-go? {items} checklist {items:s/item/items} and "
-    "{tasks} {tasks:s/task/tasks} are still open. "
-    "Leads, reply here with go or no-go.",
     "sched.lead_of": "{who} ({department})",
     "sched.no_lead": "{department} (no lead set)",
     # follow-ups after the launch

@@ -8,13 +8,9 @@ MESSAGES: dict[str, str] = {
     "sched.checkin.dept_ready": "{done}/{total} ✓ 已就绪",
     "sched.checkin.dept_progress": "{done}/{total} · {tasks} 个未完成任务",
     "sched.checkin.open_items": "未完成的检查项（{n}）",
-    "sched.checkin.item": "{department}：{item}",
     "sched.checkin.tasks": "本次发布的未完成任务：{n} 个（逾期 {overdue}，阻塞 {blocked}）",
     "sched.checkin.behind": "进度落后：{who} —— 请更新检查清单和任务。",
     "sched.checkin.all_ready": "所有部门都已就绪。🎉",
-    "sched.checkin.go": "检查清单全部完成，没有未完成的任务 —— 可以发布！🚀",
-    "sched.checkin.go_no_go": "是否发布？还有 {items} 个检查项和 {tasks} 个任务未完成。"
-    "请各负责人在此回复「发布」或「暂缓」。",
     "sched.lead_of": "{who}（{department}）",
     "sched.no_lead": "{department}（未设置负责人）",
     # 发布后回访

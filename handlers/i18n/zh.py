@@ -119,18 +119,11 @@ MESSAGES: dict[str, str] = {
     "list.title.all": "全部任务（{n}）",
     "list.empty": "暂无内容。",
     # launches
-    "launch.created": "发布 {name} 定于 {date}",
-    "launch.headline": "发布 {name}：{summary}",
-    "launch.overview": "{date} · {left} · 检查清单 {done}/{total} · 频道 {channel}",
-    "launch.dept_progress": "{done}/{total} 项 · {tasks} 个未完成任务",
     "launch.days_left": "还剩 {n} 天",
     "launch.today": "今天发布",
     "launch.days_since": "已发布 {n} 天",
-    "launch.open_items": "未完成的检查项（用 /coord check <launch> <dept> <n> 勾选）",
     "launch.done_items": "已完成",
     "launch.open_tasks": "本次发布的未完成任务（{n}）",
-    "launch.list_title": "近期发布（{n}）",
-    "launch.list_line": "{name} · {date} · {left} · {summary} · {tasks} 个未完成任务",
     "launch.list_empty": "近期没有发布。新建一个：/coord launch new v2.3 2026-12-15 #launch-v2-3",
     "launch.checked": "已勾选：{item}（{who}）",
     "launch.unchecked": "已取消勾选：{item}",
@@ -205,7 +198,9 @@ MESSAGES: dict[str, str] = {
     "help.snooze": "暂停任务提醒一段时间，最长 {max_days} 天（负责人、创建人、部门负责人或管理员可操作）。",
     "help.rename": "修改任务标题（负责人、创建人、部门负责人或管理员可操作）。",
     "help.delete": "删除任务，历史记录仍保留（负责人、创建人、部门负责人或管理员可操作）。",
-    "help.launch": "创建发布、查看近期发布，或查看某次发布各部门的就绪情况。",
+    "help.launch": "按模板创建发布（每个检查项都有负责人和按工作日从发布日倒推的截止日期），"
+    "查看进行中的发布或某次发布；发布负责人可以添加、移除检查项，修改其日期和负责人，"
+    "改期或推迟、取消发布、确认已发布，并记录发布决策。",
     "help.check": "勾选发布检查清单中的一项（编号以 /coord launch <name> 显示的为准）。",
     "help.uncheck": "撤销已勾选的项。",
     "help.dept": "列出部门；管理员可添加、重命名部门，并设置部门负责人、频道和成员。",
@@ -227,7 +222,10 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <duration>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <name> <date> [#channel] | launch list | launch <name>",
+    "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] | launch list "
+    "| launch <名称> [add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] | remove <部门> <编号> "
+    "| <部门> <编号> due <日期>|at T-<n>|owner @某人 | date <新日期> | postpone <新日期> "
+    "| owner @某人 | cancel | launched | go | go with risk <内容…>]",
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
@@ -250,7 +248,8 @@ MESSAGES: dict[str, str] = {
     "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} 3天",
     "examples.rename": "/coord rename {task} 新版新手引导文案",
     "examples.delete": "/coord delete {task}",
-    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · /coord launch v2.3",
+    "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
+    "· /coord 发布 v2.3 添加 设计 图标走查 at T-3 · /coord 发布 v2.3 改期 2026-12-17",
     "examples.check": "/coord check v2.3 dev 1",
     "examples.uncheck": "/coord uncheck v2.3 dev 1",
     "examples.dept": "/coord dept set design lead @alice · /coord dept add legal 法务",

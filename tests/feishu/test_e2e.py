@@ -98,7 +98,7 @@ def chat(make_runtime, http_server, fake: FakeFeishu) -> Chat:  # type: ignore[n
 
 def tasks(db) -> list[Task]:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
-        return list(session.scalars(select(Task).order_by(Task.id)).unique())
+        return list(session.scalars(select(Task).where(Task.kind == "task").order_by(Task.id)).unique())
 
 
 ZH_SCRIPT = [

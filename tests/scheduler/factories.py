@@ -7,18 +7,19 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    ChecklistItem,
     Department,
     DepartmentMember,
     DigestSchedule,
     Launch,
     Person,
     Task,
+    TaskKind,
     Workspace,
 )
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 DEPARTMENTS = ("dev", "design", "marketing", "ops")
+ITEM_NUMBERS = 9000  # launch items are numbered from here
 ITEMS = {
     "dev": ("Feature complete", "QA / regression passed", "Release plan and rollback"),
     "design": ("UX review signed off", "Assets delivered"),
@@ -107,8 +108,10 @@ def launch(
     *,
     channel_id: str | None = "C-launch",
     done: dict[str, int] | None = None,
+    owner: Person | None = None,
 ) -> Launch:
-    """A launch with the default checklist; ``done`` says how many items per department are checked."""
+    """A launch with the old default checklist as undated items owned by each department's lead;
+    ``done`` says how many items per department are checked."""
     lx = Launch(
         workspace_id=ws.id,
         name=name,
@@ -117,21 +120,34 @@ def launch(
         channel_id=channel_id,
         channel_name=f"launch-{name}" if channel_id else None,
         created_at=T0,
+        created_by_id=owner.id if owner else None,
+        owner_id=owner.id if owner else None,
     )
     s.add(lx)
     s.flush()
     done = done or {}
+    number = ITEM_NUMBERS + 100 * lx.id  # apart from the tasks' numbers, which tests name
     for key, texts in ITEMS.items():
         for position, text in enumerate(texts, start=1):
             checked = position <= done.get(key, 0)
+            number += 1
             s.add(
-                ChecklistItem(
-                    launch_id=lx.id,
+                Task(
+                    workspace_id=ws.id,
+                    number=number,
+                    title=text,
                     department_id=depts[key].id,
-                    position=position,
-                    text_key="",
-                    text=text,
+                    assignee_id=depts[key].lead_id,
+                    creator_id=owner.id if owner else None,
+                    priority="normal",
+                    launch_id=lx.id,
+                    status="done" if checked else "todo",
+                    created_at=T0,
+                    updated_at=T0,
                     done_at=T0 if checked else None,
+                    kind=TaskKind.ITEM,
+                    item_position=position,
+                    owner_role="lead",
                 )
             )
     s.flush()

@@ -15,7 +15,7 @@ def test_the_benchmark_plays_a_small_day(
     monkeypatch.setattr(bench, "IDLE_TICKS", 2)
     bench.run(database_url, repeat=2, profile=None)
     out = capsys.readouterr().out
-    assert "built 120 tasks, 24 launches, 12 digest channels" in out
+    assert "built 120 tasks, 24 launches with 288 items, 12 digest channels" in out
     lines = {line.split("  ")[0].strip(): line for line in out.splitlines() if " ms  cpu " in line}
     assert len(lines) == 5, out
     assert "12 sent" in lines["digest round, 12 channels (09:30)"]  # one digest per channel, each run

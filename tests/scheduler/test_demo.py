@@ -16,11 +16,20 @@ def test_demo_plays_every_kind_of_post(lang: str) -> None:
     text = out.getvalue()
     labels = {
         "en": ("readiness check-in · T-14", "T-7", "T-3", "T-1", "Launch day", "follow-up · T+1", "T+7",
-               "Standup digest", "overdue task", "Escalation"),
+               "Standup digest", "overdue task", "Escalation", "from template standard (12 items)",
+               "moved launch v2.3 from Tue 2026-12-15 to Thu 2026-12-17", "go/no-go sign-off",
+               "ops — ✗ not ready", "go for v2.3"),
         "zh": ("发布就绪检查 · T-14", "T-7", "T-3", "T-1", "发布日", "发布回访 · T+1", "T+7",
-               "站会摘要", "逾期任务", "升级提醒"),
+               "站会摘要", "逾期任务", "升级提醒", "按模板 standard 生成 12 个检查项",
+               "把发布 v2.3 从 12月15日 周二 改到 12月17日 周四", "发布前签核", "✗ 未就绪",
+               "可以发布"),
     }[lang]  # fmt: skip
     for label in labels:
         assert label in text, label
     assert "[#launch-v2-3]" in text and "[DM @frank]" in text and "[DM @bob]" in text
     assert "Traceback" not in text
+    # The launch moved after its T-7 check-in: T-7 is not posted again for the new date.
+    t7 = {"en": "readiness check-in · T-7", "zh": "发布就绪检查 · T-7"}[lang]
+    assert text.count(t7) == 1
+    # Marketing's first item was late a day: its owner was nudged like for any task.
+    assert ("[DM @dave] You have 1 overdue task" if lang == "en" else "[DM @dave] 你有 1 个逾期任务") in text

@@ -1,0 +1,124 @@
+"""Planning the scheduler's launch posts: which check-ins, follow-ups and sign-off requests are due.
+
+A readiness check-in offset (``T-7``) is posted once per launch, whatever date the launch moves
+to: its key names the launch and the offset, not the date. The launch-day go/no-go is keyed by
+the launch date, so a launch postponed on its day gets a go/no-go on its new day; follow-ups
+come after the one day it actually launched. A sign-off request goes out at T-2 working days
+unless a check-in (which then carries the request) goes out for the launch that day, or every
+department has already signed off ready. Cancelled launches get nothing; a launch that shipped
+early gets no more readiness check-ins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from handlers import due, launch_notices
+from handlers.calendar import WorkCalendar
+from handlers.readiness import build_readiness
+from handlers.replies import Reply
+from storage import notifications as ledger
+from storage import scheduling
+from storage.models import Launch, LaunchStatus
+from storage.scheduling import WorkspaceInfo
+
+CHECKIN, FOLLOWUP, SIGNOFF = "checkin", "followup", "signoff"
+_T10 = due.parse_hhmm("10:00")
+
+
+@dataclass(frozen=True)
+class LaunchPost:
+    key: str
+    kind: str  # CHECKIN | FOLLOWUP | SIGNOFF (the ledger's notification kind)
+    launch_id: int
+    offset: int  # the check-in offset (calendar days); the sign-off request's working days
+    today: date
+
+
+def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
+    """The workspace's working calendar (the one every day count of its launches uses)."""
+    return WorkCalendar(info.workdays)
+
+
+def checkin_key(launch_id: int, offset: int, launch_day: date) -> str:
+    if offset == 0:
+        return f"checkin:launch:{launch_id}:T0:{launch_day.isoformat()}"
+    return f"checkin:launch:{launch_id}:{due.offset_label(offset)}"
+
+
+def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[LaunchPost]:
+    """Posts due at ``now`` and not yet claimed: one indexed read of the launches dated on the days
+    that matter today, one of the ledger keys."""
+    wanted: dict[int, tuple[date, dict[date, int], frozenset[date]]] = {}
+    for info in infos:
+        tz = due.zone(info.timezone)
+        today = due.local_date(now, tz)
+        if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
+            continue
+        on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), info.workdays)
+        asks = due.dates_with_working_offset(today, launch_notices.SIGNOFF_FROM, workspace_calendar(info))
+        if on or asks:
+            wanted[info.id] = (today, on, asks)
+    days = {d for _today, on, asks in wanted.values() for d in (*on, *asks)}
+    posts = []
+    for row in scheduling.launch_dates_on(s, days):
+        entry = wanted.get(row.workspace_id)
+        if entry is None or not row.channel_id:
+            continue
+        today, on, asks = entry
+        launched = row.status == LaunchStatus.LAUNCHED
+        if row.launch_date in on:
+            offset = on[row.launch_date]
+            if offset < 0 and launched:
+                continue  # it shipped early: no more readiness check-ins
+            kind = FOLLOWUP if offset > 0 else CHECKIN
+            posts.append(
+                LaunchPost(checkin_key(row.id, offset, row.launch_date), kind, row.id, offset, today)
+            )
+        elif row.launch_date in asks and not launched:
+            key = f"signoff:launch:{row.id}:{row.launch_date.isoformat()}"
+            posts.append(LaunchPost(key, SIGNOFF, row.id, launch_notices.SIGNOFF_FROM, today))
+    if not posts:
+        return []
+    existing = ledger.existing_keys(s, [p.key for p in posts])
+    return sorted((p for p in posts if p.key not in existing), key=lambda p: p.key)
+
+
+def compose(
+    s: Session, posts: Sequence[LaunchPost], infos: dict[int, WorkspaceInfo]
+) -> list[tuple[LaunchPost, Launch, Reply | None]]:
+    """Each post's launch and message; None for a sign-off request nobody needs any more."""
+    launches = {launch.id: launch for launch in scheduling.launches_by_id(s, [p.launch_id for p in posts])}
+    details = scheduling.launch_details(s, list(launches))
+    composed = []
+    for post in posts:
+        launch = launches.get(post.launch_id)
+        if launch is None or launch.status == LaunchStatus.CANCELLED:
+            continue
+        info = infos[launch.workspace_id]
+        readiness = build_readiness(
+            launch, details.items[launch.id], details.tasks[launch.id], details.signoffs[launch.id]
+        )
+        zone = due.zone(info.timezone)
+        if post.kind == SIGNOFF:
+            signed = all(d.signoff is not None and d.signoff.ready for d in readiness.departments)
+            reply = (
+                None
+                if signed
+                else launch_notices.compose_signoff_request(readiness, post.today, info.language, zone=zone)
+            )
+        else:
+            reply = launch_notices.compose_checkin(
+                readiness,
+                post.offset,
+                post.today,
+                info.language,
+                calendar=workspace_calendar(info),
+                zone=zone,
+            )
+        composed.append((post, launch, reply))
+    return composed
