@@ -9,6 +9,7 @@ missing is left out — never drawn as an empty box.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -16,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from handlers.chart_model import Chart, ChartKind, Label, SeriesRole
@@ -125,6 +127,21 @@ def detected_fonts() -> ChartFonts:
     if found is None:
         log.info("charts: no CJK font installed (Debian: fonts-noto-cjk); Chinese labels drawn in English")
     return fonts_for(found)
+
+
+def file_name(chart: Chart, key: str | None) -> str:
+    """``burnup-v2.3-1a2b3c4d.png``: the message's key in the name finds an earlier upload of it."""
+    if not key:
+        return f"{chart.name}.png"
+    return f"{chart.name}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}.png"
+
+
+def save_png(chart: Chart, directory: Path, key: str | None = None) -> Path:
+    """Draw ``chart`` into ``directory`` (made if missing); the file's absolute path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = (directory / file_name(chart, key)).resolve()
+    path.write_bytes(render_png(chart))
+    return path
 
 
 def _ticks(days: tuple[date, ...]) -> list[int]:

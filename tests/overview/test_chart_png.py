@@ -100,7 +100,8 @@ def test_a_chart_and_its_fallback_labels_survive_the_ledger() -> None:
 
 def test_matplotlib_is_imported_only_when_a_chart_is_drawn() -> None:
     code = (
-        "import sys, bot.cli, handlers.core, bot.chart_png, handlers.charts;"
+        "import sys, bot.cli, bot.console, bot.slack.messenger, bot.feishu.messenger,"
+        " handlers.core, handlers.charts;"
         "print('matplotlib' in sys.modules)"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
