@@ -399,3 +399,21 @@ class InboxEvent(Base):
     lease_until: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None]
+
+
+class ReportSchedule(Base):
+    """The PM's weekly report: to a channel or as a DM to the person who asked, one day a week."""
+
+    __tablename__ = "report_schedules"
+    __table_args__ = (UniqueConstraint("workspace_id", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    target_kind: Mapped[str] = mapped_column(String(8))  # "channel" | "user"
+    target_id: Mapped[str] = mapped_column(String(64))
+    target_name: Mapped[str | None] = mapped_column(String(200))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 is Monday
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
