@@ -6,7 +6,8 @@ owned, dated items, tasks for every department, some done late, one blocked; the
 days; each lead's sign-off, one "not ready" first; the PM's go) and moves the clock a day at a
 time, while the real scheduler posts what it would post — digests, readiness check-ins, item and
 task nudges, escalations, the sign-off request, the launch-day go/no-go with its matrix and the
-follow-ups — labelled by channel or DM.
+follow-ups, the PM's weekly report with its burn-up chart and the retro at T+7 — labelled by
+channel or DM.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SCRIPT: tuple[str, ...] = (
     "/coord add ops Support runbook @erin due 2026-12-10 for v2.3",
     ":channel launch-v2-3",
     "/coord digest here at 09:30",
+    "/coord report here weekly fri 16:00",  # the PM's weekly report, with the burn-up chart
     ":advance 1d",  # Tue Dec 1: three items are due today (T-10); the T-14 check-in at 10:00
     ":user carol",
     "/coord start #15",

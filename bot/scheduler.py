@@ -5,8 +5,9 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
 1. **plan** — for each workspace, from its settings and the local time in its timezone (and in
    the timezones of its people, for DMs): launch check-ins, follow-ups and sign-off requests
    whose local check-in time has come today (:mod:`bot.launch_posts`), digest schedules whose
-   time has come and that have not posted today, and the day's overdue-nudge sweep once the local
-   nudge time has come on a working day. Each message is composed and *claimed* — its unique key
+   time has come and that have not posted today, weekly reports and launch retros
+   (:mod:`bot.report_posts`), and the day's overdue-nudge sweep once the local nudge time has
+   come on a working day. Each message is composed and *claimed* — its unique key
    inserted into the notification ledger (``INSERT … ON CONFLICT DO NOTHING``) — in one
    transaction; only the inserter goes on to send.
 2. **send** — claimed notifications are acquired a small batch at a time (one compare-and-set
@@ -37,11 +38,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import launch_posts
+from bot import launch_posts, report_posts
 from bot.messenger import DeliveryError
 from handlers import due, notices
 from handlers.replies import Outbound, Reply, Target
-from storage import inbox, scheduling
+from storage import inbox, report_schedules, scheduling
 from storage import notifications as ledger
 from storage.events import forget_events_before
 from storage.models import DigestSchedule, TaskStatus, Workspace
@@ -77,6 +78,7 @@ class _Plan:
     checkins: list[launch_posts.LaunchPost] = field(default_factory=list)
     windows: list[scheduling.DigestWindow] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)
+    reports: list[report_posts.ReportPost] = field(default_factory=list)
     sweeps: list[_Sweep] = field(default_factory=list)
     retry: list[int] = field(default_factory=list)
 
@@ -130,6 +132,8 @@ class CoordScheduler:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
             if plan.digests:
                 claimed.extend(self._guard(self._claim_digests, plan, now))
+            if plan.reports:
+                claimed.extend(self._guard(self._claim_reports, plan, now))
             for sweep in plan.sweeps:
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
@@ -252,6 +256,8 @@ class CoordScheduler:
                 )
             )
         plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
+        # Weekly reports and launch retros (bot.report_posts).
+        plan.reports = report_posts.find_due(s, infos, now)
         # Nudge sweeps: once per working day per timezone in use in a workspace.
         zones = scheduling.person_zones(s)
         sweeps = []
@@ -319,6 +325,22 @@ class CoordScheduler:
             claimed = self._claim_all(s, composed, now)
             scheduling.mark_digests_posted(s, posted, now)
             return claimed
+
+    def _claim_reports(self, plan: _Plan, now: datetime) -> list[_Claimed]:
+        """Compose and claim the weekly reports and retros found due; a post with nothing to send
+        (a retro of a launch with no channel and no PM) is remembered, so no tick composes it again."""
+        with self.services.db.transaction() as s:
+            composed, keys = [], set()
+            for post, key, target, reply in report_posts.compose(s, plan.reports, plan.infos, now):
+                info = plan.infos[post.workspace_id]
+                composed.append(self._compose(info, key, post.kind, target, reply, post.today))
+                keys.add(post.key)
+            for post in plan.reports:
+                if post.key not in keys:
+                    ledger.mark(s, post.key, post.workspace_id, post.kind, now)
+            sent = [p.subject_id for p in plan.reports if p.kind == report_posts.REPORT and p.key in keys]
+            report_schedules.mark_sent(s, sent, now)
+            return self._claim_all(s, composed, now)
 
     def _compose_digest(
         self,
@@ -644,10 +666,13 @@ class CoordScheduler:
                 .distinct()
             ):
                 digest_times.setdefault(workspace_id, set()).add(at_time)
+            report_times: dict[int, set[str]] = {}
+            for schedule in report_schedules.of_workspaces(s, [info.id for info in infos]):
+                report_times.setdefault(schedule.workspace_id, set()).add(schedule.at_time)
         pairs: set[tuple[str, str]] = set()
         for info in infos:
             pairs.add((info.timezone, info.checkin_time))
-            for at_time in digest_times.get(info.id, ()):
+            for at_time in digest_times.get(info.id, set()) | report_times.get(info.id, set()):
                 pairs.add((info.timezone, at_time))
             for name in {info.timezone} | zones.get(info.id, set()):
                 pairs.add((name, info.nudge_time))

@@ -63,13 +63,13 @@ def schedule_report(ctx: Ctx, cmd: rg.ScheduleReport) -> Reply:
         ctx.session.add(schedule)
     schedule.target_name, schedule.weekday, schedule.at_time = target.name, cmd.weekday, cmd.at
     schedule.created_by_id = ctx.me.id
-    zone = ctx.zone.key if target.kind == "user" else ctx.workspace.timezone
+    tz = ctx.workspace.timezone  # reports go out at the workspace's local time
     headline = ctx.tr(
         "report.scheduled",
         where=_where(ctx, schedule),
         day=ctx.tr(f"wdname.{cmd.weekday}"),
         time=cmd.at,
-        tz=zone,
+        tz=tz,
     )
     return Reply(headline, (Section(context=ctx.tr("report.schedule_note")),), tone=Tone.SUCCESS)
 

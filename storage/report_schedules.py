@@ -29,7 +29,7 @@ def remove(session: Session, schedule: ReportSchedule) -> None:
     session.execute(delete(ReportSchedule).where(ReportSchedule.id == schedule.id))
 
 
-def on_weekdays(session: Session, workspace_ids: Sequence[int]) -> Sequence[ReportSchedule]:
+def of_workspaces(session: Session, workspace_ids: Sequence[int]) -> Sequence[ReportSchedule]:
     """Every schedule of these workspaces (a handful each; the caller decides which are due)."""
     if not workspace_ids:
         return []

@@ -61,6 +61,7 @@ BOT_SCOPES = [
     "commands",
     "chat:write",
     "chat:write.public",
+    "files:write",  # charts (the weekly report, /coord chart) are uploaded with files_upload_v2
     "users:read",
     "im:write",
     "im:history",

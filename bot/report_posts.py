@@ -1,0 +1,160 @@
+"""Planning the scheduler's weekly reports and launch retros: which are due, and their messages.
+
+A weekly report goes out once a week (its key names the schedule and the week's Monday) on its
+weekday at its local time; when that day is not a working day, on the working day before it in
+the same week, and not at all in a week off up to that day. A slot before the schedule was made
+is never sent, nor one of an earlier day (the scheduler was down): a report is never stale. The
+nearest launch's burn-up follows the text as a message of its own (``…:chart``).
+
+A launch's retro goes out on the first working day from T+7 (seven days after its date), at the
+workspace's check-in time, to the launch channel and the PM; its keys are those ``retro <launch>
+close`` uses, so it goes once whoever sends it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.launch_posts import workspace_calendar
+from handlers import due, notices
+from handlers.calendar import WorkCalendar
+from handlers.replies import Reply, Target
+from handlers.retro import RETRO_DAYS, compose_retro, retro_key
+from handlers.weekly_report import compose_weekly_report
+from storage import notifications as ledger
+from storage import report_schedules
+from storage.models import Launch, LaunchStatus, Person, ReportSchedule, Workspace
+from storage.scheduling import WorkspaceInfo
+
+REPORT, RETRO = "report", "retro"
+RETRO_WINDOW = timedelta(days=14)  # a retro not sent within two weeks of T+7 is not sent late
+_T10 = due.parse_hhmm("10:00")
+
+
+@dataclass(frozen=True)
+class ReportPost:
+    key: str
+    kind: str  # REPORT | RETRO
+    workspace_id: int
+    subject_id: int  # the schedule's id (REPORT) or the launch's (RETRO)
+    today: date
+
+
+def report_day(today: date, weekday: int, calendar: WorkCalendar) -> date | None:
+    """The day of ``today``'s week the report goes out, or None in a week off up to its day."""
+    monday = today - timedelta(days=today.weekday())
+    day = monday + timedelta(days=weekday)
+    if calendar.is_working_day(day):
+        return day
+    before = calendar.previous_working_day(day)
+    return before if monday <= before < day else None
+
+
+def report_key(schedule: ReportSchedule, today: date) -> str:
+    return f"report:{schedule.id}:{(today - timedelta(days=today.weekday())).isoformat()}"
+
+
+def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[ReportPost]:
+    """Reports and retros due at ``now`` and not claimed yet (bounded reads, nothing written)."""
+    by_id = {info.id: info for info in infos}
+    posts = list(_due_reports(s, by_id, now)) + list(_due_retros(s, by_id, now))
+    if not posts:
+        return []
+    keys = [p.key for p in posts]
+    existing = ledger.existing_keys(s, keys)
+    return [p for p in posts if p.key not in existing]
+
+
+def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
+    for schedule in report_schedules.of_workspaces(s, list(infos)):
+        info = infos[schedule.workspace_id]
+        tz = due.zone(info.timezone)
+        today = due.local_date(now, tz)
+        if report_day(today, schedule.weekday, workspace_calendar(info)) != today:
+            continue
+        slot = due.due_instant(today, due.parse_hhmm(schedule.at_time), tz)
+        if now >= slot >= schedule.created_at:
+            yield ReportPost(report_key(schedule, today), REPORT, info.id, schedule.id, today)
+
+
+def _due_retros(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
+    days: dict[int, date] = {}
+    for info in infos.values():
+        tz = due.zone(info.timezone)
+        today = due.local_date(now, tz)
+        if workspace_calendar(info).is_working_day(today) and due.reached(
+            now, today, due.parse_hhmm(info.checkin_time, _T10), tz
+        ):
+            days[info.id] = today
+    if not days:
+        return
+    earliest, latest = min(days.values()), max(days.values())
+    query = select(Launch).where(
+        Launch.workspace_id.in_(list(days)),
+        Launch.status != LaunchStatus.CANCELLED,
+        Launch.launch_date <= latest - timedelta(days=RETRO_DAYS),
+        Launch.launch_date >= earliest - timedelta(days=RETRO_DAYS) - RETRO_WINDOW,
+    )
+    for launch in s.scalars(query.order_by(Launch.id)).unique():
+        today = days[launch.workspace_id]
+        first_day = launch.launch_date + timedelta(days=RETRO_DAYS)
+        if first_day <= today <= first_day + RETRO_WINDOW:
+            yield ReportPost(retro_key(launch, "channel"), RETRO, launch.workspace_id, launch.id, today)
+
+
+def compose(
+    s: Session, posts: Sequence[ReportPost], infos: dict[int, WorkspaceInfo], now: datetime
+) -> Iterator[tuple[ReportPost, str, Target, Reply]]:
+    """Each post's messages: ``(post, key, target, reply)``; a post may have several or none."""
+    for post in posts:
+        info = infos[post.workspace_id]
+        workspace = s.get(Workspace, info.id)
+        if workspace is None:
+            continue
+        if post.kind == REPORT:
+            yield from _report_messages(s, post, workspace, info, now)
+        else:
+            yield from _retro_messages(s, post, workspace, info, now)
+
+
+def _report_messages(
+    s: Session, post: ReportPost, workspace: Workspace, info: WorkspaceInfo, now: datetime
+) -> Iterator[tuple[ReportPost, str, Target, Reply]]:
+    schedule = s.get(ReportSchedule, post.subject_id)
+    if schedule is None:
+        return
+    lang = workspace.language
+    if schedule.target_kind == "user":
+        person = s.scalars(
+            select(Person).where(Person.workspace_id == workspace.id, Person.user_id == schedule.target_id)
+        ).one_or_none()
+        lang = notices.person_language(person, workspace.language)
+    target = Target(schedule.target_kind, schedule.target_id, schedule.target_name)
+    report = compose_weekly_report(
+        s, workspace, lang=lang, zone=due.zone(info.timezone), calendar=workspace_calendar(info), now=now
+    )
+    yield post, post.key, target, report.text
+    if report.chart is not None:
+        yield post, f"{post.key}:chart", target, report.chart
+
+
+def _retro_messages(
+    s: Session, post: ReportPost, workspace: Workspace, info: WorkspaceInfo, now: datetime
+) -> Iterator[tuple[ReportPost, str, Target, Reply]]:
+    launch = s.get(Launch, post.subject_id)
+    if launch is None:
+        return
+    zone = due.zone(info.timezone)
+    if launch.channel_id:
+        reply = compose_retro(s, launch, lang=workspace.language, zone=zone, now=now)
+        yield post, post.key, Target.channel(launch.channel_id, launch.channel_name), reply
+    pm = launch.owner
+    if pm is not None:
+        lang = notices.person_language(pm, workspace.language)
+        reply = compose_retro(s, launch, lang=lang, zone=zone, now=now)
+        yield post, retro_key(launch, f"pm:{pm.user_id}"), Target.user(pm.user_id, pm.name), reply

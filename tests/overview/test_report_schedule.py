@@ -1,0 +1,90 @@
+"""The weekly report and the retro from the scheduler: once, on working days, at their time,
+never for a slot before the schedule was made, through the ledger like every scheduled message."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.report_posts import report_day
+from bot.scheduler import CoordScheduler
+from handlers.calendar import WorkCalendar
+from tests.launch.conftest import Team, at
+from tests.scheduler.conftest import RecordingMessenger
+
+FRI = date(2026, 11, 27)
+
+
+def reports(messenger: RecordingMessenger) -> list[tuple[str, str, bool]]:
+    return [
+        (m.key or "", m.target.id, m.reply.chart is not None)
+        for m in messenger.sent
+        if (m.key or "").startswith("report:")
+    ]
+
+
+def test_the_report_goes_once_at_its_time_with_the_nearest_burnup(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "launch new v1 2026-12-15 <#CL|launch-v1>")
+    team.ok("alice", "report here weekly fri 16:00")
+    team.ok("bob", "report dm weekly fri 16:00")
+    scheduler.tick(at(FRI, 15, 59))
+    assert reports(messenger) == []
+    scheduler.tick(at(FRI, 16, 0))
+    sent = reports(messenger)
+    assert sorted((target, chart) for _key, target, chart in sent) == [
+        ("C1", False), ("C1", True), ("bob", False), ("bob", True)
+    ]  # fmt: skip
+    text = next(m for m in messenger.sent if m.target.id == "C1" and m.reply.chart is None)
+    assert (
+        text.reply.headline == "Weekly report · Sat 11-21 – Fri 11-27"
+        and "v1 · Tue 12-15" in text.reply.plain_text()
+    )
+    scheduler.tick(at(FRI, 16, 30))
+    scheduler.tick(at(FRI + timedelta(days=1), 16, 0))  # Saturday: not its day
+    assert len(reports(messenger)) == 4
+
+
+def test_a_day_off_moves_the_report_to_the_working_day_before_it(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "settings workdays mon-thu")
+    team.ok("alice", "report here weekly fri 16:00")
+    scheduler.tick(at(FRI, 16, 0))
+    assert reports(messenger) == []
+    scheduler.tick(at(date(2026, 12, 3), 16, 0))  # Thursday
+    assert [target for _k, target, _c in reports(messenger)] == ["C1"]  # no launch: no chart
+
+
+def test_a_slot_before_the_schedule_was_made_is_never_sent(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.clock.set(at(FRI, 17, 0))
+    team.ok("alice", "report here weekly fri 16:00")
+    scheduler.tick(at(FRI, 17, 1))
+    assert reports(messenger) == []
+    scheduler.tick(at(FRI + timedelta(days=7), 16, 0))
+    assert len(reports(messenger)) == 1
+
+
+def test_report_day_rules() -> None:
+    mon_thu = WorkCalendar(workdays=0b0001111)
+    assert report_day(FRI, 4, WorkCalendar()) == FRI
+    assert report_day(FRI, 4, mon_thu) == date(2026, 11, 26)
+    assert report_day(FRI, 0, WorkCalendar(workdays=0b1111110)) is None  # Monday off: that week has none
+
+
+def test_the_retro_goes_at_t_plus_7_to_the_launch_channel_and_the_pm_once(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "launch new v1 2026-12-15 <#CL|launch-v1>")
+    scheduler.tick(at(date(2026, 12, 21), 10, 0))
+    assert not [m for m in messenger.sent if (m.key or "").startswith("retro:")]
+    scheduler.tick(at(date(2026, 12, 22), 10, 0))
+    retros = [m for m in messenger.sent if (m.key or "").startswith("retro:")]
+    assert sorted(m.target.id for m in retros) == ["CL", "alice"]
+    assert "Shipped on its planned date, Tue 12-15." in retros[0].reply.plain_text()
+    scheduler.tick(at(date(2026, 12, 23), 10, 0))
+    team.clock.set(at(date(2026, 12, 23), 11, 0))
+    assert team.ok("alice", "retro v1 close").reply.headline.startswith("The retro of v1 was sent already")
+    assert len([m for m in messenger.sent if (m.key or "").startswith("retro:")]) == 2
