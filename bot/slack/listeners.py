@@ -25,10 +25,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.chart_png import file_name
 from bot.inbound import Accepted, Job, Pipeline, Request, Tell
 from bot.messenger import DeliveryError
 from bot.slack import blocks, modal
 from bot.slack.client import delivery_error
+from bot.slack.messenger import upload_chart
 from bot.slack.users import UserDirectory
 from handlers.context import Caller
 from handlers.core import ACTIONS
@@ -290,7 +292,9 @@ class SlackListeners:
         content = blocks.render_message(reply)
         extra = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
         try:
-            if reply.ephemeral and not channel.startswith("D"):
+            if reply.chart is not None:  # a file: in the channel, never ephemeral
+                upload_chart(client, channel, reply, file_name(reply.chart, None), event.get("thread_ts"))
+            elif reply.ephemeral and not channel.startswith("D"):
                 client.chat_postEphemeral(channel=channel, user=user, **content, **extra)
             else:
                 client.chat_postMessage(channel=channel, unfurl_links=False, **content, **extra)

@@ -38,7 +38,7 @@ from bot.chart_png import file_name, render_png
 from bot.messenger import Delivery, DeliveryError
 from bot.slack.blocks import fallback_text, render_message
 from bot.slack.client import delivery_error
-from handlers.replies import Outbound, plain_mentions
+from handlers.replies import Outbound, Reply, plain_mentions
 
 log = logging.getLogger(__name__)
 
@@ -153,15 +153,7 @@ class SlackMessenger:
                 found = self._find(client, message, since, channel=channel, matches=_has_file(name))
                 if found is not None:
                     return found
-            png = render_png(chart)
-            response = client.files_upload_v2(
-                channel=channel,
-                file=png,
-                filename=name,
-                title=plain_mentions(message.reply.headline),
-                alt_txt=plain_mentions(message.reply.headline),
-                initial_comment=fallback_text(message.reply),
-            )
+            response = upload_chart(client, channel, message.reply, name)
         except DeliveryError:
             raise
         except Exception as exc:
@@ -252,6 +244,22 @@ class SlackMessenger:
         except Exception as exc:
             error = delivery_error(exc, where)
             raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
+
+
+def upload_chart(
+    client: WebClient, channel: str, reply: Reply, name: str, thread_ts: str | None = None
+) -> Any:
+    """``reply``'s chart drawn and uploaded to ``channel`` (``files_upload_v2``), its text as the comment."""
+    assert reply.chart is not None
+    return client.files_upload_v2(
+        channel=channel,
+        file=render_png(reply.chart),
+        filename=name,
+        title=plain_mentions(reply.headline),
+        alt_txt=plain_mentions(reply.headline),
+        initial_comment=fallback_text(reply),
+        thread_ts=thread_ts,
+    )
 
 
 def _has_key(key: str) -> Callable[[dict[str, Any]], bool]:

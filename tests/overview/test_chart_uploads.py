@@ -80,3 +80,19 @@ def test_a_refused_slack_upload_is_a_delivery_error(fake: FakeSlack) -> None:
     with pytest.raises(DeliveryError) as raised:
         make_messenger(fake.api_url).send(chart_message(Target.channel("C100")))
     assert raised.value.permanent
+
+
+def test_a_chart_answering_a_mention_is_uploaded_in_its_thread(fake: FakeSlack) -> None:
+    from bot.slack.client import build_web_client
+    from bot.slack.listeners import SlackListeners
+
+    client = build_web_client("xoxb-test", fake.api_url, timeout=5)
+    event = {"channel": "C100", "user": "U200", "thread_ts": "1700000000.000001"}
+    SlackListeners.post_reply(client, chart_message(Target.channel("C100")).reply, event)
+    assert [c.method for c in fake.calls] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+    done = fake.calls[-1]
+    assert done.params["channel_id"] == "C100" and done.params["thread_ts"] == "1700000000.000001"
