@@ -285,7 +285,6 @@ MESSAGES: dict[str, str] = {
     "err.title_too_long": "The title is too long (at most {limit} characters).",
     "err.missing_date": "A date is missing.",
     "err.bad_date": "I can't read “{text}” as a date. Try 2026-12-15, tomorrow, fri, +3d or 12月15日.",
-    "err.due_in_past": "The due date {date} is in the past.",
     "err.missing_task": "Which task? Give # and its number, as /coord list shows it.",
     "err.bad_task_ref": "“{token}” is not a task number: write # and its number, as /coord list shows it.",
     "err.no_task": "There is no task #{number} in this workspace.",

@@ -275,7 +275,6 @@ MESSAGES: dict[str, str] = {
     "err.title_too_long": "标题太长了（最多 {limit} 个字符）。",
     "err.missing_date": "缺少日期。",
     "err.bad_date": "无法识别日期“{text}”。可以试试 2026-12-15、明天、周五、+3d 或 12月15日。",
-    "err.due_in_past": "截止日期 {date} 已经过去了。",
     "err.missing_task": "哪个任务？请写 # 加任务编号，编号见 /coord list。",
     "err.bad_task_ref": "“{token}”不是任务编号：请写 # 加任务编号，编号见 /coord list。",
     "err.no_task": "本工作区没有任务 #{number}。",
