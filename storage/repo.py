@@ -105,15 +105,43 @@ def get_or_create_person(
         )
         person = session.scalars(query).one()
     else:
-        if name and person.name != name:
-            person.name = name
-        if timezone and person.timezone != timezone:
-            person.timezone = timezone
-        if language and person.language != language:
-            person.language = language
-        if make_admin and not person.is_admin:
-            person.is_admin = True
+        update_person(person, name=name, timezone=timezone, language=language, make_admin=make_admin)
     return person
+
+
+def update_person(
+    person: Person,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    make_admin: bool = False,
+) -> None:
+    """Take what the platform says of a known person now (only what it says, and what changed)."""
+    if name and person.name != name:
+        person.name = name
+    if timezone and person.timezone != timezone:
+        person.timezone = timezone
+    if language and person.language != language:
+        person.language = language
+    if make_admin and not person.is_admin:
+        person.is_admin = True
+
+
+def find_workspace_and_person(
+    session: Session, platform: str, external_id: str, user_id: str
+) -> tuple[Workspace | None, Person | None]:
+    """The workspace and one of its people in one query (every request starts with these two)."""
+    params = {"platform": platform, "external_id": external_id, "user_id": user_id}
+    row = session.execute(_WORKSPACE_AND_PERSON, params).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+_WORKSPACE_AND_PERSON = (
+    select(Workspace, Person)
+    .outerjoin(Person, (Person.workspace_id == Workspace.id) & (Person.user_id == bindparam("user_id")))
+    .where(Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("external_id"))
+)
 
 
 def departments(session: Session, workspace: Workspace) -> Sequence[Department]:
