@@ -225,8 +225,6 @@ class Coordinator:
                 raise g.UsageError("err.missing_title", "add", field="title")
             if len(title) > g.MAX_TITLE:
                 raise g.UsageError("err.title_too_long", "add", {"limit": g.MAX_TITLE}, field="title")
-            if form.due is not None and form.due < ctx.today:
-                raise g.UsageError("err.due_in_past", "add", {"date": form.due.isoformat()}, field="due")
             assignee = g.PersonRef(form.assignee_id, form.assignee_name) if form.assignee_id else None
             command = g.AddTask(form.department, title, assignee, form.due, form.launch, form.high_priority)
             return task_commands.add(ctx, command)
