@@ -270,7 +270,8 @@ class Coordinator:
 
     def _context(self, session, caller: Caller) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
-        workspace: Workspace = repo.get_or_create_workspace(
+        known = repo.find_workspace_and_person(session, caller.platform, caller.workspace_id, caller.user_id)
+        workspace: Workspace = known[0] or repo.get_or_create_workspace(
             session,
             caller.platform,
             caller.workspace_id,
@@ -281,16 +282,18 @@ class Coordinator:
         )
         if workspace.uninstalled_at is not None:  # a request from it again: it was reinstalled
             workspace.uninstalled_at = None
-        me: Person = repo.get_or_create_person(
-            session,
-            workspace,
-            caller.user_id,
-            now=now,
-            name=caller.user_name,
-            timezone=caller.timezone,
-            language=normalise_language(caller.language) if caller.language else None,
-            make_admin=caller.user_id in self.admin_ids,
-        )
+        told = {
+            "name": caller.user_name,
+            "timezone": caller.timezone,
+            "language": normalise_language(caller.language) if caller.language else None,
+            "make_admin": caller.user_id in self.admin_ids,
+        }
+        me: Person
+        if known[1] is not None:
+            me = known[1]
+            repo.update_person(me, **told)
+        else:
+            me = repo.get_or_create_person(session, workspace, caller.user_id, now=now, **told)
         lang = me.language or workspace.language
         return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
 
