@@ -94,20 +94,21 @@ class Reply:
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""
+        colon, opening, closing = ("：", "（", "）") if self.language == "zh" else (": ", "(", ")")
         lines = [self.headline]
         for section in self.sections:
             if section.title:
                 lines.append(f"  {section.title}")
             if section.text:
                 lines.extend(f"  {line}" for line in section.text.splitlines())
-            lines.extend(f"    {f.label}: {f.value}" for f in section.fields)
+            lines.extend(f"    {f.label}{colon}{f.value}" for f in section.fields)
             lines.extend(f"    • {item}" for item in section.items)
             if section.more:
                 lines.append(f"    … +{section.more}")
             if section.buttons:
                 lines.append("    " + "  ".join(f"[{b.label}]" for b in section.buttons))
             if section.context:
-                lines.append(f"    ({section.context})")
+                lines.append(f"    {opening}{section.context}{closing}")
         if self.usage:
             lines.append(f"  {self.usage}")
         return plain_mentions("\n".join(lines))

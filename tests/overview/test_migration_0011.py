@@ -1,4 +1,4 @@
-"""Migration 0011 on a database at 0007 with data in it: report schedules are added, nothing else
+"""Migration 0011 on a database at 0010 with data in it: report schedules are added, nothing else
 changes, and downgrading drops only them (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ T0 = datetime(2026, 11, 2, 9, 0)
 def test_0011_adds_report_schedules_and_keeps_the_data(database_url: str) -> None:
     database = Database(database_url)
     try:
-        migrate(database, "0007")
+        migrate(database, "0010")
         with database.engine.begin() as conn:
             conn.execute(
                 text(
@@ -45,7 +45,7 @@ def test_0011_adds_report_schedules_and_keeps_the_data(database_url: str) -> Non
             )
             assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 1
             assert conn.execute(text("SELECT weekday FROM report_schedules")).scalar() == 4
-        migrate(database, "0007", down=True)
+        migrate(database, "0010", down=True)
         tables = inspect(database.engine).get_table_names()
         assert "report_schedules" not in tables and "workspaces" in tables
         with database.engine.begin() as conn:
