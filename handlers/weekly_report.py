@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.burnup import Burnup, launch_burnup
+from handlers.burnup import Burnup, build_burnup
 from handlers.calendar import WorkCalendar
 from handlers.charts import burnup_chart
 from handlers.i18n import Translator
 from handlers.replies import Reply, Section, Tone
 from handlers.timeline import TaskTimeline, timelines
 from storage import progress, repo
-from storage.models import Launch, LaunchStatus, TaskStatus, Workspace
+from storage.models import Launch, LaunchStatus, TaskEvent, TaskStatus, Workspace
 
 WEEK = timedelta(days=7)
 MAX_LAUNCHES = 8  # the coming (and last week's) launches a report covers
@@ -71,12 +71,21 @@ def compose_weekly_report(
     now: datetime,
 ) -> WeeklyReport:
     week = _Week(Translator(lang), zone, now)
-    tasks = progress.tasks_open_during(session, workspace, week.start, now)
-    work = timelines(tasks, progress.events_of(session, workspace, [t.id for t in tasks]))
+    launches = report_launches(session, workspace, week.today)
+    window = progress.tasks_open_during(session, workspace, week.start, now)
+    launch_rows = progress.launches_work(session, launches)
+    rows = {t.id: t for t in (*window, *launch_rows)}  # one history read for both
+    events = progress.events_of(session, workspace, list(rows))
+    by_task: dict[int, list[TaskEvent]] = {}
+    for event in events:
+        by_task.setdefault(event.task_id, []).append(event)
+    work = timelines(window, events)
     sections: list[Section] = []
     nearest: Burnup | None = None
-    for launch in report_launches(session, workspace, week.today):
-        burnup = launch_burnup(session, launch, calendar=calendar, zone=zone, now=now)
+    for launch in launches:
+        mine_rows = [t for t in launch_rows if t.launch_id == launch.id]
+        mine_events = [e for t in mine_rows for e in by_task.get(t.id, ())]
+        burnup = build_burnup(launch, mine_rows, mine_events, calendar=calendar, zone=zone, now=now)
         if nearest is None and launch.launch_date >= week.today and launch.status == LaunchStatus.PLANNED:
             nearest = burnup
         mine = [t for t in work if t.task.launch_id == launch.id]
