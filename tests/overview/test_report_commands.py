@@ -71,6 +71,7 @@ def test_report_now_answers_here_and_sends_the_chart_after_it(team: Team) -> Non
     assert "Blocked 0 days: #2" in text
     assert "Due date slipped: #3 Release plan and rollback ready — 1× this week, 1× in all" in text
     assert "Due next week" in text
+    assert "dev: 1/1 on time (100%)" in text  # #1, due Tue 12-01, done on Fri 11-27
     [chart] = [m for m in outcome.outbox if m.reply.chart is not None]
     assert chart.target.id == "C1" and chart.reply.chart.name == "burnup-v1"
 
@@ -86,7 +87,8 @@ def test_the_report_speaks_chinese_to_a_chinese_workspace(team: Team) -> None:
 def test_retro_waits_for_the_launch_then_goes_once_to_channel_and_pm(team: Team) -> None:
     launch(team)
     team.refused("alice", "retro v1", "has not launched yet")
-    team.ok("alice", "launch v1 date 2026-12-17")
+    team.ok("bob", "block #2 waiting for the API")
+    team.ok("alice", "launch v1 date 2026-12-17")  # every item dated by offset moves two days later
     team.clock.set(at(date(2026, 12, 18), 10))
     preview = team.ok("bob", "retro v1").reply
     assert preview.ephemeral and preview.headline == "Retro of v1"
@@ -94,7 +96,9 @@ def test_retro_waits_for_the_launch_then_goes_once_to_channel_and_pm(team: Team)
     assert "Shipped Thu 12-17, 2 days after the planned Tue 12-15." in text
     assert "moved it from Tue 12-15 to Thu 12-17" in text
     assert "dev: 0 on time, 0 late, 4 still open" in text or "dev: 0 on time" in text
-    assert "Carry-over candidates" in text
+    assert "Slipped the most" in text and "#1 Feature complete — due date moved later 1×" in text
+    assert "Time spent blocked: 23.0 days in all" in text and "#2 " in text
+    assert "Carry-over candidates (12)" in text
     team.refused("bob", "retro v1 close", "v1")  # the PM's (or an admin's) to close
     closed = team.ok("alice", "retro v1 close")
     assert sorted(m.target.id for m in closed.outbox) == ["CL", "alice"]
