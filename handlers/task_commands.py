@@ -25,7 +25,8 @@ HISTORY_SHOWN = 15
 
 
 def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
-    task.updated_at = ctx.now
+    if task.updated_at != ctx.now:  # a new task has it already; setting it again costs a flush
+        task.updated_at = ctx.now
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
 
 

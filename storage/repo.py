@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_if_absent
@@ -150,12 +150,31 @@ def departments(session: Session, workspace: Workspace) -> Sequence[Department]:
 
 
 def find_department(session: Session, workspace: Workspace, word: str) -> Department | None:
-    """A department by key or alias, case-insensitive."""
+    """A department by key or alias, case-insensitive (the first in the workspace's order).
+
+    Matched in one prebuilt query rather than by loading every department.
+    """
     word = word.strip().lower()
-    for department in departments(session, workspace):
-        if word == department.key or word in department.alias_list:
-            return department
-    return None
+    if not word:
+        return None
+    # Aliases are stored comma-separated: the pattern matches one whole entry (none if the word
+    # holds a comma itself).
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    alias = f"%,{escaped},%" if "," not in word else ""
+    params = {"workspace_id": workspace.id, "word": word, "alias": alias}
+    return session.scalars(_FIND_DEPARTMENT, params).first()
+
+
+_FIND_DEPARTMENT = (
+    select(Department)
+    .where(
+        Department.workspace_id == bindparam("workspace_id"),
+        (Department.key == bindparam("word"))
+        | (literal(",") + Department.aliases + literal(",")).like(bindparam("alias"), escape="/"),
+    )
+    .order_by(Department.position, Department.id)
+    .limit(1)
+)
 
 
 def next_task_number(session: Session, workspace: Workspace) -> int:
@@ -197,17 +216,26 @@ def find_task_for_update(session: Session, workspace: Workspace, number: int) ->
 
 def record_event(
     session: Session, task: Task, actor: Person | None, at: datetime, kind: str, changes: dict[str, Any]
-) -> TaskEvent:
-    event = TaskEvent(
-        workspace_id=task.workspace_id,
-        task_id=task.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        changes=changes,
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Append one row to the task's history, written at once (a Core insert, built once).
+
+    History is append-only and never read back through the object that wrote it, so it need not
+    pass through the session's unit of work, which cost more than the insert itself.
+    """
+    if task.id is None:  # a task created in this transaction and not flushed yet
+        session.flush()
+    row = {
+        "workspace_id": task.workspace_id,
+        "task_id": task.id,
+        "actor_id": actor.id if actor else None,
+        "at": at,
+        "kind": kind,
+        "changes": changes,
+    }
+    session.connection().execute(_RECORD_EVENT, row)
+
+
+_RECORD_EVENT = TaskEvent.__table__.insert()
 
 
 def task_history(session: Session, task: Task) -> Sequence[TaskEvent]:
