@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import Select, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_if_absent
@@ -254,19 +255,34 @@ def list_tasks(
     due_before: date | None = None,
     limit: int = 200,
 ) -> Sequence[Task]:
-    query = select(Task).where(Task.workspace_id == workspace.id)
-    if statuses is not None:
-        query = query.where(Task.status.in_(statuses))
-    if department is not None:
-        query = query.where(Task.department_id == department.id)
-    if assignee is not None:
-        query = query.where(Task.assignee_id == assignee.id)
-    if launch is not None:
-        query = query.where(Task.launch_id == launch.id)
-    if due_before is not None:
-        query = query.where(Task.due_date < due_before)
+    params: dict[str, Any] = {
+        "workspace_id": workspace.id,
+        "statuses": list(statuses) if statuses is not None else None,
+        "department_id": department.id if department is not None else None,
+        "assignee_id": assignee.id if assignee is not None else None,
+        "launch_id": launch.id if launch is not None else None,
+        "due_before": due_before,
+        "limit": limit,
+    }
+    query = _list_tasks_query(tuple(name for name, value in params.items() if value is not None))
+    return session.scalars(query, params).unique().all()
+
+
+@functools.cache
+def _list_tasks_query(filters: tuple[str, ...]) -> Select[tuple[Task]]:
+    """The task list for one combination of filters, built once with bind parameters: the
+    statement with its eager loads cost more to build and key than to run."""
+    conditions = {
+        "workspace_id": Task.workspace_id == bindparam("workspace_id"),
+        "statuses": Task.status.in_(bindparam("statuses", expanding=True)),
+        "department_id": Task.department_id == bindparam("department_id"),
+        "assignee_id": Task.assignee_id == bindparam("assignee_id"),
+        "launch_id": Task.launch_id == bindparam("launch_id"),
+        "due_before": Task.due_date < bindparam("due_before"),
+    }
+    query = select(Task).where(*(conditions[name] for name in filters if name in conditions))
     order = (Task.due_date.is_(None), Task.due_date, Task.number)
-    return session.scalars(query.order_by(*order).limit(limit)).unique().all()
+    return query.order_by(*order).limit(bindparam("limit"))
 
 
 def count_tasks(session: Session, workspace: Workspace, **filters: Any) -> int:
