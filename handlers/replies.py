@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from handlers.chart_model import Chart
+
 # People and channels inside reply text are written ``<@USERID|name>`` / ``<#CHANNELID|name>``;
 # each renderer turns them into its platform's mention (or plain ``@name`` on the console).
 MENTION = re.compile(r"<([@#])([^<>|\s]+)(?:\|([^<>]*))?>")
@@ -88,6 +90,7 @@ class Reply:
     ephemeral: bool = True
     usage: str | None = None
     language: str = "en"
+    chart: Chart | None = None  # drawn and uploaded by the adapter (a PNG on every platform)
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""
