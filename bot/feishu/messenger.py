@@ -96,6 +96,8 @@ class FeishuMessenger:
     def send(self, message: Outbound) -> Delivery:
         if message.target.kind == "member":
             return self.send_ephemeral(message)
+        if message.target.kind == "channel" and message.target.thread:  # its uuid keeps a retry single
+            return self.reply(message.target.thread, message.reply, key=message.key, in_thread=True)
         if (
             message.target.kind == "channel"
             and message.reply_handle
@@ -154,9 +156,14 @@ class FeishuMessenger:
 
     # -- answering commands and button presses --------------------------------------------------
 
-    def reply(self, message_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
-        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card."""
+    def reply(
+        self, message_id: str, reply: Reply, *, key: str | None = None, in_thread: bool = False
+    ) -> Delivery:
+        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card; ``in_thread``:
+        in the message's thread (Feishu's reply-in-thread), whatever the chat's mode."""
         body = ReplyMessageRequestBody.builder().msg_type("interactive").content(card_content(reply))
+        if in_thread:
+            body = body.reply_in_thread(True)
         if key:
             body = body.uuid(message_uuid(key))
         request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()
