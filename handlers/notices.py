@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import due
+from handlers.chart_model import Chart
 from handlers.i18n import Translator
 from handlers.replies import (
     Button,
@@ -275,6 +276,7 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
             "tone": str(reply.tone),
             "ephemeral": reply.ephemeral,
             "usage": reply.usage,
+            "chart": reply.chart.to_dict() if reply.chart is not None else None,
             "sections": [
                 {
                     "title": s.title,
@@ -328,7 +330,9 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
         for s in reply.get("sections", ())
     )
-    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "form")}
+    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "chart", "form")}
+    if reply.get("chart"):
+        known["chart"] = Chart.from_dict(reply["chart"])
     form = _form_from_dict(reply.get("form"))
     return Outbound(
         platform=data["platform"],

@@ -14,7 +14,7 @@ from handlers.core import Coordinator
 from storage.db import Database
 from tests.test_migration_0007 import migrate
 
-PREVIOUS = "0007"
+PREVIOUS = "0010"
 T0 = datetime(2026, 11, 2, 9, 0)
 
 

@@ -6,7 +6,7 @@ gains ``thread_updates`` (admins turn replies in source threads off for everyone
 tasks have no source and no description; every workspace keeps thread updates on.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
