@@ -214,6 +214,7 @@ def test_clearing_a_due_date_and_unassigning(core: Coordinator, db: Database) ->
         assert ok(out).startswith("#1 has no assignee now") and only_task(db).assignee_id is None
         assert [m.target.id for m in out.outbox] == ["bob"]  # the former assignee hears of it
     chinese(core)
+    ok(run(core, "alice", "due #1 周五"))
     assert ok(run(core, "alice", "due #1 无")).startswith("#1 不再有截止日期")
 
 
@@ -299,12 +300,12 @@ def test_chinese_replies_use_chinese_names_dates_and_punctuation(core: Coordinat
     chinese(core)
     ok(run(core, "alice", "dept set dev members <@a|a> <@b|b>"))
     card = ok(run(core, "alice", "add 研发 修复登录 <@bob|bob> 截止 下周五"))
-    assert "部门: 研发" in card and "截止日期: 12月4日 周五" in card and "12月04日" not in card
+    assert "部门：研发" in card and "截止日期：12月4日 周五" in card and "12月04日" not in card
     assert "#1 [研发] 修复登录" in ok(run(core, "alice", "list"))
     departments = ok(run(core, "alice", "dept list"))
     assert "研发" in departments and "@a、@b" in departments and "dev、development" in departments
     settings_text = ok(run(core, "alice", "settings"))
-    assert "工作日: 周一至周五" in settings_text and "语言: 中文" in settings_text
+    assert "工作日：周一至周五" in settings_text and "语言：中文" in settings_text
     assert "周日至周四" in ok(run(core, "alice", "settings workdays sun-thu"))
     assert "周一、周三、周五" in ok(run(core, "alice", "digest here at 09:30 mon,wed,fri"))
 
