@@ -9,6 +9,7 @@ Times shown (the clock, when scheduled posts went out) are the console workspace
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from bot.chart_png import save_png
 from bot.delivery import deliver_outbox
 from bot.messenger import Delivery
 from handlers.clock import ManualClock
-from handlers.context import Caller
+from handlers.context import Caller, SourceMessage
 from handlers.replies import Outbound, Reply
 from handlers.timewords import MAX_DURATION, parse_duration
 from storage.models import Notification, Workspace
@@ -40,6 +41,8 @@ CONSOLE_HELP = """Console commands:
   :channel <name>     move to another channel
   :advance <duration> move the clock forward (2h, 1d, 1w) and run the scheduler through it
   :now                show the console's clock
+  :reply <msg> /coord …  run a command as a reply to message <msg> of this channel (a task it
+                      adds reports its changes in that message's thread: [#channel thread <msg>])
   :help               this list
   :quit               leave"""
 
@@ -137,12 +140,15 @@ class Console:
         if not line.lower().startswith(("/coord", "coord ")):
             self.say("Commands start with /coord (try /coord help); :help lists console commands.")
             return True
-        outcome = self.services.coordinator.handle_text(self.caller(), line)
+        self._run(self.caller(), line)
+        return True
+
+    def _run(self, caller: Caller, line: str) -> None:
+        outcome = self.services.coordinator.handle_text(caller, line)
         self.show(outcome.reply)
         deliver_outbox(
             outcome.outbox, self.services.messengers, db=self.services.db, now=self.services.clock.now
         )
-        return True
 
     def _console_command(self, words: list[str]) -> bool:
         verb = words[0].lower() if words else "help"
@@ -161,6 +167,13 @@ class Console:
                 self.say(f"(:advance needs a duration up to {MAX_DURATION.days} days, like 2h, 1d or 1w)")
             else:
                 self._advance(delta)
+        elif verb == "reply":
+            line = " ".join(words[2:])
+            if len(words) < 3 or not line.lower().startswith(("/coord", "coord ")):
+                self.say("(:reply needs a message and a command, like :reply m1 /coord add dev Fix it)")
+            else:
+                source = SourceMessage(self.channel, words[1], words[1])
+                self._run(dataclasses.replace(self.caller(), replying_to=source), line)
         elif verb == "now":
             self.say(f"(clock: {self._local(self.clock.now())})")
         elif verb in ("help", "?"):

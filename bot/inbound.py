@@ -43,7 +43,7 @@ from handlers.context import Caller
 from handlers.core import OnceGuard, Profile, TaskForm
 from handlers.i18n import t
 from handlers.outbox import AnswerRoute
-from handlers.replies import Outcome, Reply, Tone
+from handlers.replies import FormSubmission, Outcome, Reply, Tone
 from storage import inbox
 from storage.db import DatabaseUnavailable
 
@@ -75,10 +75,11 @@ class Request:
     """An inbound request mapped from a platform payload: who, where, what, and the reply handle.
 
     Exactly one of ``text`` (a command line), ``action`` (core action id, value), ``form`` (a
-    submitted "new task" form) or ``present`` (work that is not a command: open a form, publish
-    a view) says what to do. ``route`` is where the answer goes (recorded with the command);
-    ``answer`` sends it now when the platform has a richer way than its messenger (update the
-    message a button was on), raising :class:`~bot.messenger.DeliveryError` when it cannot.
+    submitted "new task" form), ``submission`` (any other submitted form) or ``present`` (work
+    that is not a command: open a form, publish a view) says what to do. ``route`` is where the
+    answer goes (recorded with the command); ``answer`` sends it now when the platform has a
+    richer way than its messenger (update the message a button was on), raising
+    :class:`~bot.messenger.DeliveryError` when it cannot.
     """
 
     kind: str  # "command", "action", "message", "form", "view" … (for logs and metrics)
@@ -86,6 +87,7 @@ class Request:
     text: str | None = None
     action: tuple[str, str] | None = None
     form: TaskForm | None = None
+    submission: FormSubmission | None = None
     present: Callable[[], None] | None = None
     route: AnswerRoute | None = None
     answer: Callable[[Outcome], None] | None = None
@@ -234,6 +236,8 @@ class Pipeline:
         if request.action is not None:
             action_id, value = request.action
             return core.handle_action(request.caller, action_id, value, once=once, answer=request.route)
+        if request.submission is not None:
+            return core.submit_form(request.caller, request.submission, once=once, answer=request.route)
         if request.form is not None:
             return core.submit_task_form(request.caller, request.form, once=once, answer=request.route)
         return core.handle_text(request.caller, request.text or "", once=once, answer=request.route)

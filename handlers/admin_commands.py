@@ -102,7 +102,7 @@ def show_settings(ctx: Ctx, _cmd: g.ShowSettings) -> Reply:
     return Reply(ctx.tr("settings.title"), (Section(fields=fields),))
 
 
-SETTINGS = ("timezone", "language", "workdays", "checkin", "offsets", "nudge", "escalate")
+SETTINGS = ("timezone", "language", "workdays", "checkin", "offsets", "nudge", "escalate", "threads")
 
 
 def _setting_text(ctx: Ctx, name: str) -> str:
@@ -120,6 +120,8 @@ def _setting_text(ctx: Ctx, name: str) -> str:
         return ws.nudge_time
     if name == "offsets":
         return views.offsets_text(parse_offsets(ws.checkin_offsets), ctx.tr)
+    if name == "threads":
+        return ctx.tr("settings.on" if ws.thread_updates else "settings.off")
     return ctx.tr("settings.escalate_value", lead=ws.escalate_lead_after, creator=ws.escalate_creator_after)
 
 
@@ -144,6 +146,8 @@ def change_setting(ctx: Ctx, cmd: g.ChangeSetting) -> Reply:
         ws.nudge_time = value.strftime("%H:%M")  # type: ignore[attr-defined]
     elif cmd.name == "offsets":
         ws.checkin_offsets = ",".join(str(o) for o in value)  # type: ignore[attr-defined]
+    elif cmd.name == "threads":
+        ws.thread_updates = bool(value)
     else:  # escalate
         ws.escalate_lead_after, ws.escalate_creator_after = value  # type: ignore[misc]
     shown = _setting_text(ctx, cmd.name)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from handlers.context import SourceMessage
+
 
 @dataclass(frozen=True)
 class PersonRef:
@@ -47,6 +49,8 @@ class AddTask:
     due_phrase: str | None = None  # the words read as the due date ("due fri"), echoed in the reply
     launch_phrase: str | None = None  # the words read as the launch ("for v2.3")
     kept: tuple[KeptPhrase, ...] = ()
+    description: str | None = None
+    source: SourceMessage | None = None  # the message it is made from (else the caller's reply-to)
     # Readings to fall back on, best first, when this one names a launch that does not exist:
     # whether "for launch" is an option depends on the launches the workspace has.
     alternatives: tuple[AddTask, ...] = ()

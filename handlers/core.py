@@ -18,15 +18,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import admin_commands, help_text, launch_routes, report_commands, task_commands, version_plan
+from handlers import (
+    admin_commands,
+    capture,
+    capture_commands,
+    help_text,
+    launch_routes,
+    report_commands,
+    task_commands,
+    version_plan,
+)
+from handlers import capture_grammar as cg
 from handlers import grammar as g
 from handlers import outbox as command_outbox
 from handlers.clock import Clock
-from handlers.context import Caller
+from handlers.context import Caller, SourceMessage
 from handlers.execution import CommandError, Ctx
 from handlers.i18n import Translator, normalise_language
 from handlers.outbox import AnswerRoute
-from handlers.replies import Outbound, Outcome, Reply, Section, Tone
+from handlers.replies import Choice, FormSubmission, Outbound, Outcome, Reply, Section, Tone
 from handlers.views import (  # noqa: F401  (re-exported: adapters import the action ids from here)
     ACTION_DONE,
     ACTION_REOPEN,
@@ -42,12 +52,6 @@ from storage.models import Person, Workspace
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE_BY_PLATFORM = {"feishu": "zh"}
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,18 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.ShowSettings: admin_commands.show_settings,
     g.ChangeSetting: admin_commands.change_setting,
     g.Digest: admin_commands.digest,
+    cg.DescribeTask: capture_commands.describe,
+    cg.QuietTask: capture_commands.quiet,
     **launch_routes.HANDLERS,
     **version_plan.HANDLERS,
     **report_commands.HANDLERS,
 }
 ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
+FORMS: dict[str, Callable[[Ctx, FormSubmission], Reply]] = {
+    **launch_routes.FORMS,
+    capture.ACTION_CAPTURE: capture.submit_task_form,
+}
+FORM_ACTIONS = frozenset(FORMS)  # forms the core runs the submissions of (and buttons opening one)
 
 
 OnceGuard = Callable[[Session], bool]
@@ -232,6 +243,38 @@ class Coordinator:
             return task_commands.add(ctx, command)
 
         return self._run(caller, run, what="task form", once=once, answer=answer, answer_refusals=False)
+
+    def form_for_message(
+        self, caller: Caller, source: SourceMessage, text: str, author_id: str | None
+    ) -> Reply:
+        """The "new task" form pre-filled from a message (its text by ``author_id``), as a Reply
+        whose ``form`` the adapter shows (an error Reply when there is nothing to file it under)."""
+        return self._run(
+            caller, lambda ctx: capture.task_form(ctx, source, text, author_id), what="message form"
+        ).reply
+
+    def submit_form(
+        self,
+        caller: Caller,
+        submission: FormSubmission,
+        *,
+        once: OnceGuard | None = None,
+        answer: AnswerRoute | None = None,
+    ) -> Outcome:
+        """Run a submitted :class:`~handlers.replies.Form` as ``caller``, with its action's permissions.
+
+        On bad input ``Outcome.error_field`` names the input at fault; the refusal is shown on the
+        form, so it is not recorded as an answer. ``once`` and ``answer`` as for :meth:`handle_text`.
+        """
+
+        def run(ctx: Ctx) -> Reply:
+            submit = FORMS.get(submission.action_id)
+            if submit is None:
+                raise CommandError("err.bad_action", None, {"action": submission.action_id[:40]})
+            return submit(ctx, submission)
+
+        what = f"form {submission.action_id[:40]}"
+        return self._run(caller, run, what=what, once=once, answer=answer, answer_refusals=False)
 
     def remember_people(self, caller: Caller, people: Iterable[Profile]) -> None:
         """Keep names and time zones of people mentioned in the caller's workspace, so nudges reach

@@ -488,6 +488,11 @@ def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
         if not 1 <= lead <= creator <= 30:
             raise UsageError("err.bad_escalate", "settings")
         return ChangeSetting("escalate", (lead, creator))
+    if name in ("threads", "thread", "话题"):
+        switch = {"on": True, "开": True, "off": False, "关": False}.get(raw.lower())
+        if switch is None:
+            raise UsageError("err.settings_value", "settings", {"name": "threads"})
+        return ChangeSetting("threads", switch)
     raise UsageError("err.unknown_setting", "settings", {"name": args[0][:40]})
 
 
@@ -555,4 +560,4 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
 
 
 # Launches, sign-off and templates: grammar modules of their own, which register themselves here.
-from handlers import launch_grammar, plan_grammar, report_grammar, template_grammar  # noqa: E402, F401
+from handlers import capture_grammar, launch_grammar, plan_grammar, report_grammar, template_grammar  # noqa: E402, F401

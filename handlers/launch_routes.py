@@ -12,9 +12,9 @@ from handlers import template_commands as tc
 from handlers import template_grammar as tg
 from handlers.execution import Ctx
 from handlers.launch_views import ACTIONS
-from handlers.replies import Reply
+from handlers.replies import FormSubmission, Reply
 
-__all__ = ["ACTIONS", "HANDLERS", "run_action"]
+__all__ = ["ACTIONS", "FORMS", "HANDLERS", "run_action"]
 
 HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     tg.ListTemplates: tc.list_templates,
@@ -41,3 +41,6 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
 }
 
 run_action = launch_actions.run_action
+FORMS: dict[str, Callable[[Ctx, FormSubmission], Reply]] = dict.fromkeys(
+    launch_actions.FORM_ACTIONS, launch_actions.submit_form
+)

@@ -10,6 +10,7 @@ from the ``sched.*`` catalog keys in the workspace's or the person's language. M
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,20 @@ from sqlalchemy.orm import Session
 from handlers import due
 from handlers.chart_model import Chart
 from handlers.i18n import Translator
-from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone
+from handlers.replies import (
+    Button,
+    ButtonStyle,
+    Choice,
+    Field,
+    Form,
+    FormInput,
+    InputKind,
+    Outbound,
+    Reply,
+    Section,
+    Target,
+    Tone,
+)
 from handlers.views import day, department_name, moment, task_buttons, task_line, who
 from storage import scheduling
 from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
@@ -252,6 +266,7 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
             "id": message.target.id,
             "name": message.target.name,
             "channel_id": message.target.channel_id,
+            "thread": message.target.thread,
         },
         "key": message.key,
         "reply_handle": message.reply_handle,
@@ -277,8 +292,25 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
                 }
                 for s in reply.sections
             ],
+            "form": asdict(reply.form) if reply.form is not None else None,
         },
     }
+
+
+def _form_from_dict(data: dict[str, Any] | None) -> Form | None:
+    if not data:
+        return None
+    inputs = tuple(
+        FormInput(
+            **{
+                **item,
+                "kind": InputKind(item.get("kind", InputKind.TEXT)),
+                "choices": tuple(Choice(**c) for c in item.get("choices", ())),
+            }
+        )
+        for item in data.get("inputs", ())
+    )
+    return Form(**{**data, "inputs": inputs})
 
 
 def outbound_from_dict(data: dict[str, Any]) -> Outbound:
@@ -298,14 +330,15 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
         for s in reply.get("sections", ())
     )
-    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "chart")}
+    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "chart", "form")}
     if reply.get("chart"):
         known["chart"] = Chart.from_dict(reply["chart"])
+    form = _form_from_dict(reply.get("form"))
     return Outbound(
         platform=data["platform"],
         workspace_external_id=data["workspace_external_id"],
         target=Target(**data["target"]),
-        reply=Reply(reply["headline"], sections, tone=Tone(reply.get("tone", Tone.INFO)), **known),
+        reply=Reply(reply["headline"], sections, tone=Tone(reply.get("tone", Tone.INFO)), form=form, **known),
         key=data.get("key"),
         reply_handle=data.get("reply_handle"),
     )

@@ -37,6 +37,8 @@ TASK_PERMISSIONS: dict[str, frozenset[Role]] = {
     "assign": OWNERS,
     "due": OWNERS,
     "rename": OWNERS,
+    "describe": OWNERS,
+    "quiet": TEAM,  # whoever works on it may stop its replies in the thread it came from
     "delete": OWNERS,
 }
 

@@ -76,6 +76,62 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One option of a pick-one input (or of a form's list of departments, launches)."""
+
+    value: str
+    label: str
+
+
+class InputKind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    DATE = "date"  # submitted as ISO ``YYYY-MM-DD``
+    CHOICE = "choice"  # one of ``choices``; submitted as its value
+    PERSON = "person"  # a member of the platform; submitted as their user id
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One field of a form; ``name`` is what its value is submitted under."""
+
+    name: str
+    label: str
+    kind: InputKind = InputKind.TEXT
+    required: bool = True
+    initial: str | None = None
+    placeholder: str | None = None
+    choices: tuple[Choice, ...] = ()
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """Words a reply asks for: submitting runs ``action_id`` with ``value`` and the inputs' values.
+
+    Adapters show it as their platform's form (a Slack modal, a Feishu card form); where there
+    is none, the reply's text (the command to type) stands in for it.
+    """
+
+    action_id: str
+    value: str
+    title: str
+    submit: str
+    cancel: str
+    inputs: tuple[FormInput, ...]
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmission:
+    """A submitted :class:`Form`: the action and value it names, and each input's value."""
+
+    action_id: str
+    value: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Reply:
     """A whole answer: a headline and sections, shown to the asker only or to the channel.
 
@@ -91,6 +147,7 @@ class Reply:
     usage: str | None = None
     language: str = "en"
     chart: Chart | None = None  # drawn and uploaded by the adapter (a PNG on every platform)
+    form: Form | None = None  # words the reply asks for (a platform form, else the text says how)
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""
@@ -126,10 +183,15 @@ class Target:
     id: str
     name: str | None = None
     channel_id: str | None = None  # for "member": the channel the person sees it in
+    thread: str | None = None  # for "channel": a reply in this thread (Slack thread_ts, Feishu message id)
 
     @classmethod
     def channel(cls, channel_id: str, name: str | None = None) -> Target:
         return cls("channel", channel_id, name)
+
+    @classmethod
+    def in_thread(cls, channel_id: str, thread: str) -> Target:
+        return cls("channel", channel_id, thread=thread)
 
     @classmethod
     def user(cls, user_id: str, name: str | None = None) -> Target:
@@ -144,6 +206,8 @@ class Target:
         shown = self.name or self.id
         if self.kind == "member":
             return f"@{shown} in {self.channel_id}"
+        if self.thread:
+            return f"#{shown} thread {self.thread}"
         return f"#{shown}" if self.kind == "channel" else f"DM @{shown}"
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from handlers import execution as ex
 from handlers import grammar as g
-from handlers import views
+from handlers import thread_updates, views
+from handlers.context import SourceMessage
 from handlers.execution import CommandError, Ctx
 from handlers.history import HistoryNames, history_lines
 from handlers.permissions import require_task_permission
@@ -28,6 +29,13 @@ def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
     if task.updated_at != ctx.now:  # a new task has it already; setting it again costs a flush
         task.updated_at = ctx.now
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
+    thread_updates.tell_thread(ctx, task, kind, changes)
+
+
+def keep_source(task: Task, source: SourceMessage | None) -> None:
+    if source is not None:
+        task.source_channel, task.source_message = source.channel_id, source.message_id
+        task.source_thread, task.source_link = source.thread, source.link
 
 
 def _card_reply(
@@ -101,7 +109,9 @@ def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
         status=TaskStatus.TODO,
         created_at=ctx.now,
         updated_at=ctx.now,
+        description=cmd.description,
     )
+    keep_source(task, cmd.source or ctx.caller.replying_to)
     ctx.session.add(task)
     ctx.session.flush()
     created = {
@@ -184,7 +194,10 @@ def show(ctx: Ctx, cmd: g.ShowTask) -> Reply:
         items=history_lines(shown, ctx.tr, ctx.zone, _history_names(ctx, shown)),
         more=max(0, len(events) - HISTORY_SHOWN),
     )
-    return Reply(f"#{task.number} {task.title}", (card, history))
+    sections = [card, history]
+    if task.description and len(task.description) > views.CARD_DESCRIPTION:
+        sections.insert(1, Section(title=ctx.tr("field.description"), text=task.description))
+    return Reply(f"#{task.number} {task.title}", tuple(sections))
 
 
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {

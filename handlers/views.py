@@ -191,6 +191,9 @@ def task_buttons(task: Task, tr: Translator) -> tuple[Button, ...]:
     return tuple(buttons)
 
 
+CARD_DESCRIPTION = 600  # characters of a description a card shows (``show`` gives it whole)
+
+
 def task_card(task: Task, tr: Translator, today: date, zone: ZoneInfo, *, titled: bool = True) -> Section:
     """The task as a card: fields, buttons, who created it. ``titled=False`` when the reply's
     headline is already the task's number and title."""
@@ -208,9 +211,15 @@ def task_card(task: Task, tr: Translator, today: date, zone: ZoneInfo, *, titled
         fields.append(Field(tr("field.blocked_reason"), task.blocked_reason))
     if task.snoozed_until is not None and task.is_open:
         fields.append(Field(tr("field.snoozed_until"), clock(task.snoozed_until, zone, tr, today=today)))
+    if task.source_link:
+        fields.append(Field(tr("field.source"), task.source_link))
     context = tr("task.context", creator=who(task.creator, tr), created=moment(task.created_at, zone, tr))
+    description = task.description
+    if description and len(description) > CARD_DESCRIPTION:
+        description = description[: CARD_DESCRIPTION - 1] + "…"
     return Section(
         title=f"#{task.number} {task.title}" if titled else None,
+        text=description or None,
         fields=tuple(fields),
         buttons=task_buttons(task, tr),
         context=context,

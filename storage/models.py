@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -58,6 +60,8 @@ class Workspace(Base):
     escalate_creator_after: Mapped[int] = mapped_column(Integer, default=4)
     created_at: Mapped[datetime]
     uninstalled_at: Mapped[datetime | None]  # the app was uninstalled: nothing is scheduled for it
+    # Changes of tasks made from a message are told in its thread (admins turn it off for all).
+    thread_updates: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Person(Base):
@@ -291,6 +295,14 @@ class Task(Base):
     due_offset: Mapped[int | None] = mapped_column(Integer)  # working days from the launch date (T-3)
     owner_role: Mapped[str | None] = mapped_column(String(8))  # OwnerRole the assignee follows, if any
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    description: Mapped[str | None] = mapped_column(Text)
+    # The chat message the task was made from (handlers.capture): its channel, the thread its
+    # updates are told in (Slack thread_ts, Feishu message id), the message, a link to it.
+    source_channel: Mapped[str | None] = mapped_column(String(64))
+    source_thread: Mapped[str | None] = mapped_column(String(64))
+    source_message: Mapped[str | None] = mapped_column(String(64))
+    source_link: Mapped[str | None] = mapped_column(String(500))
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # no thread updates
 
     department: Mapped[Department] = relationship(lazy="joined")
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")

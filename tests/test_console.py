@@ -136,6 +136,21 @@ def test_console_clock_and_scheduled_posts_are_in_the_workspace_time(tmp_path: P
     assert "(clock: Thu 2026-11-26 17:00 CST)" in out
 
 
+def test_a_task_added_as_a_reply_tells_its_thread_what_became_of_it(tmp_path: Path) -> None:
+    script = (
+        ":reply m1 /coord add dev Sync crashes offline @bob\n"
+        ":user bob\n"
+        "/coord start #1\n"
+        "/coord quiet #1\n"
+        "/coord done #1\n"
+        ":reply m1 add dev X\n"
+    )
+    out = run_console(tmp_path, script).stdout
+    assert "[#general thread m1] #1 started (@bob)" in out
+    assert "thread m1] #1 is done" not in out  # muted
+    assert "(:reply needs a message and a command, like :reply m1 /coord add dev Fix it)" in out
+
+
 def test_every_help_reads_cleanly_and_describes_every_option() -> None:
     from bot.cli import build_parser
 

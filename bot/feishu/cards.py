@@ -6,6 +6,10 @@ small grey line for context. Buttons carry ``{"action": action_id, "value": valu
 callback value (plus ``"in_place": true`` on a card about a single task, which the press then
 replaces with the updated card); a press comes back as ``card.action.trigger``.
 
+A reply that asks for words (:attr:`Reply.form`) is a card with a ``form`` container: its inputs
+and a submit button whose callback value is ``{"action", "value", "form": true}``; the press
+comes back with the inputs' values in ``action.form_value``.
+
 Feishu limits a card to about 30 KB of JSON and 200 elements, so long lists are cut with an
 "… and N more" line until the card fits.
 """
@@ -17,7 +21,7 @@ import re
 from typing import Any
 
 from handlers.i18n import t
-from handlers.replies import Button, ButtonStyle, Reply, Section, Tone
+from handlers.replies import Button, ButtonStyle, Form, FormInput, InputKind, Reply, Section, Tone
 
 HEADER_TEMPLATES = {
     Tone.INFO: "blue",
@@ -39,6 +43,10 @@ MAX_TEXT = 3_000  # characters per markdown element
 MAX_ITEM = 300  # characters per list line
 MAX_HEADLINE = 100
 MAX_BUTTON_LABEL = 40
+MAX_INPUT = 1000  # Feishu's input allows at most 1,000 characters
+MAX_OPTIONS = 100
+FORM_NAME = "coord_form"
+SUBMIT_NAME = "submit"
 
 _MENTION = re.compile(r"<@([A-Za-z0-9_\-]+)(?:\|([^>]*))?>")
 _ESCAPES = str.maketrans(
@@ -161,10 +169,69 @@ def _section_elements(section: Section, lang: str, max_items: int, in_place: boo
     return elements
 
 
+def _plain_text(text: str, limit: int = MAX_HEADLINE) -> dict[str, str]:
+    return {"tag": "plain_text", "content": _clip(plain(text), limit)}
+
+
+def _form_input(item: FormInput) -> list[dict[str, Any]]:
+    """One input of a form (a date picker has no label of its own: a line above it says what)."""
+    common: dict[str, Any] = {"name": item.name, "required": item.required}
+    if item.placeholder:
+        common["placeholder"] = _plain_text(item.placeholder)
+    if item.kind is InputKind.DATE:
+        picker = {"tag": "date_picker", **common, **({"initial_date": item.initial} if item.initial else {})}
+        return [_markdown(f"**{escape_markdown(item.label)}**"), picker]
+    if item.kind is InputKind.CHOICE:
+        options = [{"text": _plain_text(c.label), "value": c.value} for c in item.choices[:MAX_OPTIONS]]
+        select = {"tag": "select_static", **common, "options": options}
+        if item.initial:
+            select["initial_option"] = item.initial
+        return [_markdown(f"**{escape_markdown(item.label)}**"), select]
+    if item.kind is InputKind.PERSON:
+        person = {
+            "tag": "select_person",
+            **common,
+            **({"initial_option": item.initial} if item.initial else {}),
+        }
+        return [_markdown(f"**{escape_markdown(item.label)}**"), person]
+    text: dict[str, Any] = {
+        "tag": "input",
+        **common,
+        "label": _plain_text(item.label),
+        "label_position": "top",
+        "max_length": min(item.max_length or MAX_INPUT, MAX_INPUT),
+    }
+    if item.kind is InputKind.LONG_TEXT:
+        text.update(input_type="multiline_text", rows=3)
+    if item.initial:
+        text["default_value"] = item.initial[: text["max_length"]]
+    return [text]
+
+
+def form_elements(form: Form) -> list[dict[str, Any]]:
+    """The intro and the ``form`` container of ``form``, with its submit button."""
+    inputs = [element for item in form.inputs for element in _form_input(item)]
+    submit = {
+        "tag": "button",
+        "name": SUBMIT_NAME,
+        "text": _plain_text(form.submit, MAX_BUTTON_LABEL),
+        "type": "primary",
+        "form_action_type": "submit",
+        "behaviors": [
+            {"type": "callback", "value": {"action": form.action_id, "value": form.value, "form": True}}
+        ],
+    }
+    elements = [_markdown(escape_markdown(form.intro))] if form.intro else []
+    elements.append({"tag": "form", "name": FORM_NAME, "elements": [*inputs, submit]})
+    return elements
+
+
 def _build(reply: Reply, lang: str, max_items: int, image_key: str | None = None) -> dict[str, Any]:
     # A card about one task is replaced in place when its buttons are pressed; a card listing
     # several keeps its content and the press answers with a toast.
     in_place = len({b.value for section in reply.sections for b in section.buttons}) == 1
+    if reply.form is not None:  # the form stands for the reply's text (which says what to type)
+        return _card(plain(reply.form.title), reply.tone, form_elements(reply.form))
     elements: list[dict[str, Any]] = []
     for index, section in enumerate(reply.sections):
         if index and elements:
@@ -178,13 +245,17 @@ def _build(reply: Reply, lang: str, max_items: int, image_key: str | None = None
     if len(elements) > MAX_ELEMENTS:
         dropped = len(elements) - MAX_ELEMENTS + 1
         elements = [*elements[: MAX_ELEMENTS - 1], _more_line(lang, dropped)]
-    headline = _clip(plain(reply.headline), MAX_HEADLINE)
+    return _card(plain(reply.headline), reply.tone, elements)
+
+
+def _card(headline: str, tone: Tone, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    headline = _clip(headline, MAX_HEADLINE)
     return {
         "schema": "2.0",
         "config": {"update_multi": True, "summary": {"content": headline}},
         "header": {
             "title": {"tag": "plain_text", "content": headline},
-            "template": HEADER_TEMPLATES.get(reply.tone, "blue"),
+            "template": HEADER_TEMPLATES.get(tone, "blue"),
         },
         "body": {"elements": elements},
     }

@@ -6,7 +6,10 @@ saved in the inbox under ``message:<message_id>`` and Feishu gets its answer at 
 pipeline then runs the command once, answers (a threaded reply for the group, a card only the
 asker sees for what is meant for them alone, a post in a direct chat) and recovers it after a
 crash. ``card.action.trigger``: a button press runs while Feishu waits, saved under
-``card:<event_id>``, since its answer (toast and updated card) goes back in the response.
+``card:<event_id>``, since its answer (toast and updated card) goes back in the response. A press
+answered with a form (a "not ready" reason …) gets a toast, and the form comes as a card only the
+presser sees (sent through the ledger); its submission is a ``card.action.trigger`` too, with the
+inputs' values in ``form_value``, answered by replacing the form with the result.
 """
 
 from __future__ import annotations
@@ -34,11 +37,11 @@ from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient
 from bot.feishu.text import BotIdentity, Mention, read_message, translate
 from bot.inbound import Accepted, Job, Pipeline, Request, Tell
-from handlers.context import Caller
-from handlers.core import ACTIONS
+from handlers.context import Caller, SourceMessage
+from handlers.core import ACTIONS, FORM_ACTIONS
 from handlers.i18n import t
 from handlers.outbox import AnswerRoute
-from handlers.replies import Outbound, Outcome, Reply, Target, Tone
+from handlers.replies import FormSubmission, Outbound, Outcome, Reply, Target, Tone
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -151,6 +154,9 @@ class FeishuListeners:
             if not p2p and not translated.mentioned_bot:
                 return None  # group chatter that does not address the bot
             caller = self._caller(tenant_key, open_id, chat_id)
+            if not p2p and message.parent_id:  # a reply: a task it adds keeps the message replied to
+                source = SourceMessage(chat_id, message.parent_id, message.root_id or message.parent_id)
+                caller = dataclasses.replace(caller, replying_to=source)
             here = Target.channel(chat_id)
             private = here if p2p else Target.member(chat_id, open_id, caller.user_name)
             route = AnswerRoute(f"reply:{message_id}", here, private, None if p2p else message_id)
@@ -217,8 +223,11 @@ class FeishuListeners:
             tell(Reply(t(outcome.reply.language, "inbound.saved_for_later"), language=outcome.reply.language))
         elif not outcome.already_done and request.answer is not None:
             request.answer(outcome)
-        # the rest (the outbox, settling) after the response; the answer went in it
-        self.pipeline.finish_later(ticket, dataclasses.replace(request, answer=_answered), outcome, tell)
+        # the rest (the outbox, settling) after the response; the answer went in it, but a form
+        # goes as a card of its own (by the messenger, from the ledger)
+        sends_form = outcome.reply.form is not None and outcome.reply.tone != Tone.ERROR
+        after = dataclasses.replace(request, answer=None if sends_form else _answered)
+        self.pipeline.finish_later(ticket, after, outcome, tell)
         return answer
 
     def _card_job(self, payload: str, answer: dict[str, Any]) -> Job:
@@ -237,25 +246,47 @@ class FeishuListeners:
             chat_id = event.context.open_chat_id if event.context else None
             caller = self._caller(tenant_key, open_id, chat_id)
             action_id, task = value.get("action"), value.get("value")
-            if action_id not in ACTIONS or not isinstance(task, str | int):
+            submitted = bool(value.get("form")) and action_id in FORM_ACTIONS
+            if (action_id not in ACTIONS and not submitted) or not isinstance(task, str | int):
                 lang = self._language(caller)
                 reply = Reply(t(lang, "feishu.bad_action"), tone=Tone.WARNING, language=lang)
                 return Request("action", caller, present=lambda: answer.update({"toast": toast(reply)}))
+            if submitted:
+                form_value = event.action.form_value if event.action else None
+                values = {str(k): _form_text(v) for k, v in (form_value or {}).items()}
+                return Request(
+                    "form",
+                    caller,
+                    submission=FormSubmission(action_id, str(task), values),
+                    answer=lambda outcome: answer.update(self._card_answer(outcome, True, submitted=True)),
+                )
             in_place = bool(value.get("in_place"))
+            route = None
+            if action_id in FORM_ACTIONS:  # its answer may be a form: a card for the presser alone
+                event_id = header.event_id if header else None
+                alone = Target.member(chat_id, open_id, caller.user_name) if chat_id else Target.user(open_id)
+                route = AnswerRoute(f"reply:card:{event_id}", Target.channel(chat_id or open_id), alone)
             return Request(
                 "action",
                 caller,
                 action=(action_id, str(task)),
+                route=route,
                 answer=lambda outcome: answer.update(self._card_answer(outcome, in_place)),
             )
 
         return job
 
     @staticmethod
-    def _card_answer(outcome: Outcome, in_place: bool) -> dict[str, Any]:
-        answer: dict[str, Any] = {"toast": toast(outcome.reply)}
-        if outcome.reply.tone != Tone.ERROR and outcome.changed_task is not None and in_place:
-            answer["card"] = {"type": "raw", "data": render_card(outcome.reply)}
+    def _card_answer(outcome: Outcome, in_place: bool, *, submitted: bool = False) -> dict[str, Any]:
+        """The response to a press: a toast, and the pressed card replaced when it was about one
+        task (or was the form just submitted)."""
+        reply = outcome.reply
+        if reply.form is not None and reply.tone != Tone.ERROR:
+            return {"toast": toast(Reply(t(reply.language, "feishu.form_sent"), language=reply.language))}
+        answer: dict[str, Any] = {"toast": toast(reply)}
+        replaced = submitted or (outcome.changed_task is not None and in_place)
+        if reply.tone != Tone.ERROR and replaced:
+            answer["card"] = {"type": "raw", "data": render_card(reply)}
         return answer
 
     def _card_teller(self, payload: str, answer: dict[str, Any] | None = None) -> Tell:
@@ -356,6 +387,16 @@ class FeishuListeners:
         with self._lock:
             self._names[open_id] = (name, now + ttl)
         return name
+
+
+def _form_text(value: Any) -> str:
+    """One ``form_value`` entry as text: a date picker's ``2026-12-20 +0800`` as its ISO day."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    text = str(value) if value is not None else ""
+    if len(text) > 10 and text[4] == "-" and text[7] == "-" and text[10] == " ":
+        return text[:10]
+    return text
 
 
 def _answered(_outcome: Outcome) -> None:

@@ -102,6 +102,8 @@ class FeishuMessenger:
             return self.send_chart(message)
         if message.target.kind == "member":
             return self.send_ephemeral(message)
+        if message.target.kind == "channel" and message.target.thread:  # its uuid keeps a retry single
+            return self.reply(message.target.thread, message.reply, key=message.key, in_thread=True)
         if (
             message.target.kind == "channel"
             and message.reply_handle
@@ -191,12 +193,21 @@ class FeishuMessenger:
     # -- answering commands and button presses --------------------------------------------------
 
     def reply(
-        self, message_id: str, reply: Reply, *, key: str | None = None, content: str | None = None
+        self,
+        message_id: str,
+        reply: Reply,
+        *,
+        key: str | None = None,
+        content: str | None = None,
+        in_thread: bool = False,
     ) -> Delivery:
         """Answer the message ``message_id`` (in its chat) with ``reply`` as a card (``content``
-        when it is rendered already)."""
+        when it is rendered already); ``in_thread``: in the message's thread (Feishu's
+        reply-in-thread), whatever the chat's mode."""
         content = content or card_content(reply)
         body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content)
+        if in_thread:
+            body = body.reply_in_thread(True)
         if key:
             body = body.uuid(message_uuid(key))
         request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()

@@ -7,8 +7,9 @@ acknowledges, and hands the pipeline a *job* (the payload as a :class:`~bot.inbo
 users named through ``users.info``) and a *tell* (how to say something to the asker). Everything
 after that — run once, answer, outbox, settle, recovery after a crash — is the pipeline's.
 
-The modal's submission is the one request that runs before its ack: validation errors go back
-in it (``response_action: errors``). ``app_uninstalled`` and ``tokens_revoked`` forget the
+A button whose answer is a form (a "not ready" reason …) opens it as a modal with the press's
+``trigger_id``. A modal's submission is the one request that runs before its ack: validation
+errors go back in it (``response_action: errors``). ``app_uninstalled`` and ``tokens_revoked`` forget the
 workspace's tokens and stop its scheduled posts (its data stays for a reinstall).
 """
 
@@ -23,19 +24,20 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.chart_png import file_name
 from bot.inbound import Accepted, Job, Pipeline, Request, Tell
 from bot.messenger import DeliveryError
-from bot.slack import blocks, modal
+from bot.slack import blocks, forms, modal
 from bot.slack.client import delivery_error
 from bot.slack.messenger import upload_chart
 from bot.slack.users import UserDirectory
-from handlers.context import Caller
+from handlers.context import Caller, SourceMessage
 from handlers.core import ACTIONS
 from handlers.outbox import AnswerRoute
-from handlers.replies import Outcome, Reply, Section, Target, Tone
+from handlers.replies import Form, Outcome, Reply, Section, Target, Tone
 from storage import inbox, installations
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,10 @@ class SlackListeners:
         app.command(self.slash_command)(self.on_command)
         app.action(ACTION_PATTERN)(self.on_button)
         app.shortcut(modal.SHORTCUT_ID)(self.on_shortcut)
-        app.view_submission(modal.CALLBACK_ID)(self.on_form_submit)
-        app.view_closed(modal.CALLBACK_ID)(self._ack)
+        app.shortcut(forms.TASK_FROM_MESSAGE)(self.on_message_shortcut)
+        for callback_id in (modal.CALLBACK_ID, forms.CALLBACK_ID):
+            app.view_submission(callback_id)(self.on_form_submit)
+            app.view_closed(callback_id)(self._ack)
         app.event("app_mention")(self.on_text_event)
         app.event("message")(self.on_text_event)
         app.event("app_home_opened")(self.on_home_opened)
@@ -125,6 +129,38 @@ class SlackListeners:
             return Request("shortcut", caller, present=opened)
 
         self._accept_then_ack(ack, trigger_key(body), body, job, self._dm_teller(client, body))
+
+    def on_message_shortcut(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """"Create coordination task" on a message: the task form, pre-filled from the message."""
+
+        def job() -> Request:
+            channel = (body.get("channel") or {}).get("id") or ""
+            caller = self._caller(client, body, context, user_id=body["user"]["id"], channel_id=channel)
+            message = body.get("message") or {}
+            ts = str(message.get("ts") or body.get("message_ts") or "")
+            link = self._permalink(client, channel, ts)
+            source = SourceMessage(channel, ts, message.get("thread_ts"), link)
+            text = self.users.name_mentions(client, caller.workspace_id, message.get("text") or "")
+            reply = self.services.coordinator.form_for_message(caller, source, text, message.get("user"))
+
+            def present() -> None:
+                if reply.form is None or not self._opened(client, body, reply.form):
+                    self._responder(body)(reply)
+
+            return Request("shortcut", caller, present=present)
+
+        self._accept_then_ack(ack, trigger_key(body), body, job, self._responder(body))
+
+    @staticmethod
+    def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+        """The message's link (``chat.getPermalink``); None when Slack will not give it."""
+        try:
+            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except (SlackApiError, KeyError, TypeError):
+            log.info("Slack gave no permalink for a message in %s", channel)
+            return None
 
     def _command_job(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> Job:
         def job() -> Request:
@@ -196,9 +232,13 @@ class SlackListeners:
     def _answer_button(
         self, client: WebClient, body: dict[str, Any], caller: Caller, outcome: Outcome
     ) -> None:
-        """In App Home: publish it again with the notice; on a message: update the card in place."""
+        """A form: open it; in App Home: publish it again with the notice; on a message: update the
+        card in place."""
         try:
             container = body.get("container") or {}
+            form = outcome.reply.form
+            if form is not None and outcome.reply.tone != Tone.ERROR and self._opened(client, body, form):
+                return
             if container.get("type") == "view":
                 self.publish_home(client, caller, notice=outcome.reply)
             elif outcome.changed_task is None or not body.get("response_url"):
@@ -210,6 +250,20 @@ class SlackListeners:
             raise
         except Exception as exc:
             raise delivery_error(exc, "the button's message") from exc
+
+    @staticmethod
+    def _opened(client: WebClient, body: dict[str, Any], form: Form) -> bool:
+        """Open ``form`` as a modal; False when Slack would not (the trigger expired …): the
+        answer, whose text is the command to type, goes instead."""
+        channel = (body.get("channel") or {}).get("id")
+        view = forms.build_view(form, channel=channel, response_url=body.get("response_url"))
+        try:
+            client.views_open(trigger_id=body.get("trigger_id") or "", view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.info("Slack would not open a form (%s); answering with its command", error)
+            return False
+        return True
 
     def update_in_place(self, respond: Respond, body: dict[str, Any], outcome: Outcome) -> None:
         """Re-render the changed task inside the message the button was on, then confirm ephemerally."""
@@ -264,6 +318,9 @@ class SlackListeners:
                 text = re.sub(rf"^\s*<@{re.escape(bot)}(?:\|[^>]*)?>[\s:,]*", "", text)
             channel = event["channel"]
             caller = self._caller(client, body, context, user_id=event["user"], channel_id=channel)
+            if event.get("thread_ts"):  # in a thread: a task it adds is told there what became of it
+                root = str(event["thread_ts"])
+                caller = dataclasses.replace(caller, replying_to=SourceMessage(channel, root, root))
             direct = channel.startswith("D") or event.get("channel_type") == "im"
             here = Target.channel(channel)
             private = here if direct else Target.member(channel, caller.user_id, caller.user_name)
@@ -321,9 +378,13 @@ class SlackListeners:
         done = self.pipeline.execute(ticket, self._form_job(body, view, client, context), tell)
         if done is not None and done[1].reply.tone == Tone.ERROR:
             outcome = done[1]
-            block_id = modal.error_block(view, outcome.error_field)
-            ack(response_action="errors", errors={block_id: blocks.shorten(outcome.reply.headline, 150)})
-            return
+            if view.get("callback_id") == forms.CALLBACK_ID:
+                block_id = forms.error_block(view, outcome.error_field)
+            else:
+                block_id = modal.error_block(view, outcome.error_field)
+            if block_id is not None:
+                ack(response_action="errors", errors={block_id: blocks.shorten(outcome.reply.headline, 150)})
+                return
         ack()
         if done is not None:
             self.pipeline.finish_later(ticket, *done, tell)
@@ -331,6 +392,9 @@ class SlackListeners:
     def _form_job(
         self, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> Job:
+        if view.get("callback_id") == forms.CALLBACK_ID:
+            return self._submission_job(body, view, client, context)
+
         def job() -> Request:
             caller = self._caller(client, body, context, user_id=body["user"]["id"])
             form = modal.read_submission(view)
@@ -345,6 +409,28 @@ class SlackListeners:
                 f"reply:{body.get('trigger_id')}", public, dm, metadata.get("response_url") or None
             )
             return Request("form", caller, form=form, route=route)
+
+        return job
+
+    def _submission_job(
+        self, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> Job:
+        """A submitted core form: run as the submitter, in the channel of the press that opened it."""
+
+        def job() -> Request | None:
+            submission = forms.read_submission(view)
+            if submission is None:
+                log.warning("Slack form submission without its form's metadata; ignored")
+                return None
+            metadata = forms.metadata_of(view)
+            channel = metadata.get("channel")
+            caller = self._caller(client, body, context, user_id=body["user"]["id"], channel_id=channel)
+            dm = Target.user(caller.user_id, caller.user_name)
+            public = Target.channel(channel) if channel else dm
+            route = AnswerRoute(
+                f"reply:{body.get('trigger_id')}", public, dm, metadata.get("response_url") or None
+            )
+            return Request("form", caller, submission=submission, route=route)
 
         return job
 
@@ -404,6 +490,9 @@ class SlackListeners:
         context = BoltContext({"team_id": team})
         if body.get("command"):
             return self._command_job(body, client, context), self._responder(body)
+        if body.get("type") == "view_submission":
+            view = body.get("view") or {}
+            return self._form_job(body, view, client, context), self._dm_teller(client, body)
         return self._button_job(body, client, context), self._responder(body)
 
     # -- helpers ----------------------------------------------------------------------------------

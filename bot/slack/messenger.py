@@ -172,8 +172,9 @@ class SlackMessenger:
         return Delivery()
 
     def _post(self, client: WebClient, message: Outbound, content: dict[str, Any]) -> Delivery:
+        thread = {"thread_ts": message.target.thread} if message.target.thread else {}
         response = client.chat_postMessage(
-            channel=message.target.id, unfurl_links=False, unfurl_media=False, **content
+            channel=message.target.id, unfurl_links=False, unfurl_media=False, **thread, **content
         )
         return Delivery(message_id=f"{response.get('channel', message.target.id)}:{response.get('ts')}")
 
@@ -207,13 +208,18 @@ class SlackMessenger:
                     channel = client.conversations_open(users=message.target.id)["channel"]["id"]
             cursor: str | None = None
             for _page in range(HISTORY_PAGES):
-                page = client.conversations_history(
-                    channel=channel,
-                    oldest=f"{since.timestamp():.6f}" if since is not None else None,
-                    limit=HISTORY_PAGE,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
+                window = {
+                    "channel": channel,
+                    "oldest": f"{since.timestamp():.6f}" if since is not None else None,
+                    "limit": HISTORY_PAGE,
+                    "include_all_metadata": True,
+                    "cursor": cursor,
+                }
+                thread = message.target.thread  # a reply in a thread is not in the channel's history
+                if thread:
+                    page = client.conversations_replies(ts=thread, **window)
+                else:
+                    page = client.conversations_history(**window)
                 for posted in page.get("messages") or ():
                     if matches(posted):
                         log.info(

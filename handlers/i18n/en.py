@@ -248,7 +248,7 @@ MESSAGES: dict[str, str] = {
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
     "dept set <dept> lead @person | channel #channel | members @a @b",
     "usage.settings": "/coord settings [timezone <IANA> | language en|zh | workdays mon-fri | "
-    "checkin 10:00 | nudge 09:30 | offsets -14,-7,-3,-1,0,1,7 | escalate 2 4]",
+    "checkin 10:00 | nudge 09:30 | offsets -14,-7,-3,-1,0,1,7 | escalate 2 4 | threads on|off]",
     "usage.digest": "/coord digest here at 09:30 [mon-fri] | digest off | digest now",
     "usage.help": "/coord help [command]",
     "examples.add": "/coord add design Homepage hero banner @alice due fri for v2.3 !high · "

@@ -66,8 +66,11 @@ def message_event(
     content: str | None = None,
     token: str = VERIFICATION_TOKEN,
     tenant: str = TENANT,
+    parent_id: str = "",
+    root_id: str = "",
 ) -> dict[str, Any]:
-    """An ``im.message.receive_v1`` event; in groups the bot is mentioned first unless told."""
+    """An ``im.message.receive_v1`` event; in groups the bot is mentioned first unless told. A
+    reply names the message it answers (``parent_id``) and its thread's first (``root_id``)."""
     if mentions is None:
         mentions = [BOT_MENTION] if chat_type == "group" else []
     if content is None:
@@ -87,8 +90,8 @@ def message_event(
             },
             "message": {
                 "message_id": message_id or new_id("om_"),
-                "root_id": "",
-                "parent_id": "",
+                "root_id": root_id,
+                "parent_id": parent_id,
                 "create_time": "1764061200000",
                 "update_time": "1764061200000",
                 "chat_id": chat_id,
@@ -114,12 +117,17 @@ def card_action_event(
     token: str = VERIFICATION_TOKEN,
     tenant: str = TENANT,
     extra_value: dict[str, Any] | None = None,
+    form_value: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A ``card.action.trigger`` callback for a button whose callback value we rendered."""
+    """A ``card.action.trigger`` callback for a button whose callback value we rendered; with
+    ``form_value``, the submit button of a card form (its inputs' values by name)."""
     button_value: dict[str, Any] = {"action": action, "value": value}
     if in_place:
         button_value["in_place"] = True
     button_value.update(extra_value or {})
+    pressed: dict[str, Any] = {"value": button_value, "tag": "button"}
+    if form_value is not None:
+        pressed.update(form_value=form_value, name="submit")
     return {
         "schema": "2.0",
         "header": header("card.action.trigger", token=token, tenant=tenant, event_id=event_id),
@@ -131,7 +139,7 @@ def card_action_event(
                 "union_id": "on_" + operator[3:],
             },
             "token": "c-" + secrets.token_hex(8),
-            "action": {"value": button_value, "tag": "button"},
+            "action": pressed,
             "host": "im_message",
             "context": {"open_message_id": message_id, "open_chat_id": chat_id},
         },

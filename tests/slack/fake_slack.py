@@ -246,6 +246,12 @@ class FakeSlack:
             if channel not in self.history and not channel.startswith(("C", "D", "G")):
                 return {"ok": False, "error": "channel_not_found"}
             posted = list(reversed(self.history.get(channel, [])))
+        thread = params.get("ts")  # conversations.replies: that thread's messages, not the channel's
+        posted = [
+            m
+            for m in posted
+            if m.get("thread_ts", m["ts"]) == thread or (not thread and "thread_ts" not in m)
+        ]
         oldest = float(params.get("oldest") or 0)
         posted = [m for m in posted if float(m["ts"]) > oldest]
         start = int(params.get("cursor") or 0)
@@ -283,6 +289,8 @@ class FakeSlack:
                 channel = "D" + channel[1:]
             ts = params.get("ts") or f"{int(self.clock())}.{next(self._ts):06d}"
             message = {"type": "message", "bot_id": BOT_ID, "text": params.get("text"), "ts": ts}
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
             metadata = params.get("metadata")
             if metadata:
                 message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
@@ -304,7 +312,11 @@ class FakeSlack:
             if not users.startswith("U") or "," in users:
                 return 200, {"ok": False, "error": "user_not_found"}, {}
             return 200, {**ok, "channel": {"id": "D" + users[1:]}}, {}
-        if method == "conversations.history":
+        if method == "chat.getPermalink":
+            channel, ts = params.get("channel", ""), str(params.get("message_ts", ""))
+            link = f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return 200, {**ok, "channel": channel, "permalink": link}, {}
+        if method in ("conversations.history", "conversations.replies"):
             return 200, self._history_page(params), {}
         if method == "chat.postEphemeral":
             return 200, {**ok, "message_ts": f"1700000000.{next(self._ts):06d}"}, {}

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.slack import modal
+from bot.slack import forms, modal
 from bot.slack.listeners import UNINSTALL_EVENTS
 from bot.slack.runtime import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 
@@ -29,6 +29,7 @@ def test_manifest_matches_the_code() -> None:
     events = ["app_home_opened", "app_mention", "message.im", *UNINSTALL_EVENTS]
     assert sorted(_list_after(text, "bot_events")) == sorted(events)
     assert f"callback_id: {modal.SHORTCUT_ID}" in text
+    assert f"type: message\n      callback_id: {forms.TASK_FROM_MESSAGE}\n" in text
     assert "home_tab_enabled: true" in text and "is_enabled: true" in text
     urls = re.findall(r"(?:url|request_url): (\S+)", text)
     assert urls and all(u.endswith(EVENTS_PATH) for u in urls)

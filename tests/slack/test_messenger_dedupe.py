@@ -71,6 +71,19 @@ def test_a_keyed_message_carries_its_key_in_slack_metadata(fake: FakeSlack) -> N
     assert not fake.calls_to("conversations.history")  # a first attempt does not look
 
 
+def test_a_thread_reply_whose_answer_was_lost_is_found_in_its_thread_not_posted_again(
+    fake: FakeSlack, front: FlakyFront
+) -> None:
+    front.fail(("lost",), limits={"lost": 1})
+    target = Target.in_thread("C100", "1700000000.000100")
+    delivery = messenger_for(f"{front.url}/api/").send(outbound(target, key="update:1:thread"))
+    (post,) = fake.calls_to("chat.postMessage")
+    assert post.params["thread_ts"] == "1700000000.000100"
+    (looked,) = fake.calls_to("conversations.replies")
+    assert looked.params["ts"] == "1700000000.000100"
+    assert delivery.message_id == f"C100:{fake.history['C100'][0]['ts']}"
+
+
 def test_an_answer_lost_in_the_call_is_found_in_history_not_posted_again(
     fake: FakeSlack, front: FlakyFront
 ) -> None:

@@ -1,0 +1,45 @@
+"""A Feishu reply that @-mentions the bot with ``添加 …`` makes a task whose source is the message
+replied to (``parent_id``); the task's changes are then replied in that message's thread
+(``reply_in_thread``) once, with a uuid that keeps a retry single."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Task
+from tests.feishu import events
+from tests.feishu.fake_feishu import FakeFeishu
+from tests.feishu.test_e2e import ME, Chat, ok
+
+
+@pytest.fixture
+def runtime(make_runtime):  # type: ignore[no-untyped-def]
+    return make_runtime(identity=ME)
+
+
+@pytest.fixture
+def chat(runtime, http_server, fake: FakeFeishu) -> Chat:  # type: ignore[no-untyped-def]
+    return Chat(http_server(runtime), fake)
+
+
+def test_a_reply_that_adds_a_task_keeps_the_message_and_tells_its_thread(
+    chat: Chat, fake: FakeFeishu, db
+) -> None:  # type: ignore[no-untyped-def]
+    ok(chat.say("部门 list"))
+    event = events.message_event(
+        "@_user_1 添加 研发 同步时崩溃", message_id="om_cmd", parent_id="om_report", root_id="om_report"
+    )
+    assert chat.deliver(event).status_code == 200
+    fake.wait_for(lambda: [c for c in fake.answers if c.path.endswith("/om_cmd/reply")])
+    with db.transaction() as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.source_channel, task.source_message, task.source_thread) == (
+            "oc_group",
+            "om_report",
+            "om_report",
+        )
+    ok(chat.say("开始 #1"))
+    (told,) = fake.wait_for(lambda: [c for c in fake.answers if c.path.endswith("/om_report/reply")])
+    assert told.body["reply_in_thread"] is True and told.body["uuid"]
+    assert "#1 已开始" in told.card["header"]["title"]["content"]  # type: ignore[index]
