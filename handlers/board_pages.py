@@ -8,14 +8,14 @@ deleted tasks and cancelled items are in no list, as in chat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
+from handlers.burnup import Burnup, launch_burnup
 from handlers.context import Caller
 from handlers.execution import Ctx
 from handlers.i18n import Translator
@@ -23,7 +23,7 @@ from handlers.roadmap import DEFAULT_WEEKS, Roadmap, RoadmapEntry, build_roadmap
 from handlers.web_access import WebAccess
 from storage import repo
 from storage.access_links import Grant
-from storage.models import Department, Launch, LaunchStatus, Person, Task, TaskKind, TaskStatus, Workspace
+from storage.models import Department, Launch, LaunchStatus, Person, Task, TaskStatus, Workspace
 
 BOARD_WEEKS = 12  # the roadmap page's default range (chat's is handlers.roadmap.DEFAULT_WEEKS)
 WEEK_CHOICES = (4, DEFAULT_WEEKS, BOARD_WEEKS, 26, 52)
@@ -76,10 +76,8 @@ class RoadmapPage:
 
 
 def roadmap_page(ctx: Ctx, weeks: int) -> RoadmapPage:
-    plan = build_roadmap(ctx.session, ctx.workspace, ctx.today, ctx.calendar, weeks)
-    launches = [e.launch for e in plan.entries]
-    done_tasks = _done_tasks(ctx.session, launches)
-    lanes = {e.launch.id: _lanes(e, done_tasks.get(e.launch.id, ())) for e in plan.entries}
+    plan = build_roadmap(ctx.session, ctx.workspace, ctx.today, ctx.calendar, weeks, with_done_tasks=True)
+    lanes = {e.launch.id: _lanes(e) for e in plan.entries}
     return RoadmapPage(plan, weeks, lanes, tuple(repo.departments(ctx.session, ctx.workspace)))
 
 
@@ -88,6 +86,7 @@ class LaunchPage:
     entry: RoadmapEntry
     lanes: tuple[Lane, ...]
     departments: tuple[Department, ...]
+    burnup: Burnup
 
 
 def launch_page(ctx: Ctx, launch_id: int) -> LaunchPage | None:
@@ -96,9 +95,12 @@ def launch_page(ctx: Ctx, launch_id: int) -> LaunchPage | None:
     ).one_or_none()
     if launch is None or launch.status == LaunchStatus.CANCELLED:
         return None
-    (entry,) = roadmap_entries(ctx.session, ctx.workspace, [launch], ctx.today, ctx.calendar)
-    lanes = _lanes(entry, _done_tasks(ctx.session, [launch]).get(launch.id, ()))
-    return LaunchPage(entry, lanes, tuple(repo.departments(ctx.session, ctx.workspace)))
+    (entry,) = roadmap_entries(
+        ctx.session, ctx.workspace, [launch], ctx.today, ctx.calendar, with_done_tasks=True
+    )
+    lanes = _lanes(entry)
+    chart = launch_burnup(ctx.session, launch, calendar=ctx.calendar, zone=ctx.zone, now=ctx.now)
+    return LaunchPage(entry, lanes, tuple(repo.departments(ctx.session, ctx.workspace)), chart)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def department_page(ctx: Ctx, key: str) -> DepartmentPage | None:
             Task.status.in_(TaskStatus.OPEN),
         )
         .order_by(Task.due_date.is_(None), Task.due_date, Task.number)
+        .options(lazyload(Task.creator))
     ).unique()
     by_person: dict[int | None, list[Task]] = {}
     for task in work:
@@ -140,26 +143,9 @@ def department_page(ctx: Ctx, key: str) -> DepartmentPage | None:
     return DepartmentPage(department, tuple(people), tuple(repo.departments(ctx.session, ctx.workspace)))
 
 
-def _done_tasks(session: Session, launches: Sequence[Launch]) -> dict[int, list[Task]]:
-    """The launches' coordination tasks already done (readiness holds only the open ones)."""
-    if not launches:
-        return {}
-    rows = session.scalars(
-        select(Task).where(
-            Task.launch_id.in_([launch.id for launch in launches]),
-            Task.kind == TaskKind.TASK,
-            Task.status == TaskStatus.DONE,
-        )
-    ).unique()
-    found: dict[int, list[Task]] = {}
-    for task in rows:
-        found.setdefault(task.launch_id or 0, []).append(task)
-    return found
-
-
-def _lanes(entry: RoadmapEntry, done_tasks: Sequence[Task]) -> tuple[Lane, ...]:
+def _lanes(entry: RoadmapEntry) -> tuple[Lane, ...]:
     readiness = entry.readiness
-    work = [*readiness.items, *readiness.followups, *readiness.open_tasks, *done_tasks]
+    work = [*readiness.items, *readiness.followups, *readiness.open_tasks, *entry.done_tasks]
     departments: dict[int, Department] = {d.department.id: d.department for d in readiness.departments}
     for task in work:
         departments.setdefault(task.department_id, task.department)

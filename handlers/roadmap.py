@@ -18,18 +18,30 @@ A launch that has shipped (marked launched, or past its date) is shown as shippe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from handlers import due
 from handlers.calendar import WorkCalendar
 from handlers.launch_views import followups_end, launch_phase
-from handlers.readiness import Readiness, launch_readiness
-from storage.models import Launch, LaunchStatus, Task, TaskEvent, TaskStatus, Workspace
+from handlers.readiness import Readiness, build_readiness
+from storage import repo
+from storage.launch_plans import ITEM_STATUSES
+from storage.models import (
+    Department,
+    Launch,
+    LaunchStatus,
+    SignOff,
+    Task,
+    TaskEvent,
+    TaskKind,
+    TaskStatus,
+    Workspace,
+)
 
 DEFAULT_WEEKS = 8  # /coord roadmap
 MAX_WEEKS = 52
@@ -57,6 +69,7 @@ class RoadmapEntry:
     blocked: tuple[Task, ...]  # blocked items and tasks
     blocked_since: dict[int, date]  # task id -> the day it was blocked
     risks: tuple[Risk, ...]
+    done_tasks: tuple[Task, ...] = ()  # linked tasks done (only when asked for: the board draws them)
 
     @property
     def launch(self) -> Launch:
@@ -97,7 +110,13 @@ def window(today: date, weeks: int) -> tuple[date, date]:
 
 
 def build_roadmap(
-    session: Session, workspace: Workspace, today: date, calendar: WorkCalendar, weeks: int = DEFAULT_WEEKS
+    session: Session,
+    workspace: Workspace,
+    today: date,
+    calendar: WorkCalendar,
+    weeks: int = DEFAULT_WEEKS,
+    *,
+    with_done_tasks: bool = False,
 ) -> Roadmap:
     start, end = window(today, weeks)
     launches = session.scalars(
@@ -110,21 +129,92 @@ def build_roadmap(
         )
         .order_by(Launch.launch_date, Launch.name_key)
     ).all()
-    return Roadmap(start, end, today, roadmap_entries(session, workspace, launches, today, calendar))
+    entries = roadmap_entries(session, workspace, launches, today, calendar, with_done_tasks=with_done_tasks)
+    return Roadmap(start, end, today, entries)
 
 
 def roadmap_entries(
-    session: Session, workspace: Workspace, launches: Sequence[Launch], today: date, calendar: WorkCalendar
+    session: Session,
+    workspace: Workspace,
+    launches: Sequence[Launch],
+    today: date,
+    calendar: WorkCalendar,
+    *,
+    with_done_tasks: bool = False,
 ) -> tuple[RoadmapEntry, ...]:
-    """Each launch's entry (the board's launch page shows one launch the same way)."""
+    """Each launch's entry, in four queries however many launches (the board's launch page shows
+    one launch the same way). ``with_done_tasks``: also the linked tasks already done (the board
+    draws them; readiness counts only open ones)."""
     offsets = due.parse_offsets(workspace.checkin_offsets)
-    readiness = [launch_readiness(session, launch) for launch in launches]
+    held = repo.departments(session, workspace)  # noqa: F841  (in the identity map while rows load)
+    work = _launch_work(session, [launch.id for launch in launches], with_done_tasks)
+    readiness = [
+        build_readiness(
+            launch,
+            work.items.get(launch.id, ()),
+            work.open_tasks.get(launch.id, ()),
+            work.signoffs.get(launch.id, ()),
+        )
+        for launch in launches
+    ]
     blocked_ids = [t.id for r in readiness for t in _open(r) if t.status == TaskStatus.BLOCKED]
     since = blocked_days(session, blocked_ids)
     return tuple(
-        _entry(r, today, calendar, launch_phase(r.launch, today, _end(r.launch, offsets, workspace)), since)
+        _entry(
+            r,
+            today,
+            calendar,
+            launch_phase(r.launch, today, _end(r.launch, offsets, workspace)),
+            since,
+            tuple(work.done_tasks.get(r.launch.id, ())),
+        )
         for r in readiness
     )
+
+
+_HELD = (lazyload(Task.creator), lazyload(Task.department), lazyload(Task.launch))
+
+
+@dataclass
+class _LaunchWork:
+    items: dict[int, list[Task]] = field(default_factory=dict)
+    open_tasks: dict[int, list[Task]] = field(default_factory=dict)
+    done_tasks: dict[int, list[Task]] = field(default_factory=dict)
+    signoffs: dict[int, list[SignOff]] = field(default_factory=dict)
+
+
+def _launch_work(session: Session, launch_ids: Sequence[int], with_done_tasks: bool) -> _LaunchWork:
+    """The launches' items in plan order, linked tasks by due date, and sign-offs: three queries.
+
+    Nothing here reads a task's creator, so it is not loaded; its department and launch are
+    taken from the session's identity map (the caller holds them), not joined into every row:
+    loading joined rows is most of a roadmap's cost.
+    """
+    found = _LaunchWork()
+    if not launch_ids:
+        return found
+    items = session.scalars(
+        select(Task)
+        .join(Department, Department.id == Task.department_id)
+        .where(Task.launch_id.in_(launch_ids), Task.kind == TaskKind.ITEM, Task.status.in_(ITEM_STATUSES))
+        .order_by(Department.position, Department.id, Task.item_position, Task.number)
+        .options(joinedload(Task.done_by), *_HELD)
+    ).unique()
+    for item in items:
+        found.items.setdefault(item.launch_id or 0, []).append(item)
+    statuses = (*TaskStatus.OPEN, TaskStatus.DONE) if with_done_tasks else TaskStatus.OPEN
+    tasks = session.scalars(
+        select(Task)
+        .where(Task.launch_id.in_(launch_ids), Task.kind == TaskKind.TASK, Task.status.in_(statuses))
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.number)
+        .options(*_HELD)
+    ).unique()
+    for task in tasks:
+        into = found.done_tasks if task.status == TaskStatus.DONE else found.open_tasks
+        into.setdefault(task.launch_id or 0, []).append(task)
+    for signoff in session.scalars(select(SignOff).where(SignOff.launch_id.in_(launch_ids))).unique():
+        found.signoffs.setdefault(signoff.launch_id, []).append(signoff)
+    return found
 
 
 def blocked_days(session: Session, task_ids: Sequence[int]) -> dict[int, date]:
@@ -148,7 +238,12 @@ def _open(readiness: Readiness) -> tuple[Task, ...]:
 
 
 def _entry(
-    readiness: Readiness, today: date, calendar: WorkCalendar, phase: str, since: dict[int, date]
+    readiness: Readiness,
+    today: date,
+    calendar: WorkCalendar,
+    phase: str,
+    since: dict[int, date],
+    done_tasks: tuple[Task, ...],
 ) -> RoadmapEntry:
     launch = readiness.launch
     work = _open(readiness)
@@ -175,6 +270,7 @@ def _entry(
         blocked=blocked,
         blocked_since=blocked_since,
         risks=tuple(risks),
+        done_tasks=done_tasks,
     )
 
 

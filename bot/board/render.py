@@ -34,6 +34,10 @@ class PageRenderer:
         self.templates = templates
         self.ctx = ctx
         self.tr = ctx.tr
+        self.today = ctx.today
+        # A page names the same few days and people hundreds of times: say each once.
+        self._days: dict[date | None, str] = {}
+        self._people: dict[int | None, str] = {}
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -65,6 +69,7 @@ class PageRenderer:
             title=self.tr("board.launch_title", name=launch.name),
             departments=page.departments,
             followup=lambda item: is_followup(item, launch),
+            burnup=svg.burnup_chart(page.burnup, self.today, self._burnup_text(launch.name)),
         )
 
     def department(self, page: DepartmentPage) -> str:
@@ -78,19 +83,24 @@ class PageRenderer:
     # -- what templates call --------------------------------------------------------------------
 
     def day(self, value: date | None) -> str:
-        return views.day(value, self.tr, self.ctx.today, relative=False)
+        if value not in self._days:
+            self._days[value] = views.day(value, self.tr, self.today, relative=False)
+        return self._days[value]
 
     def moment(self, value) -> str:  # type: ignore[no-untyped-def]
         return views.moment(value, self.ctx.zone, self.tr)
 
     def who(self, person: Person | None) -> str:
-        return plain_mentions(views.who(person, self.tr))
+        key = person.id if person is not None else None
+        if key not in self._people:
+            self._people[key] = plain_mentions(views.who(person, self.tr))
+        return self._people[key]
 
     def department_name(self, department: Department) -> str:
         return views.department_name(department, self.tr)
 
     def state(self, task: Task) -> WorkState:
-        return work_state(task, self.ctx.today)
+        return work_state(task, self.today)
 
     def state_label(self, task: Task) -> str:
         state = self.state(task)
@@ -154,6 +164,19 @@ class PageRenderer:
             department=lambda lane: self._lane_label(lane),
             launch_url=self.launch_url,
             task_url=lambda entry, task: f"{self.launch_url(entry)}#task-{task.number}",
+        )
+
+    def _burnup_text(self, name: str) -> svg.BurnupText:
+        tr = self.tr
+        return svg.BurnupText(
+            label=tr("board.burnup_label", name=name),
+            done=tr("board.burnup_done"),
+            total=tr("board.burnup_total"),
+            ideal=tr("board.burnup_ideal"),
+            tick=self.day,
+            point=lambda day, done, total: tr(
+                "board.burnup_point", day=self.day(day), done=done, total=total
+            ),
         )
 
     def _lane_label(self, lane: Lane) -> str:

@@ -1,4 +1,5 @@
-"""The board's charts, drawn on the server as inline SVG: the roadmap timeline and the burn-up.
+"""The board's charts, drawn on the server as inline SVG: the roadmap timeline and a launch's burn-up
+(the series of :mod:`handlers.burnup`, the same the PNG charts draw).
 
 Colours come from the page's stylesheet through class names (``st-overdue``, ``ms-risk`` …), so
 the charts follow the light and dark themes. Every mark is a link with a ``<title>`` (the
@@ -16,6 +17,7 @@ from html import escape
 from markupsafe import Markup
 
 from handlers.board_pages import Lane, WorkState, work_state
+from handlers.burnup import Burnup
 from handlers.roadmap import RoadmapEntry
 from storage.models import Task
 
@@ -158,3 +160,77 @@ def _shape(state: WorkState, x: float, y: float) -> str:
     if state == WorkState.BLOCKED:
         return f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10"/>'
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>'
+
+
+BURNUP_WIDTH = 720
+BURNUP_HEIGHT = 260
+MARGIN = (16, 20, 34, 44)  # top, right, bottom, left
+
+
+@dataclass(frozen=True)
+class BurnupText:
+    label: str  # the chart's accessible name
+    done: str
+    total: str
+    ideal: str
+    tick: Callable[[date], str]
+    point: Callable[[date, int, int], str]  # a day's tooltip: done of total
+
+
+def burnup_chart(chart: Burnup, today: date, text: BurnupText) -> Markup:
+    """Done and total per day against the ideal line to the launch date."""
+    top, right, bottom, left = MARGIN
+    first, last = chart.start, max(chart.launch_date, chart.days[-1].day if chart.days else chart.start)
+    span = max(1, (last - first).days)
+    peak = max([1, *(d.total for d in chart.days), *(round(v) for _, v in chart.ideal)])
+    inner_w, inner_h = BURNUP_WIDTH - left - right, BURNUP_HEIGHT - top - bottom
+
+    def x(day: date) -> float:
+        return left + (day - first).days / span * inner_w
+
+    def y(value: float) -> float:
+        return top + inner_h - value / peak * inner_h
+
+    def line(points: Sequence[tuple[date, float]]) -> str:
+        return " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+
+    parts = [
+        f'<svg class="burnup" viewBox="0 0 {BURNUP_WIDTH} {BURNUP_HEIGHT}" width="{BURNUP_WIDTH}" '
+        f'height="{BURNUP_HEIGHT}" role="img" aria-label="{_attr(text.label)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line class="axis-line" x1="{left}" y1="{top + inner_h}" x2="{left + inner_w}" '
+        f'y2="{top + inner_h}"/>',
+        f'<line class="axis-line" x1="{left}" y1="{top}" x2="{left}" y2="{top + inner_h}"/>',
+    ]
+    for value in sorted({0, peak // 2, peak}):
+        parts.append(
+            f'<text class="tick-label" x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>'
+        )
+    for day, anchor in ((first, "start"), (chart.launch_date, "end")):
+        parts.append(
+            f'<text class="tick-label" x="{x(day):.1f}" y="{BURNUP_HEIGHT - 12}" text-anchor="{anchor}">'
+            f"{escape(text.tick(day))}</text>"
+        )
+    parts.append(f'<polyline class="ideal" points="{line(chart.ideal)}"/>')
+    parts.append(f'<polyline class="total" points="{line([(d.day, d.total) for d in chart.days])}"/>')
+    parts.append(f'<polyline class="done" points="{line([(d.day, d.done) for d in chart.days])}"/>')
+    if first <= today <= last:
+        parts.append(
+            f'<line class="today-line" x1="{x(today):.1f}" y1="{top}" x2="{x(today):.1f}" '
+            f'y2="{top + inner_h}"/>'
+        )
+    latest = chart.days[-1] if chart.days else None
+    if latest is not None:
+        detail = text.point(latest.day, latest.done, latest.total)
+        parts.append(
+            f'<a class="point" href="#burnup" data-detail="{_attr(detail)}"><title>{escape(detail)}</title>'
+            f'<circle cx="{x(latest.day):.1f}" cy="{y(latest.done):.1f}" r="5"/></a>'
+        )
+    legend_y = top + 4
+    for k, (cls, label) in enumerate((("done", text.done), ("total", text.total), ("ideal", text.ideal))):
+        lx = left + 12 + k * 150
+        parts.append(
+            f'<line class="{cls}" x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}"/>'
+            f'<text class="legend-label" x="{lx + 28}" y="{legend_y + 4}">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -99,4 +99,10 @@ MESSAGES: dict[str, str] = {
     "board.not_found.body": "There is no such page on your workspace's board. Ask for a new link in chat:",
     "board.limited.title": "Too many attempts",
     "board.limited.body": "Wait a minute, then open your link again, or ask for a new one in chat:",
+    "board.burnup": "Burn-up",
+    "board.burnup_label": "Burn-up of {name}: items and tasks done against the total and the ideal line",
+    "board.burnup_done": "done",
+    "board.burnup_total": "total",
+    "board.burnup_ideal": "ideal",
+    "board.burnup_point": "{day}: {done} of {total} done",
 }

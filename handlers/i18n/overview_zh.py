@@ -96,4 +96,10 @@ MESSAGES: dict[str, str] = {
     "board.not_found.body": "你所在工作区的看板上没有这个页面。请在聊天中重新获取链接：",
     "board.limited.title": "尝试次数过多",
     "board.limited.body": "请等一分钟再打开链接，或在聊天中重新获取：",
+    "board.burnup": "燃起图",
+    "board.burnup_label": "{name} 的燃起图：已完成的事项和任务，对比总数和理想线",
+    "board.burnup_done": "已完成",
+    "board.burnup_total": "总数",
+    "board.burnup_ideal": "理想",
+    "board.burnup_point": "{day}：已完成 {done} / 共 {total}",
 }

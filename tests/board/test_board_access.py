@@ -158,6 +158,8 @@ def test_the_launch_and_department_pages(team: Team, client: TestClient) -> None
     assert "Feature complete" in launch and "@Alice · 2026-11-25 09:00" in launch  # who checked it, when
     assert "<code>/coord launch v2</code>" in launch and "/coord show #13" in launch
     assert "Overdue (1)" in launch and "At risk" in launch
+    assert '<svg class="burnup"' in launch and "Burn-up of v2" in launch
+    assert "1 of 11 done" in launch  # the burn-up: 10 launch items and the linked task, 1 checked off
     department = client.get("/board/department/dev").text
     assert "@Bob" in department and "Fix login" in department
     assert "4 open · 1 overdue · 0 blocked" in department  # dev's open items (its lead's) and the task
