@@ -87,7 +87,6 @@ MESSAGES: dict[str, str] = {
     "board.blocked_title": "Blocked ({n})",
     "board.open_tasks_title": "Open tasks of this launch ({n})",
     "board.nothing": "Nothing here.",
-    "board.source": "Source message",
     "board.department_title": "{department}: open work by person",
     "board.unassigned": "Nobody yet",
     "board.person_counts": "{open} open · {overdue} overdue · {blocked} blocked",

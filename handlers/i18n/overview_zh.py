@@ -84,7 +84,6 @@ MESSAGES: dict[str, str] = {
     "board.blocked_title": "已阻塞（{n}）",
     "board.open_tasks_title": "此发布的未完成任务（{n}）",
     "board.nothing": "这里没有内容。",
-    "board.source": "来源消息",
     "board.department_title": "{department}：按人员列出的未完成工作",
     "board.unassigned": "尚无负责人",
     "board.person_counts": "未完成 {open} · 逾期 {overdue} · 阻塞 {blocked}",
