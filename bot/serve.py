@@ -57,6 +57,9 @@ def run_serve(
         feishu.start_inbox_sweeper()
         if feishu_long_connection:
             feishu.start_long_connection()
+    from bot.board.web import board_routes
+
+    routes.extend(board_routes(services))
     ticker = None
     if scheduler:
         from bot.scheduler import CoordScheduler

@@ -24,6 +24,7 @@ from handlers import (
     capture_commands,
     help_text,
     launch_routes,
+    overview_commands,
     report_commands,
     task_commands,
     version_plan,
@@ -45,6 +46,7 @@ from handlers.views import (  # noqa: F401  (re-exported: adapters import the ac
     ACTION_UNBLOCK,
 )
 from handlers.views import ACTIONS as TASK_ACTIONS
+from handlers.web_access import WebAccess
 from storage import repo
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Person, Workspace
@@ -107,6 +109,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     cg.DescribeTask: capture_commands.describe,
     cg.QuietTask: capture_commands.quiet,
     **launch_routes.HANDLERS,
+    **overview_commands.HANDLERS,
     **version_plan.HANDLERS,
     **report_commands.HANDLERS,
 }
@@ -135,12 +138,14 @@ class Coordinator:
         default_timezone: str = "UTC",
         default_language: str = "en",
         admin_ids: tuple[str, ...] | list[str] = (),
+        web: WebAccess | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.default_timezone = default_timezone
         self.default_language = default_language
         self.admin_ids = frozenset(admin_ids)
+        self.web = web or WebAccess()
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -339,7 +344,7 @@ class Coordinator:
         else:
             me = repo.get_or_create_person(session, workspace, caller.user_id, now=now, **told)
         lang = me.language or workspace.language
-        return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
+        return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids, web=self.web)
 
     def _run(
         self,

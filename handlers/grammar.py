@@ -560,4 +560,11 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
 
 
 # Launches, sign-off and templates: grammar modules of their own, which register themselves here.
-from handlers import capture_grammar, launch_grammar, plan_grammar, report_grammar, template_grammar  # noqa: E402, F401
+from handlers import (  # noqa: E402, F401
+    capture_grammar,
+    launch_grammar,
+    overview_grammar,
+    plan_grammar,
+    report_grammar,
+    template_grammar,
+)

@@ -1,16 +1,18 @@
-"""The personal overview (Slack App Home, console ``/coord`` with no arguments elsewhere)."""
+"""The personal overview (Slack App Home): the caller's tasks, their departments' overdue and
+blocked work, and the roadmap of the coming weeks (as ``/coord roadmap`` shows it)."""
 
 from __future__ import annotations
 
 from handlers import views
 from handlers.execution import Ctx
-from handlers.readiness import launch_readiness
+from handlers.overview_commands import roadmap_line
 from handlers.replies import Reply, Section
+from handlers.roadmap import DEFAULT_WEEKS, build_roadmap
 from storage import repo
 from storage.models import TaskStatus
 
 HOME_LIMIT = 15
-HOME_LAUNCHES = 5
+HOME_LAUNCHES = 8
 
 
 def home(ctx: Ctx) -> Reply:
@@ -46,24 +48,13 @@ def home(ctx: Ctx) -> Reply:
                     more=dept_lines.more,
                 )
             )
-    upcoming = repo.launches(ctx.session, ctx.workspace, from_day=ctx.today)
-    launch_lines = []
-    for launch in upcoming[:HOME_LAUNCHES]:
-        readiness = launch_readiness(ctx.session, launch)
-        launch_lines.append(
-            tr(
-                "home.launch_line",
-                name=launch.name,
-                date=views.day(launch.launch_date, tr, ctx.today, relative=False),
-                summary=readiness.summary(lambda d: views.department_name(d, tr)),
-                tasks=len(readiness.open_tasks),
-            )
-        )
+    plan = build_roadmap(ctx.session, ctx.workspace, ctx.today, ctx.calendar)
     sections.append(
         Section(
-            title=tr("home.launches"),
-            items=tuple(launch_lines) or (tr("launch.list_empty"),),
-            more=max(0, len(upcoming) - HOME_LAUNCHES),
+            title=tr("home.roadmap", weeks=DEFAULT_WEEKS),
+            items=tuple(roadmap_line(e, plan, tr) for e in plan.entries[:HOME_LAUNCHES])
+            or (tr("roadmap.empty", weeks=DEFAULT_WEEKS),),
+            more=max(0, len(plan.entries) - HOME_LAUNCHES),
         )
     )
     return Reply(tr("home.title", who=views.who(ctx.me, tr)), tuple(sections))

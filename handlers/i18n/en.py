@@ -172,8 +172,6 @@ MESSAGES: dict[str, str] = {
     "home.title": "coordbot for {who}",
     "home.mine": "Your open tasks ({n})",
     "home.department": "{department}: overdue and blocked",
-    "home.launches": "Upcoming launches",
-    "home.launch_line": "{name} · {date} · {summary} · {tasks} open {tasks:s/task/tasks}",
     "form.heading": "New coordination task",
     "form.title": "Title",
     "form.department": "Department",

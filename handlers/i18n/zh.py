@@ -167,8 +167,6 @@ MESSAGES: dict[str, str] = {
     "home.title": "{who} 的 coordbot",
     "home.mine": "你的未完成任务（{n}）",
     "home.department": "{department}：逾期和阻塞",
-    "home.launches": "近期发布",
-    "home.launch_line": "{name} · {date} · {summary} · {tasks} 个未完成任务",
     "form.heading": "新建协作任务",
     "form.title": "标题",
     "form.department": "部门",

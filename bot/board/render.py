@@ -1,0 +1,198 @@
+"""The board's pages as HTML: the templates, and the words and dates they show in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from bot.board import svg
+from handlers import views
+from handlers.board_pages import (
+    WEEK_CHOICES,
+    DepartmentPage,
+    Lane,
+    LaunchPage,
+    RoadmapPage,
+    WorkState,
+    work_state,
+)
+from handlers.execution import Ctx
+from handlers.overview_commands import risk_text
+from handlers.readiness import is_followup
+from handlers.replies import plain_mentions
+from handlers.roadmap import RoadmapEntry
+from storage.models import Department, Person, Task
+
+
+class PageRenderer:
+    """Renders one request's page for ``ctx``'s reader."""
+
+    def __init__(self, templates: Environment, ctx: Ctx) -> None:
+        self.templates = templates
+        self.ctx = ctx
+        self.tr = ctx.tr
+        self.today = ctx.today
+        # A page names the same few days and people hundreds of times: say each once.
+        self._days: dict[date | None, str] = {}
+        self._people: dict[int | None, str] = {}
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def roadmap(self, page: RoadmapPage) -> str:
+        plan = page.roadmap
+        chart = svg.timeline(
+            plan.entries, page.lanes, plan.start, plan.end, plan.today, self._timeline_text(plan)
+        )
+        return self._render(
+            "roadmap.html",
+            page=page,
+            plan=plan,
+            chart=chart,
+            week_choices=WEEK_CHOICES,
+            title=self.tr("board.roadmap_title", weeks=page.weeks),
+            departments=page.departments,
+        )
+
+    def launch(self, page: LaunchPage) -> str:
+        entry = page.entry
+        launch = entry.launch
+        readiness = entry.readiness
+        return self._render(
+            "launch.html",
+            page=page,
+            entry=entry,
+            launch=launch,
+            readiness=readiness,
+            title=self.tr("board.launch_title", name=launch.name),
+            departments=page.departments,
+            followup=lambda item: is_followup(item, launch),
+            burnup=svg.burnup_chart(page.burnup, self.today, self._burnup_text(launch.name)),
+        )
+
+    def department(self, page: DepartmentPage) -> str:
+        return self._render(
+            "department.html",
+            page=page,
+            title=self.tr("board.department_title", department=self.department_name(page.department)),
+            departments=page.departments,
+        )
+
+    # -- what templates call --------------------------------------------------------------------
+
+    def day(self, value: date | None) -> str:
+        if value not in self._days:
+            self._days[value] = views.day(value, self.tr, self.today, relative=False)
+        return self._days[value]
+
+    def moment(self, value) -> str:  # type: ignore[no-untyped-def]
+        return views.moment(value, self.ctx.zone, self.tr)
+
+    def who(self, person: Person | None) -> str:
+        key = person.id if person is not None else None
+        if key not in self._people:
+            self._people[key] = plain_mentions(views.who(person, self.tr))
+        return self._people[key]
+
+    def department_name(self, department: Department) -> str:
+        return views.department_name(department, self.tr)
+
+    def state(self, task: Task) -> WorkState:
+        return work_state(task, self.today)
+
+    def state_label(self, task: Task) -> str:
+        state = self.state(task)
+        if state == WorkState.OVERDUE:
+            return self.tr("board.state.overdue")
+        return views.status(task, self.tr)
+
+    def command(self, task: Task) -> str:
+        return f"/coord show #{task.number}"
+
+    def risk(self, entry: RoadmapEntry) -> str:
+        return plain_mentions(risk_text(entry, self.tr)) if entry.at_risk else ""
+
+    def state_of_launch(self, entry: RoadmapEntry) -> str:
+        if entry.shipped:
+            return self.tr("roadmap.shipped")
+        if entry.launch.launch_date == self.ctx.today:
+            return self.tr("launch.today")
+        return self.tr("roadmap.working_days_left", n=entry.working_days_left)
+
+    def percent(self, done: int, total: int) -> int:
+        return round(100 * done / total) if total else 0
+
+    def launch_url(self, entry: RoadmapEntry) -> str:
+        return f"/board/launch/{entry.launch.id}"
+
+    def department_url(self, department: Department) -> str:
+        return f"/board/department/{quote(department.key)}"
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _timeline_text(self, plan) -> svg.TimelineText:  # type: ignore[no-untyped-def]
+        tr = self.tr
+
+        def detail(task: Task, state: WorkState) -> str:
+            parts = [
+                f"#{task.number} {task.title}",
+                self.department_name(task.department),
+                self.who(task.assignee),
+            ]
+            parts.append(tr("word.due", date=self.day(task.due_date)))
+            parts.append(self.state_label(task))
+            return " · ".join(parts)
+
+        def milestone(entry: RoadmapEntry) -> str:
+            readiness = entry.readiness
+            parts = [entry.launch.name, self.day(entry.launch.launch_date), self.state_of_launch(entry)]
+            parts.append(tr("board.ready_count", done=readiness.done, total=readiness.total))
+            if entry.at_risk:
+                parts.append(self.risk(entry))
+            return " · ".join(parts)
+
+        return svg.TimelineText(
+            tick=lambda day: (
+                views.short_day(day, tr).split(" ")[-1] if tr.lang == "en" else f"{day.month}/{day.day}"
+            ),
+            today=tr("word.today"),
+            label=tr("board.timeline_label", start=self.day(plan.start), end=self.day(plan.end)),
+            detail=detail,
+            milestone=milestone,
+            department=lambda lane: self._lane_label(lane),
+            launch_url=self.launch_url,
+            task_url=lambda entry, task: f"{self.launch_url(entry)}#task-{task.number}",
+        )
+
+    def _burnup_text(self, name: str) -> svg.BurnupText:
+        tr = self.tr
+        return svg.BurnupText(
+            label=tr("board.burnup_label", name=name),
+            done=tr("board.burnup_done"),
+            total=tr("board.burnup_total"),
+            ideal=tr("board.burnup_ideal"),
+            tick=self.day,
+            point=lambda day, done, total: tr(
+                "board.burnup_point", day=self.day(day), done=done, total=total
+            ),
+        )
+
+    def _lane_label(self, lane: Lane) -> str:
+        undated = sum(1 for t in lane.work if t.due_date is None)
+        name = self.department_name(lane.department)
+        return self.tr("board.lane_undated", department=name, n=undated) if undated else name
+
+    def _render(self, template: str, **values: object) -> str:
+        ctx = self.ctx
+        return self.templates.get_template(template).render(
+            t=self.tr,
+            lang=self.tr.lang,
+            r=self,
+            workspace=ctx.workspace.name or ctx.workspace.external_id,
+            me=self.who(ctx.me),
+            now=views.moment(ctx.now, ctx.zone, self.tr),
+            Markup=Markup,
+            **values,
+        )
