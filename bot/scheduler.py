@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from bot import launch_posts
 from bot.messenger import DeliveryError
 from handlers import due, notices
+from handlers.calendar import ALL_DAYS_MASK
 from handlers.replies import Outbound, Reply, Target
 from storage import inbox, scheduling
 from storage import notifications as ledger
@@ -236,11 +237,13 @@ class CoordScheduler:
         plan = _Plan(infos={w.id: w for w in infos})
         # Launch posts: check-ins, follow-ups and sign-off requests (bot.launch_posts).
         plan.checkins = launch_posts.find_due(s, infos, now)
-        # Digests: one query over every timezone.
-        by_zone: dict[str, list[int]] = {}
+        # Digests: one query over every timezone (and kind of day: see _digest_days).
+        by_zone: dict[tuple[str, int], list[int]] = {}
         for info in infos:
-            by_zone.setdefault(info.timezone, []).append(info.id)
-        for name, ids in by_zone.items():
+            bits = _digest_days(info, now)
+            if bits:
+                by_zone.setdefault((info.timezone, bits), []).append(info.id)
+        for (name, bits), ids in by_zone.items():
             tz = due.zone(name)
             local = now.astimezone(tz)
             plan.windows.append(
@@ -248,7 +251,7 @@ class CoordScheduler:
                     workspace_ids=tuple(ids),
                     local_hhmm=local.strftime("%H:%M"),
                     day_start=due.start_of_day(local.date(), tz),
-                    weekday_bit=1 << local.weekday(),
+                    weekday_bit=bits,
                 )
             )
         plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
@@ -260,7 +263,8 @@ class CoordScheduler:
             for name in sorted({info.timezone} | zones.get(info.id, set())):
                 tz = due.zone(name)
                 today = due.local_date(now, tz)
-                if due.is_workday(today, info.workdays) and due.reached(now, today, at, tz):
+                works = launch_posts.workspace_calendar(info).is_working_day(today)
+                if works and due.reached(now, today, at, tz):
                     sweeps.append(
                         _Sweep(f"sweep:nudge:{info.id}:{name}:{today.isoformat()}", info.id, name, today)
                     )
@@ -349,6 +353,7 @@ class CoordScheduler:
             return []  # another process did this sweep
         nudged: dict[int, _Person] = {}
         escalations: list[tuple[str, PersonRef, TaskRow, int]] = []
+        work_calendar = launch_posts.workspace_calendar(info)
 
         def here(person: PersonRef | None) -> bool:
             return person is not None and (person.timezone or info.timezone) == zone_name
@@ -363,7 +368,7 @@ class CoordScheduler:
                     if here(person):
                         nudged.setdefault(person.id, _Person(person)).blocked.append(task)
                 continue
-            late = due.working_days_between(task.due_date, today, info.workdays)
+            late = work_calendar.working_days_between(task.due_date, today)
             primary = task.assignee or lead or creator
             if primary is not None and here(primary):
                 nudged.setdefault(primary.id, _Person(primary)).overdue.append((task, late))
@@ -668,6 +673,24 @@ class CoordScheduler:
 _T0930 = due.parse_hhmm("09:30")
 
 
+def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
+    """The digest-schedule day bits that post today in ``info``'s workspace (0: none).
+
+    A public holiday or company day off posts none; a make-up or extra working day on a weekend
+    posts the schedules of the working week (it is worked like one); any other day, the schedules
+    of its weekday (a schedule may choose a weekend day on purpose).
+    """
+    today = due.local_date(now, due.zone(info.timezone))
+    calendar = launch_posts.workspace_calendar(info)
+    weekday = 1 << today.weekday()
+    works, usual = calendar.is_working_day(today), calendar.works_by_weekday(today)
+    if usual and not works:
+        return 0
+    if works and not usual:
+        return weekday | (info.workdays & ALL_DAYS_MASK or ALL_DAYS_MASK)
+    return weekday
+
+
 def _same(a: PersonRef | None, b: PersonRef | None) -> bool:
     return a is not None and b is not None and a.id == b.id
 
@@ -693,6 +716,10 @@ def _info(workspace: Workspace) -> WorkspaceInfo:
         nudge_time=workspace.nudge_time,
         escalate_lead_after=workspace.escalate_lead_after,
         escalate_creator_after=workspace.escalate_creator_after,
+        holiday_region=workspace.holiday_region,
+        work_start=workspace.work_start,
+        work_end=workspace.work_end,
+        late_grace_minutes=workspace.late_grace_minutes,
     )
 
 

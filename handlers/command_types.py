@@ -127,6 +127,7 @@ class SetDepartment:
     lead: PersonRef | None = None
     channel: ChannelRef | None = None
     members: tuple[PersonRef, ...] | None = None
+    holidays: str | None = None  # a public-holiday region of its own ("none": the workspace's)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class ShowSettings:
 
 @dataclass(frozen=True)
 class ChangeSetting:
-    name: str  # timezone | language | workdays | checkin | nudge | offsets | escalate
+    name: str  # timezone | language | workdays | holidays | hours | checkin | nudge | offsets | escalate
     value: object
 
 

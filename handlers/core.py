@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import admin_commands, help_text, launch_routes, task_commands
+from handlers import admin_commands, calendar_commands, help_text, launch_routes, task_commands
 from handlers import grammar as g
 from handlers import outbox as command_outbox
 from handlers.clock import Clock
@@ -101,6 +101,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.ChangeSetting: admin_commands.change_setting,
     g.Digest: admin_commands.digest,
     **launch_routes.HANDLERS,
+    **calendar_commands.HANDLERS,
 }
 ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
 

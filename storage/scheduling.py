@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
+from storage import company_days
+from storage.company_days import NO_COMPANY_DAYS, CompanyDays
 from storage.launch_plans import ITEM_STATUSES
 from storage.models import (
     Department,
@@ -48,6 +50,11 @@ class WorkspaceInfo:
     nudge_time: str
     escalate_lead_after: int
     escalate_creator_after: int
+    holiday_region: str | None = None  # as stored (NULL: the language's default)
+    work_start: str = "09:00"
+    work_end: str = "18:00"
+    late_grace_minutes: int = 120
+    company: CompanyDays = NO_COMPANY_DAYS
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class DigestWindow:
     workspace_ids: tuple[int, ...]
     local_hhmm: str  # the local wall-clock time, "HH:MM"
     day_start: datetime  # UTC instant the local day began
-    weekday_bit: int  # 1 << local weekday (bit 0 = Monday)
+    weekday_bit: int  # the schedules' day bits that post today: 1 << local weekday (bit 0 = Monday), …
 
 
 def workspaces(session: Session) -> list[WorkspaceInfo]:
@@ -74,11 +81,16 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
             Workspace.nudge_time,
             Workspace.escalate_lead_after,
             Workspace.escalate_creator_after,
+            Workspace.holiday_region,
+            Workspace.work_start,
+            Workspace.work_end,
+            Workspace.late_grace_minutes,
         )
         .where(Workspace.uninstalled_at.is_(None))
         .order_by(Workspace.id)
-    )
-    return [WorkspaceInfo(*row) for row in rows]
+    ).all()
+    company = company_days.for_workspaces(session, [row.id for row in rows])
+    return [WorkspaceInfo(*row, company=company.get(row.id, NO_COMPANY_DAYS)) for row in rows]
 
 
 def person_zones(session: Session) -> dict[int, set[str]]:
