@@ -1,5 +1,5 @@
-"""Migration 0008 on a database at revision 0007 with data in it: workspaces, departments and
-people keep everything and take the calendar defaults; the downgrade gives 0007 back (SQLite,
+"""Migration 0008 on a database at its predecessor 0010 with data in it: workspaces, departments and
+people keep everything and take the calendar defaults; the downgrade gives 0010 back (SQLite,
 PostgreSQL)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.test_migration_0007 import migrate
 T0 = datetime(2026, 11, 2, 9, 0)
 
 
-def seed_0007(database: Database) -> None:
+def seed_0010(database: Database) -> None:
     with database.engine.begin() as conn:
         for ws_id, platform, ext, tz, lang in (
             (1, "slack", "T1", "UTC", "en"),
@@ -51,8 +51,8 @@ def seed_0007(database: Database) -> None:
 def test_existing_rows_take_the_calendar_defaults(database_url: str) -> None:
     database = Database(database_url)
     try:
-        migrate(database, "0007")
-        seed_0007(database)
+        migrate(database, "0010")
+        seed_0010(database)
         migrate(database, "head")
         with database.engine.connect() as conn:
             rows = conn.execute(
@@ -88,7 +88,7 @@ def test_existing_rows_take_the_calendar_defaults(database_url: str) -> None:
             Caller("slack", "T1", "alice", "Alice", "C1", "g"), "holiday add 2026-12-24 Offsite"
         )
         assert "Offsite" in added.reply.plain_text()
-        migrate(database, "0007", down=True)
+        migrate(database, "0010", down=True)
         assert "company_days" not in inspect(database.engine).get_table_names()
         with database.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 2

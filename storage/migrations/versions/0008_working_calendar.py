@@ -6,7 +6,7 @@ their own working hours and away time (with a backup); ``company_days`` holds ea
 own days off and extra working days. Existing rows keep everything and take the defaults.
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 import storage.types
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
