@@ -29,7 +29,7 @@ from bench import _signing as s
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 REQUEST_TIMEOUT = 10.0  # seconds for one request; Slack and Feishu give up after 3
-START_TIMEOUT = 30.0  # seconds for a server to answer /healthz
+START_TIMEOUT = 120.0  # seconds for a server to answer /healthz (a shared machine can be that slow)
 KEEPALIVE_REUSE = 2.0  # seconds an idle keep-alive connection is still reused
 
 

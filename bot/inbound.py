@@ -149,8 +149,9 @@ class Pipeline:
     def accept(self, key: str | None, payload: dict[str, Any]) -> Ticket:
         """Save the request in the inbox under ``key`` (None: nothing to save, e.g. a view opened).
 
-        Raises TimeoutError when the inbox is slow and the write may still land (a platform that
-        redelivers, as Feishu does, is then better answered with an error than run unguarded).
+        Raises TimeoutError when the inbox is slow and the write may still land, on a platform that
+        redelivers (Feishu): it is then better answered with an error than run unguarded. Elsewhere
+        (Slack) the request runs unsaved, guarded by its key, which settles a late accept too.
         """
         if key is None or self.accepts is None:
             return Ticket(key, Accepted.UNSAVED)
@@ -158,6 +159,11 @@ class Pipeline:
             saved = self.accepts.accept(
                 self.platform, key, json.dumps(payload, ensure_ascii=False), timeout=self.accept_wait
             )
+        except TimeoutError:
+            if self.redelivers:
+                raise
+            log.warning("%s request %s: the inbox is slow; running it unsaved", self.platform, key)
+            return Ticket(key, Accepted.UNSAVED)
         except DatabaseUnavailable as exc:
             log.warning("%s request %s not saved (%s); running it unsaved", self.platform, key, exc)
             return Ticket(key, Accepted.UNSAVED)

@@ -25,7 +25,8 @@ HISTORY_SHOWN = 15
 
 
 def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
-    task.updated_at = ctx.now
+    if task.updated_at != ctx.now:  # a new task has it already; setting it again costs a flush
+        task.updated_at = ctx.now
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
 
 
@@ -92,15 +93,11 @@ def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
         number=repo.next_task_number(ctx.session, ctx.workspace),
         title=cmd.title,
         department_id=department.id,
-        department=department,
         assignee_id=assignee.id if assignee else None,
-        assignee=assignee,
         creator_id=ctx.me.id,
-        creator=ctx.me,
         due_date=cmd.due,
         priority="high" if cmd.high_priority else "normal",
         launch_id=launch.id if launch else None,
-        launch=launch,
         status=TaskStatus.TODO,
         created_at=ctx.now,
         updated_at=ctx.now,

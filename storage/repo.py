@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_if_absent
@@ -150,12 +151,31 @@ def departments(session: Session, workspace: Workspace) -> Sequence[Department]:
 
 
 def find_department(session: Session, workspace: Workspace, word: str) -> Department | None:
-    """A department by key or alias, case-insensitive."""
+    """A department by key or alias, case-insensitive (the first in the workspace's order).
+
+    Matched in one prebuilt query rather than by loading every department.
+    """
     word = word.strip().lower()
-    for department in departments(session, workspace):
-        if word == department.key or word in department.alias_list:
-            return department
-    return None
+    if not word:
+        return None
+    # Aliases are stored comma-separated: the pattern matches one whole entry (none if the word
+    # holds a comma itself).
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    alias = f"%,{escaped},%" if "," not in word else ""
+    params = {"workspace_id": workspace.id, "word": word, "alias": alias}
+    return session.scalars(_FIND_DEPARTMENT, params).first()
+
+
+_FIND_DEPARTMENT = (
+    select(Department)
+    .where(
+        Department.workspace_id == bindparam("workspace_id"),
+        (Department.key == bindparam("word"))
+        | (literal(",") + Department.aliases + literal(",")).like(bindparam("alias"), escape="/"),
+    )
+    .order_by(Department.position, Department.id)
+    .limit(1)
+)
 
 
 def next_task_number(session: Session, workspace: Workspace) -> int:
@@ -197,17 +217,26 @@ def find_task_for_update(session: Session, workspace: Workspace, number: int) ->
 
 def record_event(
     session: Session, task: Task, actor: Person | None, at: datetime, kind: str, changes: dict[str, Any]
-) -> TaskEvent:
-    event = TaskEvent(
-        workspace_id=task.workspace_id,
-        task_id=task.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        changes=changes,
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Append one row to the task's history, written at once (a Core insert, built once).
+
+    History is append-only and never read back through the object that wrote it, so it need not
+    pass through the session's unit of work, which cost more than the insert itself.
+    """
+    if task.id is None:  # a task created in this transaction and not flushed yet
+        session.flush()
+    row = {
+        "workspace_id": task.workspace_id,
+        "task_id": task.id,
+        "actor_id": actor.id if actor else None,
+        "at": at,
+        "kind": kind,
+        "changes": changes,
+    }
+    session.connection().execute(_RECORD_EVENT, row)
+
+
+_RECORD_EVENT = TaskEvent.__table__.insert()
 
 
 def task_history(session: Session, task: Task) -> Sequence[TaskEvent]:
@@ -226,19 +255,34 @@ def list_tasks(
     due_before: date | None = None,
     limit: int = 200,
 ) -> Sequence[Task]:
-    query = select(Task).where(Task.workspace_id == workspace.id)
-    if statuses is not None:
-        query = query.where(Task.status.in_(statuses))
-    if department is not None:
-        query = query.where(Task.department_id == department.id)
-    if assignee is not None:
-        query = query.where(Task.assignee_id == assignee.id)
-    if launch is not None:
-        query = query.where(Task.launch_id == launch.id)
-    if due_before is not None:
-        query = query.where(Task.due_date < due_before)
+    params: dict[str, Any] = {
+        "workspace_id": workspace.id,
+        "statuses": list(statuses) if statuses is not None else None,
+        "department_id": department.id if department is not None else None,
+        "assignee_id": assignee.id if assignee is not None else None,
+        "launch_id": launch.id if launch is not None else None,
+        "due_before": due_before,
+        "limit": limit,
+    }
+    query = _list_tasks_query(tuple(name for name, value in params.items() if value is not None))
+    return session.scalars(query, params).unique().all()
+
+
+@functools.cache
+def _list_tasks_query(filters: tuple[str, ...]) -> Select[tuple[Task]]:
+    """The task list for one combination of filters, built once with bind parameters: the
+    statement with its eager loads cost more to build and key than to run."""
+    conditions = {
+        "workspace_id": Task.workspace_id == bindparam("workspace_id"),
+        "statuses": Task.status.in_(bindparam("statuses", expanding=True)),
+        "department_id": Task.department_id == bindparam("department_id"),
+        "assignee_id": Task.assignee_id == bindparam("assignee_id"),
+        "launch_id": Task.launch_id == bindparam("launch_id"),
+        "due_before": Task.due_date < bindparam("due_before"),
+    }
+    query = select(Task).where(*(conditions[name] for name in filters if name in conditions))
     order = (Task.due_date.is_(None), Task.due_date, Task.number)
-    return session.scalars(query.order_by(*order).limit(limit)).unique().all()
+    return query.order_by(*order).limit(bindparam("limit"))
 
 
 def count_tasks(session: Session, workspace: Workspace, **filters: Any) -> int:
