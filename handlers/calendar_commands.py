@@ -6,16 +6,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import calendar_grammar as cg
+from handlers import execution as ex
 from handlers import holidays
 from handlers.calendar import WorkCalendar
 from handlers.execution import CommandError, Ctx
 from handlers.permissions import require_admin
 from handlers.replies import Reply, Section, Tone
 from handlers.views import day as day_text
-from storage import company_days
-from storage.models import CompanyDayKind
+from handlers.views import short_day, who
+from storage import company_days, repo
+from storage.models import CompanyDayKind, Person
 
 COMING_DAYS = 92  # ``holidays`` without a month: about the next three months
 NEXT_HORIZON = 400  # ``holidays next`` looks this far ahead
@@ -118,7 +121,57 @@ def _line(ctx: Ctx, entry: DayEntry) -> str:
     return ctx.tr(key, date=day_text(entry.day, ctx.tr, relative=False), name=entry.name) + suffix
 
 
+def set_my_hours(ctx: Ctx, cmd: cg.SetMyHours) -> Reply:
+    me, ws = ctx.me, ctx.workspace
+    if cmd.timezone is not None:
+        try:
+            ZoneInfo(cmd.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CommandError("err.bad_timezone", "me", {"text": cmd.timezone[:40]}) from None
+        me.timezone = cmd.timezone
+    elif cmd.hours is not None:
+        me.work_start, me.work_end = (t.strftime("%H:%M") for t in cmd.hours)
+    elif cmd.clear_hours:
+        me.work_start = me.work_end = None
+    hours = f"{me.work_start or ws.work_start}–{me.work_end or ws.work_end}"
+    current = me.away_until is not None and me.away_until >= ctx.today
+    away = _away_text(ctx, me.away_from, me.away_until) if current else ""
+    text = ctx.tr("me.summary", hours=hours, tz=me.timezone or ws.timezone) + away
+    changed = cmd.timezone is not None or cmd.hours is not None or cmd.clear_hours
+    return Reply(text, tone=Tone.SUCCESS if changed else Tone.INFO)
+
+
+def set_away(ctx: Ctx, cmd: cg.SetAway) -> Reply:
+    person = ex.person(ctx, cmd.who) if cmd.who is not None else ctx.me
+    if person.id != ctx.me.id and not ctx.is_admin and not _leads(ctx, person):
+        raise CommandError("err.away_not_allowed", "away", {"who": who(person, ctx.tr)})
+    if cmd.start is None:
+        person.away_from = person.away_until = person.away_backup_id = None
+        return Reply(ctx.tr("away.off", who=who(person, ctx.tr)), tone=Tone.SUCCESS)
+    backup = ex.person(ctx, cmd.backup) if cmd.backup is not None else None
+    if backup is not None and backup.id == person.id:
+        raise CommandError("err.away_backup_self", "away")
+    person.away_from, person.away_until = cmd.start, cmd.end
+    person.away_backup_id = backup.id if backup is not None else None
+    text = ctx.tr("away.set", who=who(person, ctx.tr)) + _away_text(ctx, cmd.start, cmd.end)
+    if backup is not None:
+        text += ctx.tr("away.backup", backup=who(backup, ctx.tr))
+    return Reply(text, tone=Tone.SUCCESS)
+
+
+def _away_text(ctx: Ctx, start: date | None, end: date | None) -> str:
+    if start is None or end is None:
+        return ""
+    return ctx.tr("away.range", start=short_day(start, ctx.tr), end=short_day(end, ctx.tr))
+
+
+def _leads(ctx: Ctx, person: Person) -> bool:
+    return any(d.lead_id == ctx.me.id for d in repo.departments_led_or_joined(ctx.session, person))
+
+
 HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
+    cg.SetMyHours: set_my_hours,
+    cg.SetAway: set_away,
     cg.SetCompanyDay: set_company_day,
     cg.RemoveCompanyDay: remove_company_day,
     cg.ListHolidays: list_holidays,

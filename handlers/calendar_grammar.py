@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from handlers import grammar as g
-from handlers.command_types import UsageError
+from handlers.command_types import PersonRef, UsageError
+from handlers.timewords import parse_hours
 
 MAX_DAY_NAME = 120
 
@@ -115,3 +116,68 @@ def month_after(first: date) -> date:
 
 
 g.register_commands(VERBS, {"holiday": parse_holiday, "holidays": parse_holidays}, COMMAND_NAMES)
+
+
+@dataclass(frozen=True)
+class SetMyHours:
+    """``me hours 10:00-19:00`` / ``me timezone Asia/Shanghai`` / ``me`` (show)."""
+
+    hours: tuple[time, time] | None = None
+    timezone: str | None = None
+    clear_hours: bool = False
+
+
+@dataclass(frozen=True)
+class SetAway:
+    """``away 2026-12-20..2026-12-27 [backup @carol]``, ``away off``; ``who`` for someone else."""
+
+    start: date | None  # None: away off
+    end: date | None = None
+    backup: PersonRef | None = None
+    who: PersonRef | None = None
+
+
+_RANGE = re.compile(r"^(.+?)(?:\.\.|~|～|至|到)(.+)$")
+
+
+def parse_me(_verb: str, args: list[str], _dates: g.DateReader) -> SetMyHours:
+    if not args:
+        return SetMyHours()
+    sub, raw = args[0].lower(), " ".join(args[1:])
+    if sub in ("hours", "工作时间") and raw.lower() in g.CLEAR_WORDS:
+        return SetMyHours(clear_hours=True)
+    if sub in ("hours", "工作时间"):
+        hours = parse_hours(raw)
+        if hours is None:
+            raise UsageError("err.bad_hours", "me", {"text": raw[:20]})
+        return SetMyHours(hours=hours)
+    if sub in ("timezone", "tz", "时区") and len(args) == 2:
+        return SetMyHours(timezone=args[1])
+    raise UsageError("err.unknown_subcommand", "me", {"word": args[0][:40]})
+
+
+def parse_away(_verb: str, args: list[str], dates: g.DateReader) -> SetAway:
+    who = g.person_ref(args[0]) if args else None
+    if who is not None:
+        args = args[1:]
+    if len(args) == 1 and args[0].lower() in ("off", "back", "关闭", "取消"):
+        return SetAway(None, who=who)
+    backup = None
+    if len(args) >= 2 and args[-2].lower() in ("backup", "代理", "备份") and (ref := g.person_ref(args[-1])):
+        backup, args = ref, args[:-2]
+    m = _RANGE.match("".join(args))
+    start = end = None
+    if m:
+        start, end = dates.read(m[1]), dates.read(m[2])
+    elif len(args) == 1:
+        start = end = dates.read(args[0])
+    if start is None or end is None or end < start or (end - start).days > 366:
+        raise UsageError("err.away_args", "away")
+    return SetAway(start, end, backup, who)
+
+
+g.register_commands(
+    {"me": "me", "我": "me", "away": "away", "休假": "away", "请假": "away"},
+    {"me": parse_me, "away": parse_away},
+    ("me", "away"),
+)

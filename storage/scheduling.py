@@ -244,6 +244,18 @@ class PersonRef:
     name: str | None
     timezone: str | None
     language: str | None
+    work_start: str | None = None  # own working hours (None: the workspace's)
+    work_end: str | None = None
+    away_from: date | None = None
+    away_until: date | None = None
+    away_backup_id: int | None = None
+
+    def away_on(self, day: date) -> bool:
+        return (
+            self.away_from is not None
+            and self.away_until is not None
+            and self.away_from <= day <= self.away_until
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,9 +381,23 @@ def _overdue_statement() -> Any:
 @cache
 def _people_statement() -> Any:
     p = _PEOPLE.c
-    return select(p.id, p.user_id, p.name, p.timezone, p.language).where(
+    columns = (p.id, p.user_id, p.name, p.timezone, p.language, p.work_start, p.work_end)
+    return select(*columns, p.away_from, p.away_until, p.away_backup_id).where(
         p.id.in_(bindparam("ids", expanding=True))
     )
+
+
+def person_starts(session: Session) -> dict[int, set[tuple[str | None, str]]]:
+    """The distinct (time zone, start of working hours) of people with hours of their own."""
+    rows = session.execute(
+        select(Person.workspace_id, Person.timezone, Person.work_start)
+        .where(Person.work_start.is_not(None))
+        .distinct()
+    )
+    found: dict[int, set[tuple[str | None, str]]] = defaultdict(set)
+    for workspace_id, zone, start in rows:
+        found[workspace_id].add((zone, start))
+    return found
 
 
 class TaskReader:
@@ -404,6 +430,14 @@ class TaskReader:
         """Open tasks due before ``before`` (index ``ix_tasks_open_due``)."""
         params = {"workspace_id": workspace_id, "before": before}
         return self._rows(self._connection.execute(_overdue_statement(), params).all())
+
+    def people(self, ids: Iterable[int]) -> dict[int, PersonRef]:
+        """People by id (backups of people who are away), looked up once per reader."""
+        wanted = set(ids) - self._people.keys()
+        if wanted:
+            for row in self._connection.execute(_people_statement(), {"ids": sorted(wanted)}):
+                self._people[row[0]] = PersonRef(*row)
+        return {pid: self._people[pid] for pid in ids if pid in self._people}
 
     def _rows(self, rows: Sequence[Any]) -> list[TaskRow]:
         people = self._people

@@ -119,7 +119,7 @@ def err(outcome: Outcome) -> str:
 def test_settings_say_where_the_default_comes_from(core: Coordinator) -> None:
     assert "Public holidays: none (default for the workspace language" in ok(run(core, "root", "settings"))
     zh = ok(run(core, "root", "settings", platform="feishu", workspace="tenant"))  # Feishu: Chinese
-    assert "法定节假日: CN（按工作区语言默认" in zh
+    assert "法定节假日：CN（按工作区语言默认" in zh
     assert "Public holidays set to US-CA" in ok(run(core, "root", "settings holidays us-ca"))
     assert "Public holidays: US-CA" in ok(run(core, "root", "settings"))
     assert "CN, US, US-CA" in err(run(core, "root", "settings holidays Narnia"))
