@@ -12,10 +12,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from handlers.clock import ManualClock
 from storage.db import Database, _normalise_url
+
+# Properties are checked by their examples, not their speed: on a shared CI machine one example
+# can take longer than hypothesis's default 200 ms deadline.
+settings.register_profile("coordbot", deadline=None)
+settings.load_profile("coordbot")
 
 PG_URL = os.environ.get("COORDBOT_TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

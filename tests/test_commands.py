@@ -250,15 +250,15 @@ def test_form_submit_names_the_bad_field(core: Coordinator, db: Database) -> Non
     assert [c.value for c in options.departments] == ["dev", "design", "marketing", "ops"]
     bad = core.submit_task_form(who("alice"), TaskForm("dev", "   "))
     assert bad.error_field == "title"
-    past = core.submit_task_form(who("alice"), TaskForm("dev", "x", due=date(2020, 1, 1)))
-    assert past.error_field == "due"
+    past = core.submit_task_form(who("alice"), TaskForm("dev", "Late", due=date(2020, 1, 1)))
+    assert past.error_field is None and "That date has passed" in past.reply.plain_text()
     nolaunch = core.submit_task_form(who("alice"), TaskForm("dev", "x", launch="nope"))
     assert nolaunch.error_field == "launch"
     good = core.submit_task_form(
         who("alice"), TaskForm("design", "From a form", "U3", "eve", date(2026, 12, 1))
     )
     assert good.reply.tone == Tone.SUCCESS and [m.target.id for m in good.outbox] == ["U3"]
-    assert [t.title for t in tasks(db)] == ["From a form"]
+    assert [t.title for t in tasks(db)] == ["Late", "From a form"]
 
 
 def test_home_overview(core: Coordinator) -> None:

@@ -214,6 +214,7 @@ def test_clearing_a_due_date_and_unassigning(core: Coordinator, db: Database) ->
         assert ok(out).startswith("#1 has no assignee now") and only_task(db).assignee_id is None
         assert [m.target.id for m in out.outbox] == ["bob"]  # the former assignee hears of it
     chinese(core)
+    ok(run(core, "alice", "due #1 周五"))
     assert ok(run(core, "alice", "due #1 无")).startswith("#1 不再有截止日期")
 
 
