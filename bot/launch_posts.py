@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from handlers import due, launch_notices
+from handlers import calendar, due, launch_notices
 from handlers.calendar import WorkCalendar
 from handlers.readiness import build_readiness
 from handlers.replies import Reply
@@ -39,9 +40,10 @@ class LaunchPost:
     today: date
 
 
+@lru_cache(maxsize=4096)
 def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
     """The workspace's working calendar (the one every day count of its launches uses)."""
-    return WorkCalendar(info.workdays)
+    return calendar.workspace_calendar(info.workdays, info.holiday_region, info.language, info.company)
 
 
 def checkin_key(launch_id: int, offset: int, launch_day: date) -> str:
@@ -59,7 +61,7 @@ def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[
         today = due.local_date(now, tz)
         if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
             continue
-        on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), info.workdays)
+        on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), workspace_calendar(info))
         asks = due.dates_with_working_offset(today, launch_notices.SIGNOFF_FROM, workspace_calendar(info))
         if on or asks:
             wanted[info.id] = (today, on, asks)

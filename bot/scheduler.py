@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from bot import launch_posts, report_posts
 from bot.messenger import DeliveryError
 from handlers import due, notices
+from handlers.calendar import ALL_DAYS_MASK
 from handlers.replies import Outbound, Reply, Target
 from storage import inbox, report_schedules, scheduling
 from storage import notifications as ledger
@@ -68,6 +69,7 @@ class _Sweep:
     workspace_id: int
     zone: str
     today: date
+    at: str  # the local time of this sweep: the nudge time, or later where working hours begin later
 
 
 @dataclass
@@ -240,11 +242,13 @@ class CoordScheduler:
         plan = _Plan(infos={w.id: w for w in infos})
         # Launch posts: check-ins, follow-ups and sign-off requests (bot.launch_posts).
         plan.checkins = launch_posts.find_due(s, infos, now)
-        # Digests: one query over every timezone.
-        by_zone: dict[str, list[int]] = {}
+        # Digests: one query over every timezone (and kind of day: see _digest_days).
+        by_zone: dict[tuple[str, int], list[int]] = {}
         for info in infos:
-            by_zone.setdefault(info.timezone, []).append(info.id)
-        for name, ids in by_zone.items():
+            bits = _digest_days(info, now)
+            if bits:
+                by_zone.setdefault((info.timezone, bits), []).append(info.id)
+        for (name, bits), ids in by_zone.items():
             tz = due.zone(name)
             local = now.astimezone(tz)
             plan.windows.append(
@@ -252,24 +256,25 @@ class CoordScheduler:
                     workspace_ids=tuple(ids),
                     local_hhmm=local.strftime("%H:%M"),
                     day_start=due.start_of_day(local.date(), tz),
-                    weekday_bit=1 << local.weekday(),
+                    weekday_bit=bits,
                 )
             )
         plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
         # Weekly reports and launch retros (bot.report_posts).
         plan.reports = report_posts.find_due(s, infos, now)
-        # Nudge sweeps: once per working day per timezone in use in a workspace.
-        zones = scheduling.person_zones(s)
+        # Nudge sweeps: once per working day per timezone in use in a workspace (and per later
+        # start of working hours: nobody is nudged before their working day begins).
+        groups = _sweep_groups(infos, scheduling.person_zones(s), scheduling.person_starts(s))
         sweeps = []
         for info in infos:
-            at = due.parse_hhmm(info.nudge_time, _T0930)
-            for name in sorted({info.timezone} | zones.get(info.id, set())):
+            for name, at_text in sorted(groups[info.id]):
                 tz = due.zone(name)
                 today = due.local_date(now, tz)
-                if due.is_workday(today, info.workdays) and due.reached(now, today, at, tz):
-                    sweeps.append(
-                        _Sweep(f"sweep:nudge:{info.id}:{name}:{today.isoformat()}", info.id, name, today)
-                    )
+                works = launch_posts.workspace_calendar(info).is_working_day(today)
+                if works and due.reached(now, today, due.parse_hhmm(at_text), tz):
+                    where = name if at_text == _sweep_time(info, None) else f"{name}@{at_text}"
+                    key = f"sweep:nudge:{info.id}:{where}:{today.isoformat()}"
+                    sweeps.append(_Sweep(key, info.id, name, today, at_text))
         if sweeps:
             existing = ledger.existing_keys(s, [sweep.key for sweep in sweeps])
             plan.sweeps = [sweep for sweep in sweeps if sweep.key not in existing]
@@ -298,6 +303,7 @@ class CoordScheduler:
         """
         with self.services.db.transaction() as s:
             due_now = []
+            missed = []
             for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
                 info = plan.infos.get(schedule.workspace_id)
                 if info is None:
@@ -306,7 +312,16 @@ class CoordScheduler:
                 today = due.local_date(now, tz)
                 if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
                     continue  # the repeated hour of a fall-back night, before the first occurrence
+                if _missed_slot(info, today, schedule.at_time, now):
+                    log.info(
+                        "scheduler: digest for %s missed its %s slot; dropped for today",
+                        schedule.channel_id,
+                        schedule.at_time,
+                    )
+                    missed.append(schedule.id)
+                    continue
                 due_now.append((schedule, info, today))
+            scheduling.mark_digests_posted(s, missed, now)
             if not due_now:
                 return []
             scopes = scheduling.channel_scopes(
@@ -361,21 +376,46 @@ class CoordScheduler:
 
     def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[_Claimed]:
         with self.services.db.transaction() as s:
-            return self._sweep(s, sweep.key, plan.infos[sweep.workspace_id], sweep.zone, sweep.today, now)
+            return self._sweep(s, sweep, plan.infos[sweep.workspace_id], now)
 
-    def _sweep(
-        self, s: Session, sweep_key: str, info: WorkspaceInfo, zone_name: str, today: date, now: datetime
-    ) -> list[_Claimed]:
-        """One zone's nudges and escalations for the day, claimed in one transaction with its marker."""
-        if not ledger.mark(s, sweep_key, info.id, "sweep", now):
+    def _sweep(self, s: Session, sweep: _Sweep, info: WorkspaceInfo, now: datetime) -> list[_Claimed]:
+        """One zone's nudges and escalations for the day, claimed in one transaction with its marker.
+
+        Only people of this sweep's zone and start of working hours, inside their working hours
+        and not away, are told; an away person's overdue work goes to their backup, else their
+        lead. Whoever is left out hears of it at the next sweep they are in (their next working
+        morning): overdue work stays overdue.
+        """
+        zone_name, today = sweep.zone, sweep.today
+        if not ledger.mark(s, sweep.key, info.id, "sweep", now):
             return []  # another process did this sweep
         nudged: dict[int, _Person] = {}
         escalations: list[tuple[str, PersonRef, TaskRow, int]] = []
+        work_calendar = launch_posts.workspace_calendar(info)
+        local = now.astimezone(due.zone(zone_name)).time()
+        reader = scheduling.TaskReader(s)
+        overdue = reader.overdue(info.id, today)
+        away = (t.assignee for t in overdue if t.assignee is not None and t.assignee.away_on(today))
+        backups = reader.people({p.away_backup_id for p in away if p.away_backup_id is not None})
 
         def here(person: PersonRef | None) -> bool:
-            return person is not None and (person.timezone or info.timezone) == zone_name
+            if person is None or (person.timezone or info.timezone) != zone_name:
+                return False
+            if _sweep_time(info, person) != sweep.at or person.away_on(today):
+                return False
+            start = due.parse_hhmm(person.work_start or info.work_start)
+            return start <= local < due.parse_hhmm(person.work_end or info.work_end, _T1800)
 
-        for task in scheduling.TaskReader(s).overdue(info.id, today):
+        def stand_in(person: PersonRef | None, lead: PersonRef | None) -> PersonRef | None:
+            """Who gets ``person``'s overdue work today: them, or while away their backup or lead."""
+            if person is None or not person.away_on(today):
+                return person
+            backup = backups.get(person.away_backup_id or -1)
+            if backup is not None and not backup.away_on(today):
+                return backup
+            return lead if lead is not None and not lead.away_on(today) and not _same(lead, person) else None
+
+        for task in overdue:
             if task.snoozed_until is not None and task.snoozed_until > now:
                 continue
             assert task.due_date is not None
@@ -385,8 +425,8 @@ class CoordScheduler:
                     if here(person):
                         nudged.setdefault(person.id, _Person(person)).blocked.append(task)
                 continue
-            late = due.working_days_between(task.due_date, today, info.workdays)
-            primary = task.assignee or lead or creator
+            late = work_calendar.working_days_between(task.due_date, today)
+            primary = stand_in(task.assignee or lead or creator, lead)
             if primary is not None and here(primary):
                 nudged.setdefault(primary.id, _Person(primary)).overdue.append((task, late))
             if (
@@ -658,7 +698,7 @@ class CoordScheduler:
         """Minute instants in ``[first, end]`` at which something may become due."""
         with self.services.db.transaction() as s:
             infos = scheduling.workspaces(s)
-            zones = scheduling.person_zones(s)
+            groups = _sweep_groups(infos, scheduling.person_zones(s), scheduling.person_starts(s))
             digest_times: dict[int, set[str]] = {}
             for workspace_id, at_time in s.execute(
                 select(DigestSchedule.workspace_id, DigestSchedule.at_time)
@@ -674,8 +714,7 @@ class CoordScheduler:
             pairs.add((info.timezone, info.checkin_time))
             for at_time in digest_times.get(info.id, set()) | report_times.get(info.id, set()):
                 pairs.add((info.timezone, at_time))
-            for name in {info.timezone} | zones.get(info.id, set()):
-                pairs.add((name, info.nudge_time))
+            pairs.update(groups[info.id])
         instants: set[datetime] = set()
         for name, at_text in pairs:
             tz = due.zone(name)
@@ -691,6 +730,66 @@ class CoordScheduler:
 
 
 _T0930 = due.parse_hhmm("09:30")
+_T1800 = due.parse_hhmm("18:00")
+
+
+LATE_AFTER = timedelta(minutes=5)  # a slot reached later than this was missed (ticks come every minute)
+
+
+def _missed_slot(info: WorkspaceInfo, today: date, at_text: str, now: datetime) -> bool:
+    """Was the slot ``at_text`` today missed (coordbot was not running), and is it now too late for it?
+
+    A missed slot is still served within the grace window and before the end of working hours;
+    later it is not: nothing is posted at night because a process was down at 09:30.
+    """
+    tz = due.zone(info.timezone)
+    slot = due.due_instant(today, due.parse_hhmm(at_text), tz)
+    if now - slot <= LATE_AFTER:
+        return False
+    closing = due.due_instant(today, due.parse_hhmm(info.work_end, _T1800), tz)
+    return now - slot > timedelta(minutes=info.late_grace_minutes) or now >= closing
+
+
+def _sweep_time(info: WorkspaceInfo, person: PersonRef | None) -> str:
+    """When a person's nudges are swept: the nudge time, or the start of their working hours if later."""
+    start = (person.work_start if person is not None else None) or info.work_start
+    return max(due.parse_hhmm(info.nudge_time, _T0930), due.parse_hhmm(start)).strftime("%H:%M")
+
+
+def _sweep_groups(
+    infos: Sequence[WorkspaceInfo],
+    zones: dict[int, set[str]],
+    starts: dict[int, set[tuple[str | None, str]]],
+) -> dict[int, set[tuple[str, str]]]:
+    """Each workspace's (zone, local sweep time) pairs: its own zone and its people's, at the nudge
+    time, and later for people whose working hours begin later."""
+    groups: dict[int, set[tuple[str, str]]] = {}
+    for info in infos:
+        default = _sweep_time(info, None)
+        found = {(name, default) for name in {info.timezone} | zones.get(info.id, set())}
+        for zone_name, start in starts.get(info.id, ()):
+            later = max(default, due.parse_hhmm(start).strftime("%H:%M"))
+            found.add((zone_name or info.timezone, later))
+        groups[info.id] = found
+    return groups
+
+
+def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
+    """The digest-schedule day bits that post today in ``info``'s workspace (0: none).
+
+    A public holiday or company day off posts none; a make-up or extra working day on a weekend
+    posts the schedules of the working week (it is worked like one); any other day, the schedules
+    of its weekday (a schedule may choose a weekend day on purpose).
+    """
+    today = due.local_date(now, due.zone(info.timezone))
+    calendar = launch_posts.workspace_calendar(info)
+    weekday = 1 << today.weekday()
+    works, usual = calendar.is_working_day(today), calendar.works_by_weekday(today)
+    if usual and not works:
+        return 0
+    if works and not usual:
+        return weekday | (info.workdays & ALL_DAYS_MASK or ALL_DAYS_MASK)
+    return weekday
 
 
 def _same(a: PersonRef | None, b: PersonRef | None) -> bool:
@@ -718,6 +817,10 @@ def _info(workspace: Workspace) -> WorkspaceInfo:
         nudge_time=workspace.nudge_time,
         escalate_lead_after=workspace.escalate_lead_after,
         escalate_creator_after=workspace.escalate_creator_after,
+        holiday_region=workspace.holiday_region,
+        work_start=workspace.work_start,
+        work_end=workspace.work_end,
+        late_grace_minutes=workspace.late_grace_minutes,
     )
 
 

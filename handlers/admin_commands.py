@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers import calendar_commands, holidays, launch_items, views
 from handlers import execution as ex
 from handlers import grammar as g
-from handlers import launch_items, views
-from handlers.calendar import WORKDAYS_MASK
+from handlers.calendar import WORKDAYS_MASK, effective_region
 from handlers.due import parse_offsets
 from handlers.execution import CommandError, Ctx
 from handlers.permissions import require_admin
@@ -83,6 +83,10 @@ def set_department(ctx: Ctx, cmd: g.SetDepartment) -> Reply:
         headline = ctx.tr("dept.lead_set", department=department.key, who=views.who(lead, ctx.tr))
         if moved := launch_items.follow_lead(ctx, department, old_lead_id, lead):
             headline += ctx.tr("launch.lead_takes_items", n=moved)
+    elif cmd.holidays is not None:
+        department.holiday_region = None if cmd.holidays == holidays.NONE else cmd.holidays
+        region = calendar_commands.region_text(ctx, ctx.department_calendar(department).region)
+        headline = ctx.tr("dept.holidays_set", department=department.key, region=region)
     elif cmd.channel is not None:
         department.channel_id, department.channel_name = cmd.channel.channel_id, cmd.channel.name
         headline = ctx.tr(
@@ -102,7 +106,10 @@ def show_settings(ctx: Ctx, _cmd: g.ShowSettings) -> Reply:
     return Reply(ctx.tr("settings.title"), (Section(fields=fields),))
 
 
-SETTINGS = ("timezone", "language", "workdays", "checkin", "offsets", "nudge", "escalate", "threads")
+SETTINGS = (
+    "timezone", "language", "workdays", "holidays", "hours", "checkin", "offsets", "nudge", "escalate",
+    "threads",
+)  # fmt: skip
 
 
 def _setting_text(ctx: Ctx, name: str) -> str:
@@ -114,6 +121,10 @@ def _setting_text(ctx: Ctx, name: str) -> str:
         return ctx.tr(f"language.{ws.language}")
     if name == "workdays":
         return views.weekdays_text(ws.workdays, ctx.tr)
+    if name == "holidays":
+        return calendar_commands.region_text(ctx, effective_region(ws.holiday_region, ws.language))
+    if name == "hours":
+        return f"{ws.work_start}–{ws.work_end}"
     if name == "checkin":
         return ws.checkin_time
     if name == "nudge":
@@ -140,6 +151,11 @@ def change_setting(ctx: Ctx, cmd: g.ChangeSetting) -> Reply:
         ctx.tr.lang = ws.language if ctx.me.language is None else ctx.tr.lang
     elif cmd.name == "workdays":
         ws.workdays = int(value)  # type: ignore[call-overload]
+    elif cmd.name == "holidays":
+        ws.holiday_region = str(value)
+    elif cmd.name == "hours":
+        start, end = value  # type: ignore[misc]
+        ws.work_start, ws.work_end = start.strftime("%H:%M"), end.strftime("%H:%M")
     elif cmd.name == "checkin":
         ws.checkin_time = value.strftime("%H:%M")  # type: ignore[attr-defined]
     elif cmd.name == "nudge":

@@ -6,8 +6,10 @@ launch items' relative due dates (``T-10``), check-in days that fall on a day of
 dates such as ``3 working days``. Nothing else in coordbot does day arithmetic.
 
 A day is a working day when its weekday is in ``workdays`` and it is not a day off, or when it
-is an extra working day (a make-up workday, China's 调休, or a company day). Pure: no database,
-no wall clock.
+is an extra working day. Company days (``days_off``, ``extra_workdays``) win over the public
+holidays of ``region`` (:mod:`handlers.holidays`, cached per region and year), whose make-up
+workdays (China's 调休) are working days and whose holidays on weekdays are not. A year for which
+the library has no data counts weekdays and company days only. Pure: no database, no wall clock.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.holidays import NONE, default_region, public_year
+from storage.company_days import CompanyDays
 from storage.models import WORKDAYS_MASK
 
 ALL_DAYS_MASK = 0b1111111
@@ -26,12 +30,27 @@ class WorkCalendar:
     workdays: int = WORKDAYS_MASK
     days_off: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    region: str = NONE  # public holidays (handlers.holidays): "CN", "US-CA", or "none"
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_workdays:
             return True
         if day in self.days_off:
             return False
+        if self.region != NONE:
+            public = public_year(self.region, day.year)
+            if day in public.workdays:
+                return True
+            if day in public.days_off:
+                return False
+        return self.works_by_weekday(day)
+
+    def holidays_known(self, year: int) -> bool:
+        """Whether the public holidays of ``year`` are known (False: weekdays and company days only)."""
+        return self.region == NONE or public_year(self.region, year).known
+
+    def works_by_weekday(self, day: date) -> bool:
+        """Whether ``day``'s weekday is a working weekday (holidays and company days aside)."""
         mask = self.workdays & ALL_DAYS_MASK
         return not mask or bool(mask & (1 << day.weekday()))
 
@@ -68,13 +87,18 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += bool(mask & (1 << day.weekday()))
         # The weekday count above, corrected by the exceptions that fall in the range.
-        for off in self.days_off:
-            if after < off <= upto and mask & (1 << off.weekday()) and off not in self.extra_workdays:
-                count -= 1
-        for extra in self.extra_workdays:
-            if after < extra <= upto and not mask & (1 << extra.weekday()):
-                count += 1
+        for exception in self._exceptions(after, upto):
+            count += self.is_working_day(exception) - self.works_by_weekday(exception)
         return count
+
+    def _exceptions(self, after: date, upto: date) -> set[date]:
+        """Company and public days in ``(after, upto]``: the only days the weekday rule may get wrong."""
+        found = {d for d in self.days_off | self.extra_workdays if after < d <= upto}
+        if self.region != NONE:
+            for year in range(after.year, upto.year + 1):
+                public = public_year(self.region, year)
+                found.update(d for d in (*public.days_off, *public.workdays) if after < d <= upto)
+        return found
 
     def _step(self, day: date, step: int, include: bool) -> date:
         current = day if include else day + timedelta(days=step)
@@ -83,3 +107,16 @@ class WorkCalendar:
                 return current
             current += timedelta(days=step)
         return day
+
+
+def effective_region(region: str | None, language: str) -> str:
+    """The public-holiday region in force: the one chosen, else the language's default (zh -> CN)."""
+    return region if region else default_region(language)
+
+
+def workspace_calendar(
+    workdays: int, region: str | None, language: str, company: CompanyDays | None = None
+) -> WorkCalendar:
+    """A workspace's calendar from its settings and company days (a department passes its own region)."""
+    company = company or CompanyDays()
+    return WorkCalendar(workdays, company.off, company.work, effective_region(region, language))

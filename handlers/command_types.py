@@ -131,6 +131,7 @@ class SetDepartment:
     lead: PersonRef | None = None
     channel: ChannelRef | None = None
     members: tuple[PersonRef, ...] | None = None
+    holidays: str | None = None  # a public-holiday region of its own ("none": the workspace's)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class ShowSettings:
 
 @dataclass(frozen=True)
 class ChangeSetting:
-    name: str  # timezone | language | workdays | checkin | nudge | offsets | escalate
+    name: str  # timezone | language | workdays | holidays | hours | checkin | nudge | offsets | escalate
     value: object
 
 

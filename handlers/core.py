@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from handlers import (
     admin_commands,
+    calendar_commands,
     capture,
     capture_commands,
     help_text,
@@ -109,6 +110,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     cg.DescribeTask: capture_commands.describe,
     cg.QuietTask: capture_commands.quiet,
     **launch_routes.HANDLERS,
+    **calendar_commands.HANDLERS,
     **overview_commands.HANDLERS,
     **version_plan.HANDLERS,
     **report_commands.HANDLERS,

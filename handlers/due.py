@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.calendar import WorkCalendar
 
 DEFAULT_OFFSETS = (-14, -7, -3, -1, 0, 1, 7)
+MAX_DAYS_OFF_RUN = 40  # a run of days off longer than this is taken as the calendar's end (never loops)
 _SEARCH_LIMIT = 3 * 60  # minutes scanned for the end of a DST gap (gaps are at most 2 h)
 
 
@@ -82,16 +83,6 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return start_of_day(day + timedelta(days=1), tz)
 
 
-def is_workday(day: date, mask: int) -> bool:
-    """``mask`` bit 0 is Monday; a mask with no days at all counts every day as a working day."""
-    return WorkCalendar(mask).is_working_day(day)
-
-
-def working_days_between(after: date, upto: date, mask: int) -> int:
-    """Working days ``d`` with ``after < d <= upto`` (a task due Monday is 1 day overdue on Tuesday)."""
-    return WorkCalendar(mask).working_days_between(after, upto)
-
-
 @lru_cache(maxsize=1024)
 def parse_offsets(text: str | None) -> tuple[int, ...]:
     """``"-14,-7,-3,-1,0,1,7"`` -> sorted unique offsets (days relative to the launch date)."""
@@ -116,42 +107,69 @@ def offset_label(offset: int) -> str:
     return f"T{offset:+d}"
 
 
-def posting_day(nominal: date, offset: int, mask: int) -> date:
+def posting_day(nominal: date, offset: int, calendar: WorkCalendar) -> date:
     """The day a check-in nominally on ``nominal`` is posted.
 
     Launch day itself is always posted on the day. Before the launch a check-in that falls on a
-    non-working day moves to the previous working day (people get it while they can still act);
-    a follow-up after the launch moves to the next working day.
+    day off (a weekend, a public holiday, a company day) moves to the previous working day
+    (people get it while they can still act); a follow-up after the launch moves to the next one.
     """
-    if offset == 0 or is_workday(nominal, mask):
+    if offset == 0 or calendar.is_working_day(nominal):
         return nominal
-    step = -1 if offset < 0 else 1
-    day = nominal
-    for _ in range(7):
-        day += timedelta(days=step)
-        if is_workday(day, mask):
-            return day
-    return nominal
+    if offset < 0:
+        return calendar.previous_working_day(nominal)
+    return calendar.next_working_day(nominal)
 
 
-def checkins_on(today: date, offsets: Iterable[int], mask: int) -> dict[date, int]:
+def checkins_on(today: date, offsets: Iterable[int], calendar: WorkCalendar) -> dict[date, int]:
     """Launch dates with a check-in posted ``today``, and the offset of that check-in.
 
     When two offsets of one launch land on the same day (e.g. T-2 and T-1 both move to Friday),
     only the one nearest the launch is kept.
     """
-    return dict(_checkins_on(today, tuple(sorted(set(offsets))), mask))
+    return dict(_checkins_on(today, tuple(sorted(set(offsets))), calendar))
 
 
 @lru_cache(maxsize=4096)
-def _checkins_on(today: date, offsets: tuple[int, ...], mask: int) -> tuple[tuple[date, int], ...]:
+def _checkins_on(
+    today: date, offsets: tuple[int, ...], calendar: WorkCalendar
+) -> tuple[tuple[date, int], ...]:
     result: dict[date, int] = {}
+    working = calendar.is_working_day(today)
+    # The nominal days that move onto today: today, and the days off after it (check-ins before
+    # a launch move back) or before it (follow-ups move forward).
+    ahead = _days_off_run(today, 1, calendar) if working else ()
+    behind = _days_off_run(today, -1, calendar) if working else ()
     for offset in sorted(set(offsets), key=abs, reverse=True):
-        for shift in range(-7, 8):  # nominal days that may move onto today
-            nominal = today + timedelta(days=shift)
-            if posting_day(nominal, offset, mask) == today:
-                result[nominal - timedelta(days=offset)] = offset
+        if offset == 0:
+            nominals: tuple[date, ...] = (today,)
+        elif not working:
+            continue
+        else:
+            nominals = (today, *(ahead if offset < 0 else behind))
+        for nominal in nominals:
+            result[nominal - timedelta(days=offset)] = offset
     return tuple(result.items())
+
+
+def _days_off_run(day: date, step: int, calendar: WorkCalendar) -> tuple[date, ...]:
+    """The days off right after (``step`` 1) or before (-1) ``day``, nearest first."""
+    run = []
+    current = day + timedelta(days=step)
+    while not calendar.is_working_day(current) and len(run) < MAX_DAYS_OFF_RUN:
+        run.append(current)
+        current += timedelta(days=step)
+    return tuple(run)
+
+
+def checkin_headline_parts(
+    today: date, offset: int, launch_date: date, calendar: WorkCalendar
+) -> tuple[date | None, int]:
+    """For a check-in posted ``today``: the day off it moved from (None if it did not move), and
+    the working days left until the launch (days ``d`` with ``today < d <= launch``)."""
+    nominal = launch_date + timedelta(days=offset)
+    moved_from = nominal if nominal != today else None
+    return moved_from, calendar.working_days_between(today, launch_date)
 
 
 def days_left(today: date, launch_date: date) -> int:

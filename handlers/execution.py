@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.calendar import WorkCalendar
+from handlers.calendar import WorkCalendar, workspace_calendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
 from handlers.web_access import WebAccess
-from storage import repo
+from storage import company_days, repo
 from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
 
 
@@ -43,10 +44,18 @@ class Ctx:
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
-    @property
+    @cached_property
     def calendar(self) -> WorkCalendar:
         """The workspace's working calendar: every day count in a command goes through it."""
-        return WorkCalendar(self.workspace.workdays)
+        ws = self.workspace
+        company = company_days.for_workspaces(self.session, [ws.id]).get(ws.id)
+        return workspace_calendar(ws.workdays, ws.holiday_region, ws.language, company)
+
+    def department_calendar(self, department: Department | None) -> WorkCalendar:
+        """A department's calendar: the workspace's, with its office's public holidays if it has its own."""
+        if department is None or not department.holiday_region:
+            return self.calendar
+        return replace(self.calendar, region=department.holiday_region)
 
     @property
     def is_admin(self) -> bool:

@@ -43,6 +43,7 @@ from handlers.command_types import (
     UsageError,
 )
 from handlers.dates import parse_date
+from handlers.holidays import parse_region
 from handlers.replies import plain_mentions
 from handlers.timewords import (
     MAX_DURATION,
@@ -50,6 +51,7 @@ from handlers.timewords import (
     duration_seconds,
     parse_clock_time,
     parse_duration,
+    parse_hours,
     parse_weekdays,
 )
 
@@ -440,6 +442,8 @@ def _parse_dept(_verb: str, args: list[str], _dates: _Dates) -> Command:
             return SetDepartment(department, lead=ref)
         if what == "channel" and len(values) == 1 and (chan := channel_ref(values[0])):
             return SetDepartment(department, channel=chan)
+        if what in ("holidays", "holiday") and len(values) == 1 and (region := parse_region(values[0])):
+            return SetDepartment(department, holidays=region)
         if what == "members":
             refs = [person_ref(v) for v in values]
             if all(refs):
@@ -480,6 +484,16 @@ def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
         if not offsets or any(abs(o) > 60 for o in offsets):
             raise UsageError("err.bad_offsets", "settings", {"text": raw[:40]})
         return ChangeSetting("offsets", tuple(offsets))
+    if name in ("holidays", "holiday", "节假日", "假期"):
+        region = parse_region(raw) if len(values) == 1 else None
+        if region is None:
+            raise UsageError("err.bad_holiday_region", "settings", {"text": raw[:20]})
+        return ChangeSetting("holidays", region)
+    if name in ("hours", "工作时间"):
+        hours = parse_hours(raw)
+        if hours is None:
+            raise UsageError("err.bad_hours", "settings", {"text": raw[:20]})
+        return ChangeSetting("hours", hours)
     if name == "escalate":
         try:
             lead, creator = (int(v) for v in values)
@@ -561,6 +575,7 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
 
 # Launches, sign-off and templates: grammar modules of their own, which register themselves here.
 from handlers import (  # noqa: E402, F401
+    calendar_grammar,
     capture_grammar,
     launch_grammar,
     overview_grammar,

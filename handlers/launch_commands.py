@@ -34,7 +34,7 @@ HISTORY_LIMIT = 5
 
 def phase(ctx: Ctx, launch: Launch, today: date | None = None) -> str:
     offsets = due.parse_offsets(ctx.workspace.checkin_offsets)
-    end = followups_end(launch, offsets, ctx.workspace.workdays)
+    end = followups_end(launch, offsets, ctx.calendar)
     return launch_phase(launch, today or ctx.today, end)
 
 

@@ -28,7 +28,7 @@ from handlers.launch_views import (
 from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
-from handlers.views import day, department_name, joined, task_line
+from handlers.views import day, department_name, joined, short_day, task_line
 from storage.models import Department, LaunchStatus, Task, TaskStatus
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
@@ -75,8 +75,11 @@ def compose_checkin(
         )
         headline = tr(key, launch=launch.name, date=day(launch.launch_date, tr, today, relative=False))
     else:
-        left = due.days_left(today, launch.launch_date)
-        headline = tr("sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), n=left)
+        moved_from, left = due.checkin_headline_parts(today, offset, launch.launch_date, calendar)
+        moved = tr("sched.checkin.moved_from", day=_nearby_day(moved_from, today, tr)) if moved_from else ""
+        headline = tr(
+            "sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), moved=moved, n=left
+        )
     sections = [_readiness_section(readiness, tr), *_open_work(readiness, today, tr, zone)]
     behind = [
         d.department
@@ -98,6 +101,13 @@ def compose_checkin(
             sections.append(Section(text=tr("sched.checkin.all_ready")))
             tone = Tone.SUCCESS
     return Reply(headline, tuple(sections), tone=tone, ephemeral=False, language=tr.lang)
+
+
+def _nearby_day(value: date, today: date, tr: Translator) -> str:
+    """``Sat`` for the weekend next to ``today``, else ``Tue 10-06`` (a holiday further away)."""
+    if abs((value - today).days) <= 2:
+        return tr(f"weekday.{value.weekday()}")
+    return short_day(value, tr)
 
 
 def _readiness_section(readiness: Readiness, tr: Translator) -> Section:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import due
+from handlers.calendar import WorkCalendar
 from handlers.i18n import Translator
 from handlers.readiness import Readiness
 from handlers.replies import Button, ButtonStyle
@@ -52,13 +53,13 @@ def name(tr: Translator) -> Callable[[Department], str]:
     return lambda department: department_name(department, tr)
 
 
-def followups_end(launch: Launch, offsets: Iterable[int], workdays: int) -> date:
+def followups_end(launch: Launch, offsets: Iterable[int], calendar: WorkCalendar) -> date:
     """The day of the launch's last follow-up check-in (its launch day when there is none)."""
     positive = [o for o in offsets if o > 0]
     if not positive:
         return launch.launch_date
     last = max(positive)
-    return due.posting_day(launch.launch_date + timedelta(days=last), last, workdays)
+    return due.posting_day(launch.launch_date + timedelta(days=last), last, calendar)
 
 
 def launch_phase(launch: Launch, today: date, followups_until: date) -> str:

@@ -199,6 +199,17 @@ def parse_clock_time(text: str) -> datetime.time | None:
     return None
 
 
+def parse_hours(text: str) -> tuple[datetime.time, datetime.time] | None:
+    """Working hours ``09:00-18:00`` (``9am-6pm``, ``9:00~18:00``, ``9点-18点``): start before end."""
+    parts = re.split(r"\s*(?:-|–|~|～|to|到|至)\s*", normalise(text), maxsplit=1)
+    if len(parts) != 2:
+        return None
+    start, end = parse_clock_time(parts[0]), parse_clock_time(parts[1])
+    if start is None or end is None or not start < end:
+        return None
+    return start, end
+
+
 # ------------------------------------------------------------------------ weekday sets
 
 _WEEKDAY_SPECIALS: dict[str, int] = {

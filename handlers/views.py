@@ -8,7 +8,7 @@ department). History sentences live in :mod:`handlers.history`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,14 @@ def who(person: Person | None, tr: Translator) -> str:
     if person is None:
         return tr("word.nobody")
     return mention(person.user_id, person.name)
+
+
+def away_note(person: Any, today: date, tr: Translator) -> str:
+    """`` (away until Mon 12-28)`` while ``person`` is away (the day named is the one they are back)."""
+    start, until = person.away_from, person.away_until
+    if start is None or until is None or not start <= today <= until:
+        return ""
+    return tr("word.away_until", date=short_day(until + timedelta(days=1), tr))
 
 
 def joined(items: Iterable[str], tr: Translator) -> str:
@@ -147,7 +155,7 @@ def task_line(
         head = f"#{task.number} [{department_name(task.department, tr)}] {task.title}"
     details = []
     if task.assignee is not None:
-        details.append(who(task.assignee, tr))
+        details.append(who(task.assignee, tr) + away_note(task.assignee, today, tr))
     if task.due_date is not None:
         details.append(tr("word.due", date=day(task.due_date, tr, today, relative=relative)))
     if task.status == TaskStatus.BLOCKED and task.blocked_reason:

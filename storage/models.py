@@ -62,6 +62,12 @@ class Workspace(Base):
     uninstalled_at: Mapped[datetime | None]  # the app was uninstalled: nothing is scheduled for it
     # Changes of tasks made from a message are told in its thread (admins turn it off for all).
     thread_updates: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Public holidays: a country code of the ``holidays`` library with an optional subdivision
+    # ("CN", "US-CA"), "none", or NULL (not chosen: the default follows the language, zh -> CN).
+    holiday_region: Mapped[str | None] = mapped_column(String(16))
+    work_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    late_grace_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
 
 
 class Person(Base):
@@ -76,6 +82,13 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    work_start: Mapped[str | None] = mapped_column(String(5))  # own working hours; NULL: the workspace's
+    work_end: Mapped[str | None] = mapped_column(String(5))
+    away_from: Mapped[date | None] = mapped_column(Date)  # away (vacation) from .. until, both included
+    away_until: Mapped[date | None] = mapped_column(Date)
+    # Who gets their overdue work while away: a person of the same workspace. No foreign key: adding
+    # one to ``people`` on SQLite means rebuilding the table, which the rows referencing it forbid.
+    away_backup_id: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def display(self) -> str:
@@ -94,6 +107,7 @@ class Department(Base):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     channel_id: Mapped[str | None] = mapped_column(String(64))
     channel_name: Mapped[str | None] = mapped_column(String(200))
+    holiday_region: Mapped[str | None] = mapped_column(String(16))  # its office's, if not the workspace's
 
     lead: Mapped[Person | None] = relationship(foreign_keys=[lead_id], lazy="joined")
     members: Mapped[list[DepartmentMember]] = relationship(
@@ -114,6 +128,25 @@ class DepartmentMember(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
 
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class CompanyDayKind:
+    OFF = "off"  # a company day off (on a day that would otherwise be worked)
+    WORK = "work"  # an extra working day (on a weekend or a public holiday)
+
+
+class CompanyDay(Base):
+    """A workspace's own day off or extra working day; it wins over weekdays and public holidays."""
+
+    __tablename__ = "company_days"
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime]
 
 
 class LaunchStatus:

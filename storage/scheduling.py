@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
+from storage import company_days
+from storage.company_days import NO_COMPANY_DAYS, CompanyDays
 from storage.launch_plans import ITEM_STATUSES
 from storage.models import (
     Department,
@@ -48,6 +50,11 @@ class WorkspaceInfo:
     nudge_time: str
     escalate_lead_after: int
     escalate_creator_after: int
+    holiday_region: str | None = None  # as stored (NULL: the language's default)
+    work_start: str = "09:00"
+    work_end: str = "18:00"
+    late_grace_minutes: int = 120
+    company: CompanyDays = NO_COMPANY_DAYS
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class DigestWindow:
     workspace_ids: tuple[int, ...]
     local_hhmm: str  # the local wall-clock time, "HH:MM"
     day_start: datetime  # UTC instant the local day began
-    weekday_bit: int  # 1 << local weekday (bit 0 = Monday)
+    weekday_bit: int  # the schedules' day bits that post today: 1 << local weekday (bit 0 = Monday), …
 
 
 def workspaces(session: Session) -> list[WorkspaceInfo]:
@@ -74,11 +81,16 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
             Workspace.nudge_time,
             Workspace.escalate_lead_after,
             Workspace.escalate_creator_after,
+            Workspace.holiday_region,
+            Workspace.work_start,
+            Workspace.work_end,
+            Workspace.late_grace_minutes,
         )
         .where(Workspace.uninstalled_at.is_(None))
         .order_by(Workspace.id)
-    )
-    return [WorkspaceInfo(*row) for row in rows]
+    ).all()
+    company = company_days.for_workspaces(session, [row.id for row in rows])
+    return [WorkspaceInfo(*row, company=company.get(row.id, NO_COMPANY_DAYS)) for row in rows]
 
 
 def person_zones(session: Session) -> dict[int, set[str]]:
@@ -232,6 +244,18 @@ class PersonRef:
     name: str | None
     timezone: str | None
     language: str | None
+    work_start: str | None = None  # own working hours (None: the workspace's)
+    work_end: str | None = None
+    away_from: date | None = None
+    away_until: date | None = None
+    away_backup_id: int | None = None
+
+    def away_on(self, day: date) -> bool:
+        return (
+            self.away_from is not None
+            and self.away_until is not None
+            and self.away_from <= day <= self.away_until
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,9 +381,23 @@ def _overdue_statement() -> Any:
 @cache
 def _people_statement() -> Any:
     p = _PEOPLE.c
-    return select(p.id, p.user_id, p.name, p.timezone, p.language).where(
+    columns = (p.id, p.user_id, p.name, p.timezone, p.language, p.work_start, p.work_end)
+    return select(*columns, p.away_from, p.away_until, p.away_backup_id).where(
         p.id.in_(bindparam("ids", expanding=True))
     )
+
+
+def person_starts(session: Session) -> dict[int, set[tuple[str | None, str]]]:
+    """The distinct (time zone, start of working hours) of people with hours of their own."""
+    rows = session.execute(
+        select(Person.workspace_id, Person.timezone, Person.work_start)
+        .where(Person.work_start.is_not(None))
+        .distinct()
+    )
+    found: dict[int, set[tuple[str | None, str]]] = defaultdict(set)
+    for workspace_id, zone, start in rows:
+        found[workspace_id].add((zone, start))
+    return found
 
 
 class TaskReader:
@@ -392,6 +430,14 @@ class TaskReader:
         """Open tasks due before ``before`` (index ``ix_tasks_open_due``)."""
         params = {"workspace_id": workspace_id, "before": before}
         return self._rows(self._connection.execute(_overdue_statement(), params).all())
+
+    def people(self, ids: Iterable[int]) -> dict[int, PersonRef]:
+        """People by id (backups of people who are away), looked up once per reader."""
+        wanted = set(ids) - self._people.keys()
+        if wanted:
+            for row in self._connection.execute(_people_statement(), {"ids": sorted(wanted)}):
+                self._people[row[0]] = PersonRef(*row)
+        return {pid: self._people[pid] for pid in ids if pid in self._people}
 
     def _rows(self, rows: Sequence[Any]) -> list[TaskRow]:
         people = self._people

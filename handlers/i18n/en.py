@@ -220,6 +220,7 @@ MESSAGES: dict[str, str] = {
     "help.uncheck": "Undo a checked item.",
     "help.dept": "List departments; admins add, rename and set a department's lead, channel and members.",
     "help.settings": "Show workspace settings; admins change timezone, language, working days, "
+    "public holidays (a country code of the holidays library, or none), working hours, "
     "check-in and nudge times, check-in days and escalation.",
     "help.digest": "Schedule a standup digest in this channel, turn it off, or post one now.",
     "help.help": "Show help.",
@@ -244,8 +245,9 @@ MESSAGES: dict[str, str] = {
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
-    "dept set <dept> lead @person | channel #channel | members @a @b",
+    "dept set <dept> lead @person | channel #channel | members @a @b | holidays <country>",
     "usage.settings": "/coord settings [timezone <IANA> | language en|zh | workdays mon-fri | "
+    "holidays CN|US|US-CA|none | hours 09:00-18:00 | "
     "checkin 10:00 | nudge 09:30 | offsets -14,-7,-3,-1,0,1,7 | escalate 2 4 | threads on|off]",
     "usage.digest": "/coord digest here at 09:30 [mon-fri] | digest off | digest now",
     "usage.help": "/coord help [command]",

@@ -2,7 +2,10 @@
 
 MESSAGES: dict[str, str] = {
     # launch check-ins
-    "sched.checkin.headline": "{launch} readiness check-in · {label} · {n} {n:s/day/days} left",
+    "sched.checkin.headline": (
+        "{launch} readiness check-in · {label}{moved} · {n} working {n:s/day/days} left"
+    ),
+    "sched.checkin.moved_from": " · moved from {day}",
     "sched.checkin.launch_day": "Launch day: {launch} ships today ({date})",
     "sched.checkin.readiness": "Readiness: {done}/{total} checklist items done",
     "sched.checkin.dept_ready": "{done}/{total} ✓ ready",

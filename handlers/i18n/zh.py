@@ -209,7 +209,8 @@ MESSAGES: dict[str, str] = {
     "help.check": "勾选发布检查清单中的一项（编号以 /coord launch <name> 显示的为准）。",
     "help.uncheck": "撤销已勾选的项。",
     "help.dept": "列出部门；管理员可添加、重命名部门，并设置部门负责人、频道和成员。",
-    "help.settings": "查看工作区设置；管理员可修改时区、语言、工作日、发布检查和催办时间、"
+    "help.settings": "查看工作区设置；管理员可修改时区、语言、工作日、法定节假日（国家代码或 none）、"
+    "工作时间、发布检查和催办时间、"
     "发布检查日以及升级规则。",
     "help.digest": "在本频道定时发送站会摘要、关闭摘要，或立即发送一次。",
     "help.help": "显示帮助。",
@@ -234,8 +235,9 @@ MESSAGES: dict[str, str] = {
     "usage.check": "/coord check <launch> <dept> <item-number>",
     "usage.uncheck": "/coord uncheck <launch> <dept> <item-number>",
     "usage.dept": "/coord dept list | dept add <key> [aliases…] | dept rename <dept> <new> | "
-    "dept set <dept> lead @person | channel #channel | members @a @b",
+    "dept set <dept> lead @person | channel #channel | members @a @b | holidays <country>",
     "usage.settings": "/coord settings [timezone <IANA> | language en|zh | workdays mon-fri | "
+    "holidays CN|US|US-CA|none | hours 09:00-18:00 | "
     "checkin 10:00 | nudge 09:30 | offsets -14,-7,-3,-1,0,1,7 | escalate 2 4 | threads on|off]",
     "usage.digest": "/coord digest here at 09:30 [mon-fri] | digest off | digest now",
     "usage.help": "/coord help [command]",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import due
+from handlers.calendar import WorkCalendar
 
 NY = due.zone("America/New_York")
 SHANGHAI = due.zone("Asia/Shanghai")
-MON_FRI = 0b0011111
+MON_FRI = WorkCalendar(0b0011111)
 
 
 def test_due_instant_follows_the_zone() -> None:
@@ -64,15 +65,15 @@ def test_a_local_time_is_reached_exactly_once_per_local_day(naive: datetime, nam
 
 
 def test_working_days() -> None:
-    assert due.is_workday(date(2026, 12, 4), MON_FRI)  # Friday
-    assert not due.is_workday(date(2026, 12, 5), MON_FRI)  # Saturday
-    assert due.is_workday(date(2026, 12, 5), 0)  # an empty mask means every day
+    assert MON_FRI.is_working_day(date(2026, 12, 4))  # Friday
+    assert not MON_FRI.is_working_day(date(2026, 12, 5))  # Saturday
+    assert WorkCalendar(0).is_working_day(date(2026, 12, 5))  # an empty mask means every day
     # Due Friday Dec 4: Monday is 1 working day overdue, Tuesday 2, Friday Dec 11 5.
-    assert due.working_days_between(date(2026, 12, 4), date(2026, 12, 6), MON_FRI) == 0
-    assert due.working_days_between(date(2026, 12, 4), date(2026, 12, 7), MON_FRI) == 1
-    assert due.working_days_between(date(2026, 12, 4), date(2026, 12, 8), MON_FRI) == 2
-    assert due.working_days_between(date(2026, 12, 4), date(2026, 12, 11), MON_FRI) == 5
-    assert due.working_days_between(date(2026, 12, 4), date(2026, 12, 4), MON_FRI) == 0
+    assert MON_FRI.working_days_between(date(2026, 12, 4), date(2026, 12, 6)) == 0
+    assert MON_FRI.working_days_between(date(2026, 12, 4), date(2026, 12, 7)) == 1
+    assert MON_FRI.working_days_between(date(2026, 12, 4), date(2026, 12, 8)) == 2
+    assert MON_FRI.working_days_between(date(2026, 12, 4), date(2026, 12, 11)) == 5
+    assert MON_FRI.working_days_between(date(2026, 12, 4), date(2026, 12, 4)) == 0
 
 
 @given(
@@ -80,8 +81,9 @@ def test_working_days() -> None:
 )
 def test_working_days_between_matches_counting(start: date, span: int, mask: int) -> None:
     end = start + timedelta(days=span)
-    expected = sum(1 for n in range(1, span + 1) if due.is_workday(start + timedelta(days=n), mask))
-    assert due.working_days_between(start, end, mask) == expected
+    calendar = WorkCalendar(mask)
+    expected = sum(1 for n in range(1, span + 1) if calendar.is_working_day(start + timedelta(days=n)))
+    assert calendar.working_days_between(start, end) == expected
 
 
 def test_offsets_parse_and_label() -> None:
@@ -115,16 +117,17 @@ def test_two_offsets_on_one_day_keep_the_nearest() -> None:
     assert due.checkins_on(date(2026, 12, 10), (-4, -3), MON_FRI).get(date(2026, 12, 15)) is None
 
 
+@settings(deadline=None)  # pure and quick; the first example pays for imports on a loaded machine
 @given(st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 1, 1)), st.integers(1, 127))
 def test_every_checkin_is_posted_exactly_once(launch: date, mask: int) -> None:
     """Over the days around a launch, each offset's check-in is posted once (or merged into a nearer one)."""
     posted: list[int] = []
     for n in range(-30, 30):
         today = launch + timedelta(days=n)
-        offset = due.checkins_on(today, due.DEFAULT_OFFSETS, mask).get(launch)
+        offset = due.checkins_on(today, due.DEFAULT_OFFSETS, WorkCalendar(mask)).get(launch)
         if offset is not None:
             posted.append(offset)
-            assert due.is_workday(today, mask) or offset == 0
+            assert WorkCalendar(mask).is_working_day(today) or offset == 0
     assert len(posted) == len(set(posted))
     assert 0 in posted
     assert posted == sorted(posted)

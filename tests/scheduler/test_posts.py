@@ -42,7 +42,7 @@ def test_checkin_t7_at_checkin_time_in_the_launch_channel_once(
     assert message.target.kind == "channel" and message.target.id == "C-launch"
     assert message.key and message.key.startswith("checkin:launch:") and message.key.endswith(":T-7")
     body = text(message)
-    assert "v2.3 readiness check-in · T-7 · 7 days left" in body
+    assert "v2.3 readiness check-in · T-7 · 5 working days left" in body
     assert "dev 1/3 · design 2/2 · marketing 0/2 · ops 0/3" in body
     assert "dev 2 · #9102 QA / regression passed — @alice" in body  # open items, numbered per department
     assert "#1 [dev] Ship the API" in body  # overdue launch task
@@ -114,7 +114,7 @@ def test_checkin_language_follows_the_workspace(services: FakeServices, schedule
     seed_world(services.db, language="zh")
     scheduler.tick(at(LAUNCH_DAY - timedelta(days=7), 10))
     body = text(services.messenger.sent[0])
-    assert "发布就绪检查" in body and "还剩 7 天" in body
+    assert "发布就绪检查" in body and "还剩 5 个工作日" in body
 
 
 # --------------------------------------------------------------------------- standup digests
