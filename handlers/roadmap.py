@@ -164,7 +164,7 @@ def roadmap_entries(
             r,
             today,
             calendar,
-            launch_phase(r.launch, today, _end(r.launch, offsets, workspace)),
+            launch_phase(r.launch, today, followups_end(r.launch, offsets, calendar)),
             since,
             tuple(work.done_tasks.get(r.launch.id, ())),
         )
@@ -227,10 +227,6 @@ def blocked_days(session: Session, task_ids: Sequence[int]) -> dict[int, date]:
         .group_by(TaskEvent.task_id)
     ).all()
     return {task_id: at.date() for task_id, at in rows if at is not None}
-
-
-def _end(launch: Launch, offsets: Sequence[int], workspace: Workspace) -> date:
-    return followups_end(launch, offsets, workspace.workdays)
 
 
 def _open(readiness: Readiness) -> tuple[Task, ...]:
