@@ -173,8 +173,9 @@ def run_console(settings: Settings, start: datetime | None, user: str, channel: 
     scheduler = None
     try:
         from bot.scheduler import CoordScheduler
+        from bot.sending import ConcurrentSender
 
-        scheduler = CoordScheduler(services)
+        scheduler = CoordScheduler(services, ConcurrentSender(workers=1))  # one console, in order
     except ImportError:
         log.debug("scheduler not available")
     console = Console(services, clock, user=user, channel=channel, scheduler=scheduler)

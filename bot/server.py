@@ -103,7 +103,28 @@ def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = (), *, max_body: 
             return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    def readyz(_request: Request) -> JSONResponse:
+        # 503 while this replica should get no traffic: the database away, or its schema behind.
+        try:
+            current, heads = db.schema_revisions()
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", type(exc).__name__)
+            return JSONResponse({"status": "unready", "database": "unreachable"}, status_code=503)
+        if current != heads:
+            behind = {
+                "status": "unready",
+                "migrations": "behind",
+                "at": sorted(current),
+                "newest": sorted(heads),
+            }
+            return JSONResponse(behind, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     return Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *routes],
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *routes,
+        ],
         middleware=[Middleware(BodyLimit, limit=max_body)],
     )
