@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.settings import (
     DATABASE_SETTING,
     Settings,
@@ -113,12 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coordbot: {exc}", file=sys.stderr)
             return 2
     quiet = command in ("console", "demo") and "COORDBOT_LOG_LEVEL" not in os.environ
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure("WARNING" if quiet else settings.log_level.upper(), settings.log_format)
     try:
         if command == "console":
             return run_console(

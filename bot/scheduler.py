@@ -612,7 +612,7 @@ class CoordScheduler:
             return None
         outcomes.sent(got.id, now)
         results.add(sent=1)
-        log.info("scheduler: sent %s", got.key)
+        log.info("scheduler: sent %s", got.key, extra=_context(got, message, "sent"))
         return None
 
     def _lease_start(self, now: datetime) -> datetime:
@@ -641,6 +641,7 @@ class CoordScheduler:
                 retry_after=retry_after,
                 max_attempts=max_attempts,
             )
+            log.info("scheduler: %s not sent (%s)", got.key, status, extra=_context(got, message, status))
             if status != ledger.DEAD or got.kind == "alert":
                 return []
             log.warning("scheduler: giving up on %s: %s", got.key, error)
@@ -745,6 +746,11 @@ def _info(workspace: Workspace) -> WorkspaceInfo:
         escalate_lead_after=workspace.escalate_lead_after,
         escalate_creator_after=workspace.escalate_creator_after,
     )
+
+
+def _context(got: ledger.Acquired, message: Outbound, outcome: str) -> dict[str, str]:
+    """A send's log context (JSON logs): its workspace, notification key, kind and outcome."""
+    return {"workspace": message.workspace_external_id, "key": got.key, "kind": got.kind, "outcome": outcome}
 
 
 def _aware(value: datetime) -> datetime:

@@ -7,7 +7,7 @@ Platform settings keep the platforms' conventional names (``SLACK_BOT_TOKEN``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_alias("COORDBOT_ADMIN_IDS")
     )
     log_level: str = Field("INFO", validation_alias=_alias("COORDBOT_LOG_LEVEL"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_alias("COORDBOT_LOG_FORMAT"))
     slash_command: str = Field("/coord", validation_alias=_alias("COORDBOT_SLASH_COMMAND"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
