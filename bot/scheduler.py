@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import launch_posts
+from bot import launch_posts, metrics
 from bot.messenger import DeliveryError
 from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
 from handlers import due, notices
@@ -159,6 +159,7 @@ class CoordScheduler:
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
+            metrics.TICK_SECONDS.observe(time.monotonic() - self._tick_started)
         return sent
 
     def run_through(self, start: datetime, end: datetime, *, every_minute: bool = False) -> int:
@@ -599,17 +600,23 @@ class CoordScheduler:
     ) -> Throttled | None:
         """Send one reserved notification and record the outcome (Throttled: try again after a hold)."""
         got, message = job.got, job.message
+        started = time.monotonic()
         try:
             self.services.messengers.for_platform(message.platform).send(message)
         except DeliveryError as exc:
-            if not exc.permanent and exc.retry_after is not None and exc.retry_after <= MAX_HOLD:
+            limited = exc.retry_after is not None and not exc.permanent
+            result = "rate_limited" if limited else "permanent" if exc.permanent else "failed"
+            metrics.send_finished(message.platform, result, time.monotonic() - started)
+            if limited and exc.retry_after is not None and exc.retry_after <= MAX_HOLD:
                 return Throttled(exc.retry_after, exc.method)
             results.add(alerts=self._failed(got, message, now, str(exc), exc.permanent, exc.retry_after))
             return None
         except Exception as exc:  # timeouts, connection resets: transient
+            metrics.send_finished(message.platform, "failed", time.monotonic() - started)
             log.warning("scheduler: %s to %s failed: %r", got.kind, message.target.label, exc)
             results.add(alerts=self._failed(got, message, now, repr(exc)[:500], False, None))
             return None
+        metrics.send_finished(message.platform, "sent", time.monotonic() - started)
         outcomes.sent(got.id, now)
         results.add(sent=1)
         log.info("scheduler: sent %s", got.key, extra=_context(got, message, "sent"))

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_alias("COORDBOT_ADMIN_IDS")
     )
     log_level: str = Field("INFO", validation_alias=_alias("COORDBOT_LOG_LEVEL"))
+    metrics: bool = Field(False, validation_alias=_alias("COORDBOT_METRICS"))  # GET /metrics
     log_format: Literal["text", "json"] = Field("text", validation_alias=_alias("COORDBOT_LOG_FORMAT"))
     slash_command: str = Field("/coord", validation_alias=_alias("COORDBOT_SLASH_COMMAND"))
 
