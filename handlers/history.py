@@ -161,6 +161,18 @@ def _renamed(event: TaskEvent, r: _Reading) -> str | None:
     return r.tr("history.renamed", before=change[0], after=change[1])
 
 
+def _launch(event: TaskEvent, r: _Reading) -> str | None:
+    change = _change(event, "launch")
+    if change is None:
+        return None
+    before, after = change
+    if after is None:
+        return r.tr("history.launch_cleared", before=before)
+    if before is None:
+        return r.tr("history.launch_set", after=after)
+    return r.tr("history.launch_moved", before=before, after=after)
+
+
 def _changed_fields(event: TaskEvent, r: _Reading) -> str:
     """Any other event: the fields it changed, by their names in the reader's language."""
     known = catalog(r.tr.lang)
@@ -183,4 +195,5 @@ _SENTENCES: dict[str, Callable[[TaskEvent, _Reading], str | None]] = {
     "snoozed": _snoozed,
     "renamed": _renamed,
     "deleted": lambda _event, r: r.tr("history.deleted"),
+    "launch": _launch,  # storage.version_plans.LAUNCH_CHANGE
 }

@@ -15,6 +15,7 @@ attempt and is posted to the chat on a later one (the message may have been reca
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import time
@@ -23,6 +24,8 @@ from dataclasses import replace
 from typing import Any
 
 from lark_oapi.api.im.v1 import (
+    CreateImageRequest,
+    CreateImageRequestBody,
     CreateMessageRequest,
     CreateMessageRequestBody,
     PatchMessageRequest,
@@ -33,6 +36,7 @@ from lark_oapi.api.im.v1 import (
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.model import BaseRequest
 
+from bot.chart_png import render_png
 from bot.feishu.cards import card_content, render_card
 from bot.feishu.sdk import LarkClient
 from bot.messenger import Delivery, DeliveryError, rate_limits_are_handed_back
@@ -95,6 +99,8 @@ class FeishuMessenger:
     # -- the Messenger interface ----------------------------------------------------------------
 
     def send(self, message: Outbound) -> Delivery:
+        if message.reply.chart is not None:
+            return self.send_chart(message)
         if message.target.kind == "member":
             return self.send_ephemeral(message)
         if (
@@ -153,11 +159,45 @@ class FeishuMessenger:
         direct = replace(message, target=Target.user(target.id, target.name), reply_handle=None)
         return self.send(direct)
 
+    def send_chart(self, message: Outbound) -> Delivery:
+        """The chart uploaded as an image (``im.v1.image.create``), then a card showing it: as the
+        answer to the request's message on a first attempt, else posted (a chart for one member
+        of a group goes to their direct chat). The key's uuid keeps a retry from posting twice;
+        an image uploaded twice is never shown twice."""
+        chart = message.reply.chart
+        assert chart is not None
+        body = CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(render_png(chart)))
+        request = CreateImageRequest.builder().request_body(body.build()).build()
+        where = message.target.label
+        uploaded = self._call(lambda: self.client.im.v1.image.create(request), f"image for {where}")
+        content = card_content(message.reply, image_key=uploaded.data.image_key)
+        target = message.target
+        if target.kind == "channel" and message.reply_handle and message.earlier_attempt_since is None:
+            return self.reply(message.reply_handle, message.reply, key=message.key, content=content)
+        receive_id_type = "chat_id" if target.kind == "channel" else "open_id"
+        create = (
+            CreateMessageRequestBody.builder().receive_id(target.id).msg_type("interactive").content(content)
+        )
+        if message.key:
+            create = create.uuid(message_uuid(message.key))
+        built = (
+            CreateMessageRequest.builder()
+            .receive_id_type(receive_id_type)
+            .request_body(create.build())
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.message.create(built), where)
+        return Delivery(message_id=_message_id(response))
+
     # -- answering commands and button presses --------------------------------------------------
 
-    def reply(self, message_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
-        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card."""
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(card_content(reply))
+    def reply(
+        self, message_id: str, reply: Reply, *, key: str | None = None, content: str | None = None
+    ) -> Delivery:
+        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card (``content``
+        when it is rendered already)."""
+        content = content or card_content(reply)
+        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content)
         if key:
             body = body.uuid(message_uuid(key))
         request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()

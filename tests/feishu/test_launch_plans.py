@@ -112,3 +112,16 @@ def test_check_ins_across_a_reschedule_and_sign_off_from_the_card(
     go = chat.press(ACTION_GO, f"launch/{launch_id}", user="ou_bob")
     assert go["toast"]["type"] == "error"  # only the launch's owner decides
     assert chat.press(ACTION_GO, f"launch/{launch_id}", user="ou_alice")["toast"]["type"] == "success"
+
+
+def test_the_version_plan_in_chinese_on_a_card(chat: Chat) -> None:
+    ok(chat.say("部门 set 研发 lead @_user_2", mentions=[BOB]))
+    ok(chat.say("发布 新建 v2 2026-12-15"))
+    ok(chat.say("发布 新建 v3 2027-01-19"))
+    ok(chat.say("添加 研发 修复登录 for v2"))
+    ok(chat.say("移到 #25 v3"))
+    shown = text_of(ok(chat.say("计划 v2")))
+    assert "版本计划 v2：" in shown and "研发（已完成 0/4）" in shown
+    assert "研发 1 · #1 功能开发完成 — <at id=ou_bob></at> · 截止 " in shown
+    assert "#25 &#91;研发&#93; 修复登录 — 移到了 v3（<at id=ou_alice></at>，" in shown  # markdown-escaped
+    assert "从 v2 延续" in text_of(ok(chat.say("计划 v3")))

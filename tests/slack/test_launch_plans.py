@@ -179,3 +179,22 @@ def test_an_overdue_item_reaches_its_owner_by_dm_with_its_buttons(
         for e in b["elements"]
     )
     assert date(2026, 12, 1) == item(launch, 1).due_date
+
+
+def test_the_version_plan_answers_the_asker_in_valid_blocks(
+    slack: SlackSender, fake: FakeSlack, launch: Services
+) -> None:
+    coordinator = launch.coordinator
+    for text in ("launch new v3 2027-01-19", "add dev Fix login for v2", "add dev Dark mode for v2"):
+        assert coordinator.handle_text(admin(launch), text).reply.tone.value != "error"
+    assert coordinator.handle_text(admin(launch), "move #26 to v3").reply.tone.value != "error"
+    slack.command("plan v2", user=ALICE)
+    (answer,) = fake.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    blocks = answer.params["blocks"]
+    check_blocks(blocks)
+    text = html.unescape(all_text(blocks))
+    assert "Version plan v2: Tue 2026-12-15" in text
+    assert "dev 1 · #1 Feature complete — <@UBOB|Bob> · due Tue 2026-12-01 · to do" in text
+    assert "#25 Fix login — nobody · no due date · to do" in text
+    assert "#26 [dev] Dark mode — moved to v3 by <@UADMIN|Ada>" in text
