@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.settings import (
     DATABASE_SETTING,
     Settings,
@@ -113,12 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coordbot: {exc}", file=sys.stderr)
             return 2
     quiet = command in ("console", "demo") and "COORDBOT_LOG_LEVEL" not in os.environ
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure("WARNING" if quiet else settings.log_level.upper(), settings.log_format)
     try:
         if command == "console":
             return run_console(
@@ -173,8 +169,9 @@ def run_console(settings: Settings, start: datetime | None, user: str, channel: 
     scheduler = None
     try:
         from bot.scheduler import CoordScheduler
+        from bot.sending import ConcurrentSender
 
-        scheduler = CoordScheduler(services)
+        scheduler = CoordScheduler(services, ConcurrentSender(workers=1))  # one console, in order
     except ImportError:
         log.debug("scheduler not available")
     console = Console(services, clock, user=user, channel=channel, scheduler=scheduler)

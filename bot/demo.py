@@ -113,6 +113,7 @@ def run_demo(lang: str = "en", out: TextIO = sys.stdout) -> None:
     from bot.app import Services
     from bot.console import Console
     from bot.scheduler import CoordScheduler
+    from bot.sending import ConcurrentSender
     from bot.settings import load_settings
     from handlers.clock import ManualClock
 
@@ -122,7 +123,7 @@ def run_demo(lang: str = "en", out: TextIO = sys.stdout) -> None:
         )
         clock = ManualClock(START)
         services = Services.build(settings, clock)
-        scheduler = CoordScheduler(services)
+        scheduler = CoordScheduler(services, ConcurrentSender(workers=1))  # the transcript's order
         console = Console(services, clock, out=out, user="alice", channel="general", scheduler=scheduler)
         out.write(t(lang, "sched.demo.title", launch="v2.3") + "\n")
         sent = 0

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot import metrics
 from bot.delivery import deliver_outbox, record_answer_attempt
 from bot.messenger import DeliveryError
 from handlers.context import Caller
@@ -325,6 +326,9 @@ class Pipeline:
     def _finished(self, ticket: Ticket, kind: str, result: str) -> None:
         """Where a request's kind, acknowledgement time and outcome are known (metrics go here)."""
         acked = ticket.acknowledged
+        metrics.request_finished(
+            self.platform, kind, result, acked - ticket.received if acked is not None else None
+        )
         log.debug(
             "%s %s %s: %s (acknowledged after %s ms)",
             self.platform,

@@ -6,6 +6,9 @@ talk to a :class:`Messenger`; how a platform delivers is the implementation's bu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,13 +19,44 @@ class DeliveryError(Exception):
     """A send that did not go through.
 
     ``permanent`` errors (channel not found, bot not in channel) are not retried;
-    others are, no sooner than ``retry_after`` seconds when the platform said so (HTTP 429).
+    others are, no sooner than ``retry_after`` seconds when the platform said so (HTTP 429);
+    ``method`` names the platform method that was limited, when known (limits are per method).
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        method: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.method = method
+
+
+_HAND_BACK_RATE_LIMITS: ContextVar[bool] = ContextVar("hand_back_rate_limits", default=False)
+
+
+@contextmanager
+def rate_limits_handed_back() -> Iterator[None]:
+    """Within this block, messengers raise every rate limit at once instead of waiting it out.
+
+    A caller that paces its sends itself (:mod:`bot.sending`) holds just the limited workspace's
+    method and sends others meanwhile; a wait inside the call would hold a worker and let the
+    same workspace's next sends run into the same limit.
+    """
+    token = _HAND_BACK_RATE_LIMITS.set(True)
+    try:
+        yield
+    finally:
+        _HAND_BACK_RATE_LIMITS.reset(token)
+
+
+def rate_limits_are_handed_back() -> bool:
+    return _HAND_BACK_RATE_LIMITS.get()
 
 
 @dataclass(frozen=True)

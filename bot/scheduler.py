@@ -10,10 +10,11 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
    come on a working day. Each message is composed and *claimed* — its unique key
    inserted into the notification ledger (``INSERT … ON CONFLICT DO NOTHING``) — in one
    transaction; only the inserter goes on to send.
-2. **send** — claimed notifications are acquired a small batch at a time (one compare-and-set
-   transaction moves :data:`SEND_BATCH` rows to ``sending`` under a lease), sent one by one through
-   the workspace platform's messenger, and each outcome is recorded right after its send (see
-   :meth:`CoordScheduler._send_batch` for why per message, and how cheaply).
+2. **send** — claimed notifications are reserved (one compare-and-set transaction moves
+   :data:`SEND_BATCH` rows to ``sending`` under a lease) and sent concurrently through the
+   workspace platform's messenger by :class:`bot.sending.ConcurrentSender` — within each
+   platform's rate limits, fairly across workspaces, in order per channel — and each outcome is
+   recorded right after its send (see :meth:`CoordScheduler._send_reserved`).
 3. **retry** — notifications whose ``next_attempt_at`` has come (failed earlier, or left behind by a
    process that died mid-send) are acquired and sent the same way. Permanent errors are recorded
    and reported to the workspace admins once (per target and day).
@@ -29,7 +30,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import launch_posts, report_posts
+from bot import launch_posts, metrics, report_posts
 from bot.messenger import DeliveryError
+from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
 from handlers import due, notices
 from handlers.calendar import ALL_DAYS_MASK
 from handlers.replies import Outbound, Reply, Target
@@ -56,8 +57,8 @@ log = logging.getLogger(__name__)
 
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
-SEND_BATCH = 25  # notifications reserved per transaction; a kill can delay (never repeat) this many
-RENEW_AFTER = ledger.LEASE / 2  # a reservation older than this (real time) is renewed before sending on
+SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
+RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
 JOB_ID = "coordbot-scheduler-tick"
 FORGET_JOB_ID = "coordbot-forget-handled-events"
 KEEP_HANDLED = timedelta(days=7)  # platforms stop redelivering within hours; kept a week
@@ -96,6 +97,29 @@ class _Claimed:
     message: Outbound
 
 
+@dataclass(eq=False)
+class _Job:
+    """A notification reserved for this process: its message, and the lease it holds it under."""
+
+    got: ledger.Acquired
+    message: Outbound
+    lease: datetime
+
+
+class _Results:
+    """What the sender's workers report back: messages sent, and admin alerts to send next."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.alerts: list[_Claimed] = []
+
+    def add(self, *, sent: int = 0, alerts: Sequence[_Claimed] = ()) -> None:
+        with self._lock:
+            self.sent += sent
+            self.alerts.extend(alerts)
+
+
 @dataclass
 class _Person:
     person: PersonRef
@@ -106,8 +130,9 @@ class _Person:
 class CoordScheduler:
     """Runs ticks for one process; any number of processes may share the database."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, sender: ConcurrentSender | None = None) -> None:
         self.services = services
+        self.sender = sender or ConcurrentSender()
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
         self._tick_started = time.monotonic()
@@ -140,6 +165,7 @@ class CoordScheduler:
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
+            metrics.TICK_SECONDS.observe(time.monotonic() - self._tick_started)
         return sent
 
     def run_through(self, start: datetime, end: datetime, *, every_minute: bool = False) -> int:
@@ -533,77 +559,91 @@ class CoordScheduler:
     # ------------------------------------------------------------------ sending
 
     def _send_all(self, items: Sequence[_Claimed | int], now: datetime) -> int:
-        """Send ``items`` (fresh claims of this process, or ids due for retry) a batch at a time.
+        """Send ``items`` (fresh claims of this process, or ids due for retry) concurrently.
 
-        Admin alerts raised by permanent failures join the queue and go out in the same tick.
+        Admin alerts raised by permanent failures go out in the same tick, after the rest.
         """
         sent = 0
-        queue: deque[_Claimed | int] = deque(items)
+        queue = list(items)
         while queue:
-            own = isinstance(queue[0], _Claimed)
-            batch: list[_Claimed | int] = []
-            while queue and len(batch) < SEND_BATCH and isinstance(queue[0], _Claimed) == own:
-                batch.append(queue.popleft())
             try:
-                ok, alerts = self._send_batch(batch, now, own=own)
+                jobs = self._reserve(queue, now)
             except Exception:
-                log.exception("scheduler: sending a batch of %d notifications failed", len(batch))
-                continue
+                log.exception("scheduler: reserving %d notifications failed", len(queue))
+                return sent
+            ok, queue = self._send_reserved(jobs, now)
             sent += ok
-            queue.extend(alerts)
         return sent
 
-    def _send_batch(
-        self, batch: Sequence[_Claimed | int], now: datetime, *, own: bool
-    ) -> tuple[int, list[_Claimed]]:
-        """Reserve ``batch`` in one transaction, then send each and record its outcome right away.
+    def _reserve(self, items: Sequence[_Claimed | int], now: datetime) -> list[_Job]:
+        """Move ``items`` to ``sending`` under a lease, :data:`SEND_BATCH` per transaction.
 
-        Why reserve many but record one by one: reserving (the compare-and-set to ``sending``,
-        under a lease) is what stops two replicas sending the same message, and it is harmless
-        to do ahead — a process killed mid-batch leaves the rest of its batch ``sending``, unsent;
-        they are sent (once) when the lease runs out, merely a lease later. Recording a *sent*
-        message is different: a send that is not recorded is repeated after the lease. Batching
-        those records would let a kill repeat up to a whole batch; so each is recorded as soon as
-        its send returns, by :class:`storage.notifications.OutcomeLog` — one short statement on a
-        connection held for the batch, not a session and transaction per message — and a kill
-        repeats at most the one message in flight. Failures (rare) take a transaction of their own.
-
-        The lease is counted from the tick's instant plus the real time the tick has taken, and a
-        reservation older than :data:`RENEW_AFTER` is renewed before sending on, so a slow
-        platform cannot let a batch's lease lapse while it is still being sent.
+        Reserving ahead is harmless: a process killed mid-storm leaves the rest of its
+        reservations ``sending``, unsent, and they are sent (once) when the lease runs out.
         """
+        jobs: list[_Job] = []
+        for own in (True, False):
+            chosen = [item for item in items if isinstance(item, _Claimed) == own]
+            for start in range(0, len(chosen), SEND_BATCH):
+                batch = chosen[start : start + SEND_BATCH]
+                by_id = {item.id: item for item in batch if isinstance(item, _Claimed)}
+                ids = [item.id if isinstance(item, _Claimed) else item for item in batch]
+                lease = self._lease_start(now) + ledger.LEASE
+                with self.services.db.transaction() as s:
+                    taken = ledger.acquire_many(s, ids, now, own=own, lease_until=lease, payloads=not own)
+                for got in taken:
+                    message = self._message(got, by_id.get(got.id), now)
+                    if message is not None:
+                        jobs.append(_Job(got, message, lease))
+        return jobs
+
+    def _send_reserved(self, jobs: list[_Job], now: datetime) -> tuple[int, list[_Claimed]]:
+        """Send reserved ``jobs`` through :class:`bot.sending.ConcurrentSender`; (sent, alerts to send).
+
+        Each *sent* message is recorded as soon as its send returns, by
+        :class:`storage.notifications.OutcomeLog` (one short statement on a held connection), so a
+        kill repeats at most the messages in flight. Failures (rare) take a transaction of their
+        own. Reservations still waiting are renewed every :data:`RENEW_AFTER`, so a slow platform
+        cannot let a lease lapse while its message is still queued here.
+        """
+        if not jobs:
+            return 0, []
         db = self.services.db
-        by_id = {item.id: item for item in batch if isinstance(item, _Claimed)}
-        ids = [item.id if isinstance(item, _Claimed) else item for item in batch]
-        lease = self._lease_start(now) + ledger.LEASE
-        with db.transaction() as s:
-            taken = ledger.acquire_many(s, ids, now, own=own, lease_until=lease, payloads=not own)
-        reserved = time.monotonic()
-        sent = 0
-        alerts: list[_Claimed] = []
+        results = _Results()
         # SQLite: queue with this process's other writers (storage.db.Database's writer lock)
         writer = getattr(db, "_sqlite_writer", None)
         with ledger.OutcomeLog(db.engine, writer) as outcomes:
-            pending = deque(taken)
-            while pending:
-                if time.monotonic() - reserved > RENEW_AFTER.total_seconds():
-                    new_lease = self._lease_start(now) + ledger.LEASE
-                    with db.transaction() as s:
-                        held = ledger.renew(s, [g.id for g in pending], lease, new_lease)
-                    lease, reserved = new_lease, time.monotonic()
-                    pending = deque(g for g in pending if g.id in held)  # the others went to another process
-                    if not pending:
-                        break
-                got = pending.popleft()
-                ok, raised = self._deliver(got, by_id.get(got.id), now, outcomes)
-                sent += ok
-                alerts.extend(raised)
-        return sent, alerts
 
-    def _deliver(
-        self, got: ledger.Acquired, claimed: _Claimed | None, now: datetime, outcomes: ledger.OutcomeLog
-    ) -> tuple[bool, list[_Claimed]]:
-        """Send one acquired notification and record the outcome; alerts to claim when it is dead."""
+            def attempt(job: _Job) -> Throttled | None:
+                return self._deliver(job, now, outcomes, results)
+
+            self.sender.run(
+                ((job, job.message) for job in jobs),
+                attempt,
+                on_tick=lambda waiting: self._renew(waiting, now),
+                tick_every=RENEW_AFTER.total_seconds(),
+            )
+        return results.sent, results.alerts
+
+    def _renew(self, waiting: Sequence[_Job], now: datetime) -> set[int]:
+        """Extend the leases of the jobs not sent yet; the ``id()`` of those another process took."""
+        gone: set[int] = set()
+        by_lease: dict[datetime, list[_Job]] = {}
+        for job in waiting:
+            by_lease.setdefault(job.lease, []).append(job)
+        new_lease = self._lease_start(now) + ledger.LEASE
+        for lease, group in by_lease.items():
+            with self.services.db.transaction() as s:
+                held = ledger.renew(s, [job.got.id for job in group], lease, new_lease)
+            for job in group:
+                if job.got.id in held:
+                    job.lease = new_lease
+                else:
+                    gone.add(id(job))
+        return gone
+
+    def _message(self, got: ledger.Acquired, claimed: _Claimed | None, now: datetime) -> Outbound | None:
+        """The message of an acquired notification (None: its payload is unreadable, now recorded)."""
         if claimed is not None:
             message = claimed.message
         else:
@@ -612,19 +652,37 @@ class CoordScheduler:
             except Exception as exc:  # a payload we cannot read will never send
                 with self.services.db.transaction() as s:
                     ledger.record_failure(s, got.id, now, f"unreadable payload: {exc}", permanent=True)
-                return False, []
+                return None
         if got.attempt > 1:  # an earlier attempt may have gone through (lost answer, crash)
             message = replace(message, earlier_attempt_since=got.created_at or now)
+        return message
+
+    def _deliver(
+        self, job: _Job, now: datetime, outcomes: ledger.OutcomeLog, results: _Results
+    ) -> Throttled | None:
+        """Send one reserved notification and record the outcome (Throttled: try again after a hold)."""
+        got, message = job.got, job.message
+        started = time.monotonic()
         try:
             self.services.messengers.for_platform(message.platform).send(message)
         except DeliveryError as exc:
-            return False, self._failed(got, message, now, str(exc), exc.permanent, exc.retry_after)
+            limited = exc.retry_after is not None and not exc.permanent
+            result = "rate_limited" if limited else "permanent" if exc.permanent else "failed"
+            metrics.send_finished(message.platform, result, time.monotonic() - started)
+            if limited and exc.retry_after is not None and exc.retry_after <= MAX_HOLD:
+                return Throttled(exc.retry_after, exc.method)
+            results.add(alerts=self._failed(got, message, now, str(exc), exc.permanent, exc.retry_after))
+            return None
         except Exception as exc:  # timeouts, connection resets: transient
+            metrics.send_finished(message.platform, "failed", time.monotonic() - started)
             log.warning("scheduler: %s to %s failed: %r", got.kind, message.target.label, exc)
-            return False, self._failed(got, message, now, repr(exc)[:500], False, None)
+            results.add(alerts=self._failed(got, message, now, repr(exc)[:500], False, None))
+            return None
+        metrics.send_finished(message.platform, "sent", time.monotonic() - started)
         outcomes.sent(got.id, now)
-        log.info("scheduler: sent %s", got.key)
-        return True, []
+        results.add(sent=1)
+        log.info("scheduler: sent %s", got.key, extra=_context(got, message, "sent"))
+        return None
 
     def _lease_start(self, now: datetime) -> datetime:
         """The tick's instant advanced by the real time this tick has taken so far."""
@@ -652,6 +710,7 @@ class CoordScheduler:
                 retry_after=retry_after,
                 max_attempts=max_attempts,
             )
+            log.info("scheduler: %s not sent (%s)", got.key, status, extra=_context(got, message, status))
             if status != ledger.DEAD or got.kind == "alert":
                 return []
             log.warning("scheduler: giving up on %s: %s", got.key, error)
@@ -822,6 +881,11 @@ def _info(workspace: Workspace) -> WorkspaceInfo:
         work_end=workspace.work_end,
         late_grace_minutes=workspace.late_grace_minutes,
     )
+
+
+def _context(got: ledger.Acquired, message: Outbound, outcome: str) -> dict[str, str]:
+    """A send's log context (JSON logs): its workspace, notification key, kind and outcome."""
+    return {"workspace": message.workspace_external_id, "key": got.key, "kind": got.kind, "outcome": outcome}
 
 
 def _aware(value: datetime) -> datetime:

@@ -68,7 +68,7 @@ def run_serve(
         ticker.start()
     import uvicorn
 
-    app = build_asgi_app(services.db, routes)
+    app = build_asgi_app(services.db, routes, metrics=settings.metrics, clock=services.clock.now)
     log.info("coordbot serving on %s:%s", host, port)
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)

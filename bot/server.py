@@ -12,7 +12,8 @@ limit while it streams in (chunked) is refused as soon as it does — no route e
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -84,8 +85,19 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reaso
     await response(scope, receive, send)
 
 
-def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = (), *, max_body: int = MAX_BODY) -> Starlette:
-    """The application: health check, the platforms' routes, every request body at most ``max_body``."""
+def build_asgi_app(
+    db: Database,
+    routes: Sequence[BaseRoute] = (),
+    *,
+    max_body: int = MAX_BODY,
+    metrics: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
+    """The application: health and readiness, the platforms' routes, ``/metrics`` when asked for.
+
+    Every request body is at most ``max_body``; without ``metrics`` ``GET /metrics`` is a 404.
+    ``clock`` tells the metrics how old the oldest pending message is (default: the wall clock).
+    """
 
     def healthz(_request: Request) -> JSONResponse:
         # A plain function, so Starlette runs it in the thread pool, never on the event loop; and a
@@ -103,7 +115,34 @@ def build_asgi_app(db: Database, routes: Sequence[BaseRoute] = (), *, max_body: 
             return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    def readyz(_request: Request) -> JSONResponse:
+        # 503 while this replica should get no traffic: the database away, or its schema behind.
+        try:
+            current, heads = db.schema_revisions()
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", type(exc).__name__)
+            return JSONResponse({"status": "unready", "database": "unreachable"}, status_code=503)
+        if current != heads:
+            behind = {
+                "status": "unready",
+                "migrations": "behind",
+                "at": sorted(current),
+                "newest": sorted(heads),
+            }
+            return JSONResponse(behind, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    extra: list[BaseRoute] = []
+    if metrics:
+        from bot.metrics import metrics_route
+
+        extra.append(metrics_route(db, clock or (lambda: datetime.now(UTC))))
     return Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *routes],
+        routes=[
+            *extra,
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *routes,
+        ],
         middleware=[Middleware(BodyLimit, limit=max_body)],
     )

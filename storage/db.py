@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import Insert
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x636F6F7264  # "coord": the advisory lock key replicas migrate under
 _CONFLICT_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
 
 
@@ -197,6 +198,19 @@ def _rollback_quietly(session: Session) -> None:
         log.debug("rollback on a broken connection failed")
 
 
+@functools.cache
+def _newest_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
@@ -240,12 +254,27 @@ class Database:
                 writer.release()  # type: ignore[union-attr]
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        """Bring the schema to the newest migration (idempotent, and once across processes).
+
+        Replicas started together all call this: the upgrade runs under a lock — PostgreSQL's
+        transaction-scoped advisory lock :data:`MIGRATION_LOCK`, SQLite's writer lock (the
+        transaction begins ``IMMEDIATE``) — so one process migrates while the others wait, then
+        find the schema current and do nothing.
+        """
+        config = _alembic_config()
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
+
+    def schema_revisions(self) -> tuple[set[str], set[str]]:
+        """(the revisions the database is at, the newest revisions coordbot has) for readiness checks."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, _newest_revisions()
 
     def dispose(self) -> None:
         self.engine.dispose()

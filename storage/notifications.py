@@ -24,6 +24,7 @@ The payload is opaque here (the scheduler stores the serialised outbound message
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
+TICK_SLACK = timedelta(seconds=5)  # a retry is due this much before its step ends (next_attempt_at)
 KEY_CHUNK = 500  # keys per IN (...) list
 MARK_CHUNK = 5000  # keys per array parameter
 WRITER_WAIT = 10.0  # seconds an outcome record queues for the process's SQLite writer lock
@@ -96,12 +98,22 @@ class Acquired:
     created_at: datetime | None = None
 
 
-def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     """Delay before the next attempt after ``attempts`` failed ones: 1, 2, 4 … minutes, capped at 1 h."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def next_attempt_at(now: datetime, attempts: int, retry_after: float | None = None) -> datetime:
+    """When a failed notification comes due: :func:`backoff` later, on the tick meant for it.
+
+    A step of the backoff is a whole number of tick periods; the failure is recorded a moment
+    after its tick's instant and the next tick's instant jitters, so the step is shortened by
+    :data:`TICK_SLACK` (never below the platform's ``Retry-After``) lest it slip a tick.
+    """
+    at = now + backoff(attempts) - TICK_SLACK
     if retry_after is not None and retry_after > 0:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return delay
+        at = max(at, now + timedelta(seconds=retry_after))
+    return at
 
 
 def claim(session: Session, new: NewNotification, now: datetime) -> int | None:
@@ -294,10 +306,12 @@ class OutcomeLog:
       repeated, never lost. It is the durability SQLite gets here, and it saves a WAL flush
       (milliseconds on a busy disk) per message. Reservations and claims keep full durability.
 
-    Use as a context manager.
+    Use as a context manager; :meth:`sent` may be called from several threads (one statement at a
+    time goes to the connection).
     """
 
     def __init__(self, engine: Engine, writer: Any = None) -> None:
+        self._lock = threading.Lock()
         self._engine = engine
         self._dialect = engine.dialect.name
         self._writer = writer if self._dialect == "sqlite" else None
@@ -330,17 +344,19 @@ class OutcomeLog:
         assert connection is not None, "use OutcomeLog as a context manager"
         params = {"nid": notification_id, "now": now}
         if self._dialect == "postgresql":
-            connection.execute(_statement("sent", self._dialect), params)  # autocommitted
+            with self._lock:
+                connection.execute(_statement("sent", self._dialect), params)  # autocommitted
             return
         writer = self._writer
         # Bounded like the Database's own wait: past it, let SQLite's busy handler take over.
-        queued = writer is not None and writer.acquire(timeout=WRITER_WAIT)
-        try:
-            connection.execute(_statement("sent", self._dialect), params)
-            connection.commit()
-        finally:
-            if queued:
-                writer.release()
+        with self._lock:
+            queued = writer is not None and writer.acquire(timeout=WRITER_WAIT)
+            try:
+                connection.execute(_statement("sent", self._dialect), params)
+                connection.commit()
+            finally:
+                if queued:
+                    writer.release()
 
 
 def record_failure(
@@ -362,7 +378,7 @@ def record_failure(
     if permanent or (max_attempts is not None and attempts >= max_attempts):
         values: dict[str, Any] = {"status": DEAD, "next_attempt_at": None}
     else:
-        values = {"status": FAILED, "next_attempt_at": now + backoff(attempts, retry_after)}
+        values = {"status": FAILED, "next_attempt_at": next_attempt_at(now, attempts, retry_after)}
     values["last_error"] = error[:2000]
     session.execute(update(Notification).where(Notification.id == notification_id).values(**values))
     return str(values["status"])

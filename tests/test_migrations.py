@@ -48,3 +48,44 @@ def test_models_and_migrations_agree(database_url: str) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         database.dispose()
+
+
+_UPGRADE = """
+import sys
+from storage.db import Database
+sys.stdin.read(1)  # every process is started before any upgrades: they race
+database = Database(sys.argv[1])
+database.upgrade()
+current, heads = database.schema_revisions()
+print("current" if current == heads else f"behind {current} {heads}")
+"""
+
+
+def test_replicas_starting_together_on_a_fresh_database_migrate_once(database_url: str) -> None:
+    """Four processes upgrade one new database at the same moment: all succeed, the schema is current."""
+    import subprocess
+    import sys
+
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _UPGRADE, database_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for process in processes:  # let them all go at once
+        assert process.stdin is not None
+        process.stdin.write("x")
+        process.stdin.flush()
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, [err for _out, err in results]
+    assert [out.strip() for out, _err in results] == ["current"] * 4
+    database = Database(database_url)
+    try:
+        current, heads = database.schema_revisions()
+        assert current == heads
+    finally:
+        database.dispose()

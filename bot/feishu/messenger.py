@@ -39,7 +39,7 @@ from lark_oapi.core.model import BaseRequest
 from bot.chart_png import render_png
 from bot.feishu.cards import card_content, render_card
 from bot.feishu.sdk import LarkClient
-from bot.messenger import Delivery, DeliveryError
+from bot.messenger import Delivery, DeliveryError, rate_limits_are_handed_back
 from handlers.replies import Outbound, Reply, Target
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ PERMANENT_CODES = frozenset(
         99992402,  # field validation failed
     }
 )
+RATE_LIMITED_METHOD = "im.message.create"  # what bot.ratelimit holds on a rate limit
 UUID_MAX = 50
 EPHEMERAL_URI = "/open-apis/ephemeral/v1/send"
 
@@ -253,13 +254,15 @@ class FeishuMessenger:
             log_id = response.get_log_id()
             if status == 429 or code in RATE_LIMIT_CODES:
                 wait = _reset_seconds(raw.headers if raw is not None else None)
-                if attempt < self.max_attempts and wait <= self.max_wait:
+                waits = self.max_attempts if not rate_limits_are_handed_back() else 1
+                if attempt < waits and wait <= self.max_wait:
                     log.info("Feishu rate limit for %s (code %s); retrying in %.1fs", where, code, wait)
                     self._sleep(wait)
                     continue
                 raise DeliveryError(
                     f"Feishu rate limit for {where} (code {code}) after {attempt} attempts",
                     retry_after=wait,
+                    method=RATE_LIMITED_METHOD,
                 )
             message = f"Feishu refused {where}: code {code} {response.msg or ''}".strip()
             permanent = code in PERMANENT_CODES or status in (403, 404)

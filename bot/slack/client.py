@@ -23,7 +23,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.messenger import DeliveryError
+from bot.messenger import DeliveryError, rate_limits_are_handed_back
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class RateLimitRetryHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429:
+        if response is None or response.status_code != 429 or rate_limits_are_handed_back():
             return False
         wait = _retry_after(response)
         return wait is None or wait <= self.max_wait
@@ -152,7 +152,10 @@ def delivery_error(exc: Exception, where: str) -> DeliveryError:
                         retry_after = float(value[0] if isinstance(value, list | tuple) else value)
                     except (TypeError, ValueError):
                         retry_after = None
-            return DeliveryError(f"Slack rate limit posting to {where}", retry_after=retry_after or 1.0)
+            method = str(getattr(response, "api_url", "") or "").rstrip("/").rsplit("/", 1)[-1] or None
+            return DeliveryError(
+                f"Slack rate limit posting to {where}", retry_after=retry_after or 1.0, method=method
+            )
         if status >= 500 or error in TRANSIENT_ERRORS or not error:
             return DeliveryError(f"Slack is unavailable posting to {where} (HTTP {status} {error})".strip())
         reason = PERMANENT_ERRORS.get(error, "Slack refused the message")

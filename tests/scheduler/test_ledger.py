@@ -78,7 +78,7 @@ def test_failure_backs_off_then_retries_until_sent(db: Database) -> None:
             assert ledger.due_for_retry(s, row.next_attempt_at) == [nid]
             assert ledger.next_attempt_after(s, now) == row.next_attempt_at
             now = row.next_attempt_at
-    assert delays == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert delays == [timedelta(minutes=m) - ledger.TICK_SLACK for m in (1, 2, 4)]
     with db.transaction() as s:
         assert ledger.acquire(s, nid, now) is not None
         ledger.record_sent(s, nid, now)
@@ -170,8 +170,23 @@ def test_backoff_schedule() -> None:
     assert ledger.backoff(1) == timedelta(minutes=1)
     assert ledger.backoff(4) == timedelta(minutes=8)
     assert ledger.backoff(30) == timedelta(hours=1)
-    assert ledger.backoff(1, retry_after=90) == timedelta(seconds=90)
-    assert ledger.backoff(3, retry_after=1) == timedelta(minutes=4)
+    # Due on the tick it was meant for: a step ends a moment before the next tick's instant …
+    assert ledger.next_attempt_at(NOW, 1) == NOW + timedelta(minutes=1) - ledger.TICK_SLACK
+    assert ledger.next_attempt_at(NOW, 3, retry_after=1) == NOW + timedelta(minutes=4) - ledger.TICK_SLACK
+    # … but never before the platform's Retry-After.
+    assert ledger.next_attempt_at(NOW, 1, retry_after=90) == NOW + timedelta(seconds=90)
+    assert ledger.next_attempt_at(NOW, 1, retry_after=58) == NOW + timedelta(seconds=58)
+
+
+def test_a_failure_recorded_after_its_tick_is_retried_on_the_next_tick(db: Database) -> None:
+    """The tick at 09:00 records a failure at 09:00:00.4; the next tick runs at 09:01:00.1 (jitter)."""
+    ws = _ws(db)
+    (nid,) = _claim_many(db, ws, 1)
+    with db.transaction() as s:
+        assert ledger.acquire(s, nid, NOW, own=True) is not None
+        ledger.record_failure(s, nid, NOW + timedelta(milliseconds=400), "timeout")
+    with db.transaction() as s:
+        assert ledger.due_for_retry(s, NOW + timedelta(minutes=1, milliseconds=100)) == [nid]
 
 
 def _claim_many(db: Database, ws: int, n: int, now: datetime = NOW) -> list[int]:

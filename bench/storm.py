@@ -1,0 +1,414 @@
+"""The morning storm against a fake Slack with real latency and enforced rate limits (issue 15).
+
+    python -m bench.storm                                   # SQLite, one replica, 125 workspaces
+    python -m bench.storm --pg postgresql://postgres@127.0.0.1:5432/test --replicas 1 2
+    python -m bench.storm --workspaces 1000
+
+Builds the scheduler benchmark's data set (:mod:`bench.scheduler_bench`: 125 workspaces x 800
+tasks, 16 people, 4 digest channels each) as Slack workspaces, then plays its busiest slots —
+the 09:30 digests (500 channels) and the 11:00 sweep (4,500 nudges plus escalations) — each by
+``--replicas`` processes ticking together on one database, sending through the real
+``SlackMessenger`` (slack_sdk ``WebClient``) to a fake Web API in a process of its own. The fake
+answers after ``--latency`` seconds (default 0.15, ±``--jitter``), and enforces Slack's limits
+(:data:`bot.ratelimit.SLACK`, with a little tolerance): over them it answers 429 with
+``Retry-After``, and a call inside a ``Retry-After`` it announced counts as a *violation*.
+
+Prints per slot and run: messages delivered (unique, duplicates counted at the fake), time from
+the slot to the last delivery, p50 and p99 per message (from the slot), messages per second, 429s,
+violations and the replicas' CPU seconds per 1,000 messages; then a summary line against the
+targets: the 125-workspace storm delivered within 60 s on one replica, each message once, no
+violations; two replicas faster than one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from urllib.request import urlopen
+
+from bench import scheduler_bench as data
+
+TARGET_S = 60.0
+TOLERANCE = 2  # calls over a bucket's burst the fake lets pass (Slack tolerates short bursts)
+
+
+# --------------------------------------------------------------------------- the fake Slack
+
+
+class _Bucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.tokens, self.at = rate, burst, burst, time.monotonic()
+
+    def take(self) -> float:
+        """0 when a call may pass now (and it is counted), else seconds until one may."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class StormSlack:
+    """chat.postMessage / conversations.open / conversations.history with latency and Slack's limits."""
+
+    def __init__(self, latency: float, jitter: float) -> None:
+        from bot.ratelimit import SLACK
+
+        self.policy = SLACK
+        self.latency, self.jitter = latency, jitter
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.buckets: dict[tuple[str, ...], _Bucket] = {}
+            self.blocked: dict[tuple[str, str], float] = {}  # (token, method) -> no call before
+            self.delivered: list[tuple[str, float]] = []
+            self.limited = 0
+            self.violations = 0
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            keys = [key for key, _at in self.delivered]
+            return {
+                "delivered": len(keys),
+                "unique": len(set(keys)),
+                "times": [at for _key, at in self.delivered],
+                "limited": self.limited,
+                "violations": self.violations,
+            }
+
+    def answer(
+        self, method: str, token: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        time.sleep(max(0.0, random.uniform(self.latency - self.jitter, self.latency + self.jitter)))
+        channel = str(params.get("channel") or params.get("users") or "")
+        with self.lock:
+            now = time.monotonic()
+            if now < self.blocked.get((token, method), 0.0):
+                self.violations += 1  # the client did not wait out the Retry-After it was given
+            wait = self._take(("method", token, method), self.policy.per_method.get(method))
+            if method == "chat.postMessage" and self.policy.per_target is not None:
+                wait = max(wait, self._take(("channel", token, channel), self.policy.per_target))
+            if wait > 0:
+                self.limited += 1
+                retry_after = max(1, int(wait + 0.999))
+                self.blocked[(token, method)] = now + retry_after
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+            if method == "chat.postMessage":
+                metadata = params.get("metadata") or {}
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                key = str((metadata.get("event_payload") or {}).get("key") or "")
+                self.delivered.append((key, time.monotonic()))
+                return 200, {"ok": True, "channel": channel, "ts": f"{time.time():.6f}"}, {}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + channel}}, {}
+        if method == "conversations.history":
+            return 200, {"ok": True, "messages": [], "has_more": False}, {}
+        return 200, {"ok": True}, {}
+
+    def _take(self, key: tuple[str, ...], limit: Any) -> float:
+        if limit is None:
+            return 0.0
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(limit.rate, limit.burst + TOLERANCE)
+        return bucket.take()
+
+
+def serve_fake(latency: float, jitter: float) -> int:
+    fake = StormSlack(latency, jitter)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            method = self.path.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            if method == "storm.stats":
+                self._send(200, fake.stats(), {})
+                return
+            if method == "storm.reset":
+                fake.reset()
+                self._send(200, {"ok": True}, {})
+                return
+            if (self.headers.get("Content-Type") or "").startswith("application/json"):
+                params = json.loads(raw or "{}")
+            else:
+                params = {k: v[0] for k, v in parse_qs(raw).items()}
+            token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            self._send(*fake.answer(method, token, params))
+
+        do_GET = do_POST
+
+        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.request_queue_size = 1024
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"http://127.0.0.1:{server.server_address[1]}/api/", flush=True)
+    sys.stdin.read()
+    server.shutdown()
+    return 0
+
+
+# --------------------------------------------------------------------------- a replica
+
+
+def run_replica(url: str, api: str, slot: str) -> int:
+    """One ``coordbot serve``'s scheduler: tick ``slot`` once (after the go on stdin), print its figures."""
+    from bot.messenger import MessengerRegistry
+    from bot.scheduler import CoordScheduler
+    from bot.slack.client import build_web_client
+    from bot.slack.messenger import SlackMessenger
+    from handlers.clock import ManualClock
+    from storage.db import Database
+
+    db = Database(url)
+    messenger = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: build_web_client(token, api))
+    at = datetime.fromisoformat(slot)
+    services = data.Services(db, ManualClock(at), MessengerRegistry({"slack": messenger}))
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu = time.process_time()
+    sent = scheduler.tick(at)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"sent": sent, "cpu": time.process_time() - cpu, "rss_mb": usage.ru_maxrss / 1024}))
+    db.dispose()
+    return 0
+
+
+# --------------------------------------------------------------------------- the storm
+
+
+@dataclass
+class Result:
+    label: str
+    replicas: int
+    delivered: int
+    unique: int
+    last_s: float
+    p50_s: float
+    p99_s: float
+    rate: float
+    limited: int
+    violations: int
+    cpu_per_1000: float
+    sent: int
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<26} {self.replicas:>2} replica(s)  {self.unique:5d} delivered"
+            f" ({self.delivered - self.unique} duplicates)  last {self.last_s:6.1f} s"
+            f"  p50 {self.p50_s:6.1f} s  p99 {self.p99_s:6.1f} s  {self.rate:6.1f} msg/s"
+            f"  429s {self.limited:4d}  violations {self.violations}"
+            f"  cpu {self.cpu_per_1000:5.2f} s/1000 msgs"
+        )
+
+
+def _call(api: str, method: str) -> dict[str, Any]:
+    with urlopen(api + method, data=b"", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def play(url: str, api: str, label: str, slot: datetime, replicas: int) -> Result:
+    _call(api, "storm.reset")
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.storm", "replica", url, api, slot.isoformat()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(replicas)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    for child in children:  # the slot: every replica ticks at once
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    reports = [json.loads(child.communicate(timeout=1800)[0].strip().splitlines()[-1]) for child in children]
+    stats = _call(api, "storm.stats")
+    times = sorted(at - started for at in stats["times"])
+    count = len(times)
+    last = times[-1] if times else 0.0
+    return Result(
+        label=label,
+        replicas=replicas,
+        delivered=stats["delivered"],
+        unique=stats["unique"],
+        last_s=last,
+        p50_s=times[count // 2] if times else 0.0,
+        p99_s=times[min(count - 1, int(count * 0.99))] if times else 0.0,
+        rate=count / last if last else 0.0,
+        limited=stats["limited"],
+        violations=stats["violations"],
+        cpu_per_1000=sum(r["cpu"] for r in reports) / max(count, 1) * 1000,
+        sent=sum(r["sent"] for r in reports),
+    )
+
+
+def run(url: str, api: str, replicas: list[int]) -> list[Result]:
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    db = Database(url)
+    db.upgrade()
+    data.build(db)
+    with db.engine.begin() as conn:  # the data set's workspaces, installed on Slack
+        conn.execute(text("UPDATE workspaces SET platform = 'slack'"))
+    day = data.TODAY
+    slots = [
+        (
+            f"digests ({data.WORKSPACES * len(data.DEPARTMENTS)} channels)",
+            datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC),
+        ),
+        ("10:00 launch check-ins", datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)),
+        ("11:00 nudges + escalations", datetime(day.year, day.month, day.day, 11, 0, tzinfo=UTC)),
+    ]
+    results = []
+    for count in replicas:
+        data.reset(db)
+        for label, slot in slots:
+            result = play(url, api, label, slot, count)
+            print(result.line(), flush=True)
+            results.append(result)
+    db.dispose()
+    return results
+
+
+def summary(results: list[Result], workspaces: int) -> str:
+    storm = [r for r in results if r.label.startswith("11:00")]
+    one = next((r for r in storm if r.replicas == 1), None)
+    two = next((r for r in storm if r.replicas == 2), None)
+    once = all(r.delivered == r.unique == r.sent for r in results)
+    clean = all(r.violations == 0 for r in results)
+    parts = []
+    verdict = once and clean
+    if one is not None:
+        parts.append(f"11:00 storm on 1 replica: last delivery {one.last_s:.1f} s after the slot")
+        if workspaces == data.WORKSPACES:
+            verdict = verdict and one.last_s <= TARGET_S
+    if one is not None and two is not None:
+        parts.append(f"2 replicas {two.last_s:.1f} s ({one.last_s / two.last_s:.2f}x)")
+        verdict = verdict and two.last_s < one.last_s
+    parts.append("every message once" if once else "DUPLICATES OR LOSSES")
+    parts.append("no violations" if clean else "RATE-LIMIT VIOLATIONS")
+    target = f"target <= {TARGET_S:.0f} s on 1 replica" if workspaces == data.WORKSPACES else "no target"
+    return f"storm {workspaces} ws: {'; '.join(parts)} ({target}); {'PASS' if verdict else 'FAIL'}"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "replica":
+        sys.exit(run_replica(*sys.argv[2:5]))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--pg", metavar="URL", help="run on this PostgreSQL database (a new schema) instead of SQLite"
+    )
+    parser.add_argument(
+        "--replicas", type=int, nargs="+", default=[1], help="replica counts to run (default 1)"
+    )
+    parser.add_argument("--workspaces", type=int, default=data.WORKSPACES, help="workspaces (default 125)")
+    parser.add_argument("--latency", type=float, default=0.15, help="seconds per fake call (default 0.15)")
+    parser.add_argument(
+        "--jitter", type=float, default=0.05, help="± seconds around the latency (default 0.05)"
+    )
+    args = parser.parse_args()
+    if args.fake:
+        sys.exit(serve_fake(args.latency, args.jitter))
+    data.WORKSPACES = args.workspaces
+    print(f"{data.machine()}; latency {args.latency * 1000:.0f} ± {args.jitter * 1000:.0f} ms", flush=True)
+    fake = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.storm",
+            "--fake",
+            "--latency",
+            str(args.latency),
+            "--jitter",
+            str(args.jitter),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert fake.stdout is not None
+    api = fake.stdout.readline().strip()
+    try:
+        if args.pg:
+            results = _on_postgres(args.pg, api, args.replicas)
+        else:
+            if any(count > 1 for count in args.replicas):
+                raise SystemExit("several replicas need PostgreSQL: --pg URL")
+            with tempfile.TemporaryDirectory() as tmp:
+                print("== SQLite", flush=True)
+                results = run(f"sqlite:///{Path(tmp) / 'storm.db'}", api, args.replicas)
+    finally:
+        assert fake.stdin is not None
+        fake.stdin.close()
+        fake.wait(timeout=30)
+    print(summary(results, args.workspaces), flush=True)
+
+
+def _on_postgres(pg: str, api: str, replicas: list[int]) -> list[Result]:
+    from sqlalchemy import create_engine, text
+
+    from storage.db import _normalise_url
+
+    schema = f"storm_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_normalise_url(pg))
+    with admin.begin() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar()
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        print(f"== PostgreSQL {version}", flush=True)
+        joiner = "&" if "?" in pg else "?"
+        return run(f"{pg}{joiner}options=-csearch_path%3D{schema}", api, replicas)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,145 @@
+"""Client-side rate limits that follow each platform's rules, so a storm of sends stays within them.
+
+* **Slack** limits are per method, per app, per workspace. ``chat.postMessage`` allows about one
+  message per second per channel (short bursts tolerated) under a workspace-wide limit; the
+  other methods coordbot sends with have tiers (``conversations.open`` is Tier 3, 50+/min).
+* **Feishu** limits sending per app (50 calls a second, 1,000 a minute) and per receiving user or
+  chat (5 a second).
+
+A :class:`RateLimiter` holds a token bucket per (platform, workspace, method) and per
+(platform, workspace, target); a message may go when every bucket it needs has a token. When a
+platform still answers 429 (another replica shares the limit), :meth:`RateLimiter.hold` stops
+that workspace's method — only that one — until the platform's ``Retry-After`` (Slack) or
+``x-ogw-ratelimit-reset`` (Feishu) has passed.
+
+The limiter is not thread-safe by design: one dispatcher (:mod:`bot.sending`) asks it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from handlers.replies import Outbound
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``rate`` calls a second on average, up to ``burst`` at once."""
+
+    rate: float
+    burst: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One platform's limits: per method across a workspace, per target, and across the app."""
+
+    per_method: dict[str, Limit]
+    per_target: Limit | None = None
+    per_app: Limit | None = None  # shared by every workspace (Feishu's limits are the app's)
+    default_method: Limit = Limit(rate=1.0, burst=5)
+
+
+# chat.postMessage: Slack does not publish the workspace-wide figure; ~10/s is what large apps see.
+SLACK = Policy(
+    per_method={
+        "chat.postMessage": Limit(rate=10.0, burst=20),
+        "chat.postEphemeral": Limit(rate=10.0, burst=20),
+        "conversations.open": Limit(rate=50 / 60, burst=10),  # Tier 3
+        "conversations.history": Limit(rate=50 / 60, burst=10),  # Tier 3
+    },
+    per_target=Limit(rate=1.0, burst=3),
+)
+# Feishu: 1,000 a minute per app for sending, 50 a second for any call; 5 a second per receiver.
+FEISHU = Policy(
+    per_method={"im.message.create": Limit(rate=1000 / 60, burst=50)},
+    per_target=Limit(rate=5.0, burst=5),
+    per_app=Limit(rate=50.0, burst=50),
+)
+POLICIES = {"slack": SLACK, "feishu": FEISHU}
+
+
+def method_of(message: Outbound) -> str:
+    """The platform method a message is sent with (the key of its workspace-wide limit)."""
+    if message.platform == "feishu":
+        return "im.message.create"
+    if message.target.kind == "member":
+        return "chat.postEphemeral"
+    return "chat.postMessage"
+
+
+@dataclass
+class _Bucket:
+    limit: Limit
+    tokens: float
+    at: float
+    held_until: float = 0.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is free (0: now)."""
+        if now < self.held_until:
+            return self.held_until - now
+        self.tokens = min(self.limit.burst, self.tokens + (now - self.at) * self.limit.rate)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.limit.rate
+
+
+@dataclass
+class RateLimiter:
+    """Token buckets per platform, workspace, method and target (see the module docstring)."""
+
+    policies: dict[str, Policy] = field(default_factory=lambda: dict(POLICIES))
+    monotonic: Callable[[], float] = time.monotonic
+    _buckets: dict[tuple[str, ...], _Bucket] = field(default_factory=dict)
+
+    def try_take(self, message: Outbound) -> float:
+        """Take a token for ``message`` from each of its buckets and return 0, or return how long to wait.
+
+        Nothing is taken unless everything is free, so waiting on one bucket costs the others nothing.
+        """
+        buckets = self._buckets_for(message)
+        now = self.monotonic()
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            return wait
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return 0.0
+
+    def hold(self, message: Outbound, seconds: float, method: str | None = None) -> None:
+        """The platform said "not before ``seconds``" for this workspace's ``method``: hold just that."""
+        policy = self.policies.get(message.platform)
+        if policy is None:
+            return
+        key = (message.platform, message.workspace_external_id, method or method_of(message))
+        bucket = self._bucket(key, policy.per_method.get(key[2], policy.default_method))
+        bucket.held_until = max(bucket.held_until, self.monotonic() + max(seconds, 0.0))
+        bucket.tokens = 0.0
+
+    def _buckets_for(self, message: Outbound) -> list[_Bucket]:
+        policy = self.policies.get(message.platform)
+        if policy is None:  # the console: no limits
+            return []
+        method = method_of(message)
+        workspace = message.workspace_external_id
+        buckets = [
+            self._bucket(
+                (message.platform, workspace, method), policy.per_method.get(method, policy.default_method)
+            )
+        ]
+        if policy.per_target is not None:
+            target = message.target.id if message.target.kind != "member" else message.target.channel_id
+            buckets.append(
+                self._bucket((message.platform, workspace, "target", target or ""), policy.per_target)
+            )
+        if policy.per_app is not None:
+            buckets.append(self._bucket((message.platform, "app"), policy.per_app))
+        return buckets
+
+    def _bucket(self, key: tuple[str, ...], limit: Limit) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(limit, tokens=limit.burst, at=self.monotonic())
+        return bucket
