@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
@@ -23,12 +24,14 @@ from bot.delivery import deliver_outbox
 from bot.messenger import Delivery
 from handlers.clock import ManualClock
 from handlers.context import Caller
+from handlers.i18n import t
 from handlers.replies import Outbound, Reply
 from handlers.timewords import MAX_DURATION, parse_duration
 from storage.models import Notification, Workspace
 
 log = logging.getLogger(__name__)
 WORKSPACE = "console"
+FILES_DIR = Path("coordbot-exports")  # where files that come with a reply (exports) are written
 
 CONSOLE_HELP = """Console commands:
   /coord …            run a coordbot command as the current user (try /coord help)
@@ -80,8 +83,10 @@ class Console:
         user: str = "alice",
         channel: str = "general",
         scheduler: Ticker | None = None,
+        files_dir: Path = FILES_DIR,
     ) -> None:
         self.services = services
+        self.files_dir = files_dir
         self.clock = clock
         self.out = out or sys.stdout
         self.user = user
@@ -110,6 +115,20 @@ class Console:
 
     def show(self, reply: Reply) -> None:
         self.say(reply.plain_text())
+        if reply.file is not None:
+            self.say("  " + self._save(reply))
+
+    def _save(self, reply: Reply) -> str:
+        """Write the reply's file into :attr:`files_dir`; the line that says where (or why not)."""
+        assert reply.file is not None
+        path = self.files_dir / reply.file.name
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(reply.file.data)
+        except OSError as exc:
+            log.warning("could not write %s: %s", path, exc.strerror or exc)
+            return f"{path}: {exc.strerror or exc}"
+        return t(reply.language, "export.file_saved", path=path.resolve())
 
     def handle(self, line: str) -> bool:
         """Run one line; False when the console should stop."""

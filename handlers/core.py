@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import admin_commands, help_text, launch_routes, task_commands, version_plan
+from handlers import admin_commands, export_commands, help_text, launch_routes, task_commands, version_plan
 from handlers import grammar as g
 from handlers import outbox as command_outbox
 from handlers.clock import Clock
@@ -102,6 +102,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.Digest: admin_commands.digest,
     **launch_routes.HANDLERS,
     **version_plan.HANDLERS,
+    **export_commands.HANDLERS,
 }
 ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
 

@@ -555,4 +555,4 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
 
 
 # Launches, sign-off and templates: grammar modules of their own, which register themselves here.
-from handlers import launch_grammar, plan_grammar, template_grammar  # noqa: E402, F401
+from handlers import export_grammar, launch_grammar, plan_grammar, template_grammar  # noqa: E402, F401

@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 
 from handlers import due
 from handlers.i18n import Translator
-from handlers.replies import Button, ButtonStyle, Field, Outbound, Reply, Section, Target, Tone
+from handlers.replies import (
+    Button,
+    ButtonStyle,
+    Field,
+    FileAttachment,
+    Outbound,
+    Reply,
+    Section,
+    Target,
+    Tone,
+)
 from handlers.views import day, department_name, moment, task_buttons, task_line, who
 from storage import scheduling
 from storage.models import DigestSchedule, Person, Task, TaskStatus, Workspace
@@ -275,6 +285,7 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
                 }
                 for s in reply.sections
             ],
+            "file": vars(reply.file) if reply.file is not None else None,
         },
     }
 
@@ -296,7 +307,9 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
         for s in reply.get("sections", ())
     )
-    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone")}
+    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "file")}
+    if reply.get("file"):
+        known["file"] = FileAttachment(**reply["file"])
     return Outbound(
         platform=data["platform"],
         workspace_external_id=data["workspace_external_id"],

@@ -74,6 +74,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class FileAttachment:
+    """A file that goes with a reply (an export): Slack and Feishu upload it, the console writes it."""
+
+    name: str  # coordbot-v2.3-2026-11-25.csv
+    content: str  # the file's text, written as UTF-8
+    mime: str  # text/csv, application/json
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8")
+
+
+@dataclass(frozen=True)
 class Reply:
     """A whole answer: a headline and sections, shown to the asker only or to the channel.
 
@@ -88,6 +101,7 @@ class Reply:
     ephemeral: bool = True
     usage: str | None = None
     language: str = "en"
+    file: FileAttachment | None = None
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""

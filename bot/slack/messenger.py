@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from http.client import RemoteDisconnected
 from typing import Any
@@ -34,10 +35,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.messenger import Delivery, DeliveryError
+from bot.messenger import Delivery, DeliveryError, beside_file
 from bot.slack.blocks import render_message
 from bot.slack.client import delivery_error
-from handlers.replies import Outbound
+from handlers.replies import Outbound, plain_mentions
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class SlackMessenger:
             return client
 
     def send(self, message: Outbound) -> Delivery:
+        if message.reply.file is not None:
+            self._upload_file(message)
+            message = replace(message, reply=beside_file(message.reply))
         if message.reply_handle and message.earlier_attempt_since is None:
             return self._respond(message)
         where = message.target.label
@@ -127,6 +131,34 @@ class SlackMessenger:
                 f"Slack refused the response_url (HTTP {response.status_code} {response.body})"
             )
         return Delivery()
+
+    def _upload_file(self, message: Outbound) -> None:
+        """The reply's file (an export) to the person's DM (``files_upload_v2``): a file cannot be
+        ephemeral nor go through a ``response_url``. A retry first looks in the DM for a file of
+        that name uploaded since the earlier attempt, and uploads again only when there is none."""
+        file = message.reply.file
+        assert file is not None
+        target = message.target
+        client = self.client(message.workspace_external_id)
+        try:
+            channel = target.id
+            if target.kind in ("user", "member"):
+                channel = client.conversations_open(users=target.id)["channel"]["id"]
+            since = message.earlier_attempt_since
+            if since is not None and _has_file(client, channel, file.name, since - CLOCK_MARGIN):
+                log.info("slack: %s was already uploaded to %s; not again", file.name, target.label)
+                return
+            client.files_upload_v2(
+                channel=channel,
+                content=file.data,
+                filename=file.name,
+                title=file.name,
+                initial_comment=plain_mentions(message.reply.headline),
+            )
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise self._failed(exc, target.label) from None
 
     def _post_ephemeral(self, client: WebClient, message: Outbound) -> Delivery:
         target = message.target
@@ -203,3 +235,17 @@ class SlackMessenger:
         except Exception as exc:
             error = delivery_error(exc, where)
             raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
+
+
+def _has_file(client: WebClient, channel: str, name: str, since: datetime) -> bool:
+    """Whether a file called ``name`` was shared in ``channel`` since ``since`` (newest page only;
+    a conversation the bot cannot read counts as not: the file goes again, at least once)."""
+    try:
+        page = client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE
+        )
+    except SlackApiError:
+        return False
+    return any(
+        f.get("name") == name for posted in page.get("messages") or () for f in posted.get("files") or ()
+    )

@@ -3,6 +3,7 @@ server (encrypted, signed), the scheduler posting cards through the real lark cl
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,3 +126,18 @@ def test_the_version_plan_in_chinese_on_a_card(chat: Chat) -> None:
     assert "研发 1 · #1 功能开发完成 — <at id=ou_bob></at> · 截止 " in shown
     assert "#25 &#91;研发&#93; 修复登录 — 移到了 v3（<at id=ou_alice></at>，" in shown  # markdown-escaped
     assert "从 v2 延续" in text_of(ok(chat.say("计划 v3")))
+
+
+def test_an_export_is_a_file_in_the_askers_direct_chat(chat: Chat, fake: FakeFeishu) -> None:
+    ok(chat.say("发布 新建 v2 2026-12-15"))
+    answer = chat.answer("导出 v2 json")
+    assert answer.path.endswith("/ephemeral/v1/send")  # a card only the asker sees
+    shown = text_of(answer.card)
+    assert "v2 的导出：0 个任务和 12 个发布事项" in shown and "文件已发到你与 coordbot 的私聊中" in shown
+    ((name, data),) = fake.files.values()
+    assert name == "coordbot-v2-2026-11-25.json" and len(json.loads(data)["records"]) == 12
+    (sent,) = [c for c in fake.sent if c.body.get("msg_type") == "file"]
+    assert sent.query["receive_id_type"] == "open_id" and sent.body["receive_id"] == "ou_alice"
+    assert json.loads(sent.body["content"]) == {"file_key": next(iter(fake.files))}
+    order = [c.path for c in fake.calls]
+    assert order.index("/open-apis/im/v1/files") < fake.calls.index(sent) < fake.calls.index(answer)

@@ -61,6 +61,9 @@ class FakeSlack:
         self.oauth_access: dict[str, Any] | None = None
         # What chat.postMessage posted, per channel, oldest first (conversations.history reads it)
         self.history: dict[str, list[dict[str, Any]]] = {}
+        # files_upload_v2: file id -> {"filename", "length"} asked for, and the bytes uploaded
+        self.upload_slots: dict[str, dict[str, Any]] = {}
+        self.uploaded: dict[str, bytes] = {}
         # Seconds part of the ``ts`` of new messages (tests on a manual clock set it to that clock)
         self.clock: Callable[[], float] = lambda: 1700000000.0
 
@@ -164,6 +167,9 @@ class FakeSlack:
 
     # ---- serving ---------------------------------------------------------------------------
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        if request.path.startswith("/upload/"):
+            self._receive_upload(request)
+            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode("utf-8") if length else ""
         path, _, query = request.path.partition("?")
@@ -195,6 +201,42 @@ class FakeSlack:
             request.send_header(name, value)
         request.end_headers()
         request.wfile.write(data)
+
+    def _receive_upload(self, request: BaseHTTPRequestHandler) -> None:
+        """The second step of files_upload_v2: the bytes, POSTed to the URL Slack handed out."""
+        file_id = request.path.removeprefix("/upload/")
+        data = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        with self._cond:
+            slot = self.upload_slots.get(file_id)
+            ok = slot is not None and slot["length"] == len(data)
+            if ok:
+                self.uploaded[file_id] = data
+            self.calls.append(Call("upload", {"file_id": file_id, "size": len(data)}, None, request.path, ok))
+            self._cond.notify_all()
+        body = f"OK - {len(data)}".encode() if ok else b"upload failed"
+        request.send_response(200 if ok else 400)
+        request.send_header("Content-Type", "text/plain")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        channel = str(params.get("channel_id") or "")
+        with self._cond:
+            if not files or any(f.get("id") not in self.uploaded for f in files):
+                return {"ok": False, "error": "file_upload_not_complete"}
+            shared = [
+                {"id": f["id"], "name": self.upload_slots[f["id"]]["filename"], "title": f.get("title")}
+                for f in files
+            ]
+            if channel:
+                ts = f"{int(self.clock())}.{next(self._ts):06d}"
+                comment = params.get("initial_comment")
+                message = {"type": "message", "ts": ts, "text": comment, "files": shared}
+                self.history.setdefault(channel, []).append(message)
+        return {"ok": True, "files": shared}
 
     def _history_page(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.history as Slack answers it: newest first, ``oldest`` exclusive, paged;
@@ -248,6 +290,15 @@ class FakeSlack:
                 with self._cond:
                     self.history.setdefault(channel, []).append(message)
             return 200, {**ok, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}, {}
+        if method == "files.getUploadURLExternal":
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            with self._cond:
+                file_id = f"F{len(self.upload_slots) + 1:04d}"
+                self.upload_slots[file_id] = {"filename": params["filename"], "length": int(params["length"])}
+            return 200, {**ok, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}, {}
+        if method == "files.completeUploadExternal":
+            return 200, self._complete_upload(params), {}
         if method == "conversations.open":
             users = str(params.get("users", ""))
             if not users.startswith("U") or "," in users:

@@ -198,3 +198,27 @@ def test_the_version_plan_answers_the_asker_in_valid_blocks(
     assert "dev 1 · #1 Feature complete — <@UBOB|Bob> · due Tue 2026-12-01 · to do" in text
     assert "#25 Fix login — nobody · no due date · to do" in text
     assert "#26 [dev] Dark mode — moved to v3 by <@UADMIN|Ada>" in text
+
+
+def test_an_export_is_uploaded_to_the_askers_dm_and_the_answer_says_so(
+    slack: SlackSender, fake: FakeSlack, launch: Services
+) -> None:
+    slack.command("export v2", user=ALICE)
+    (completed,) = fake.wait_for("files.completeUploadExternal")
+    (answer,) = fake.wait_for("response_url")
+    (slot,) = fake.upload_slots.values()
+    (data,) = fake.uploaded.values()
+    assert slot["filename"] == "coordbot-v2-2026-11-25.csv" and completed.params["channel_id"] == "DALICE"
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeffnumber,kind,title") and len(text.splitlines()) == 13  # header + 12 items
+    order = [c.method for c in fake.calls]
+    assert (
+        order.index("files.getUploadURLExternal")
+        < order.index("upload")
+        < order.index("files.completeUploadExternal")
+        < order.index("response_url")
+    )
+    assert answer.params["response_type"] == "ephemeral"
+    shown = all_text(answer.params["blocks"])
+    assert "Export of v2: 0 tasks and 12 launch items" in shown
+    assert "The file is in your direct messages with coordbot." in shown
