@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import Services
+from bot.chart_png import save_png
 from bot.delivery import deliver_outbox
 from bot.messenger import Delivery
 from handlers.clock import ManualClock
@@ -32,6 +34,7 @@ from storage.models import Notification, Workspace
 log = logging.getLogger(__name__)
 WORKSPACE = "console"
 FILES_DIR = Path("coordbot-exports")  # where files that come with a reply (exports) are written
+CHART_DIR = Path(tempfile.gettempdir()) / "coordbot-charts"  # where the console's charts are drawn
 
 CONSOLE_HELP = """Console commands:
   /coord …            run a coordbot command as the current user (try /coord help)
@@ -52,8 +55,9 @@ class _ConsoleSender:
 
     platform = "console"
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, chart_dir: Path) -> None:
         self.out = out
+        self.chart_dir = chart_dir
         self.held: list[Outbound] | None = None
 
     def send(self, message: Outbound) -> Delivery:
@@ -66,7 +70,15 @@ class _ConsoleSender:
     def print(self, message: Outbound, at: str | None = None) -> None:
         stamp = f"{at} " if at else ""
         self.out.write(f"{stamp}[{message.target.label}] {message.reply.plain_text()}\n")
+        write_chart(message.reply, self.chart_dir, self.out, message.key)
         self.out.flush()
+
+
+def write_chart(reply: Reply, directory: Path, out: TextIO, key: str | None = None) -> None:
+    """A reply's chart as a PNG file in ``directory``, its path printed under the text."""
+    if reply.chart is not None:
+        path = save_png(reply.chart, directory, key)
+        out.write(f"  [chart] {path}\n")
 
 
 class Ticker(Protocol):
@@ -84,6 +96,7 @@ class Console:
         channel: str = "general",
         scheduler: Ticker | None = None,
         files_dir: Path = FILES_DIR,
+        chart_dir: Path = CHART_DIR,
     ) -> None:
         self.services = services
         self.files_dir = files_dir
@@ -92,7 +105,8 @@ class Console:
         self.user = user
         self.channel = channel
         self.scheduler = scheduler
-        self._sender = _ConsoleSender(self.out)
+        self.chart_dir = chart_dir
+        self._sender = _ConsoleSender(self.out, chart_dir)
         services.messengers.register(self._sender)
 
     @property
@@ -115,6 +129,7 @@ class Console:
 
     def show(self, reply: Reply) -> None:
         self.say(reply.plain_text())
+        write_chart(reply, self.chart_dir, self.out)
         if reply.file is not None:
             self.say("  " + self._save(reply))
 

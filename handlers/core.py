@@ -227,8 +227,6 @@ class Coordinator:
                 raise g.UsageError("err.missing_title", "add", field="title")
             if len(title) > g.MAX_TITLE:
                 raise g.UsageError("err.title_too_long", "add", {"limit": g.MAX_TITLE}, field="title")
-            if form.due is not None and form.due < ctx.today:
-                raise g.UsageError("err.due_in_past", "add", {"date": form.due.isoformat()}, field="due")
             assignee = g.PersonRef(form.assignee_id, form.assignee_name) if form.assignee_id else None
             command = g.AddTask(form.department, title, assignee, form.due, form.launch, form.high_priority)
             return task_commands.add(ctx, command)
@@ -273,7 +271,8 @@ class Coordinator:
 
     def _context(self, session, caller: Caller) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
-        workspace: Workspace = repo.get_or_create_workspace(
+        known = repo.find_workspace_and_person(session, caller.platform, caller.workspace_id, caller.user_id)
+        workspace: Workspace = known[0] or repo.get_or_create_workspace(
             session,
             caller.platform,
             caller.workspace_id,
@@ -284,16 +283,18 @@ class Coordinator:
         )
         if workspace.uninstalled_at is not None:  # a request from it again: it was reinstalled
             workspace.uninstalled_at = None
-        me: Person = repo.get_or_create_person(
-            session,
-            workspace,
-            caller.user_id,
-            now=now,
-            name=caller.user_name,
-            timezone=caller.timezone,
-            language=normalise_language(caller.language) if caller.language else None,
-            make_admin=caller.user_id in self.admin_ids,
-        )
+        told = {
+            "name": caller.user_name,
+            "timezone": caller.timezone,
+            "language": normalise_language(caller.language) if caller.language else None,
+            "make_admin": caller.user_id in self.admin_ids,
+        }
+        me: Person
+        if known[1] is not None:
+            me = known[1]
+            repo.update_person(me, **told)
+        else:
+            me = repo.get_or_create_person(session, workspace, caller.user_id, now=now, **told)
         lang = me.language or workspace.language
         return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,10 @@ class Ctx:
         return self.me.is_admin or self.me.user_id in self.admin_ids
 
     def dm(self, person: Person | None, reply: Reply) -> None:
-        """Queue a DM to ``person`` (sent after commit); nobody is told about their own actions."""
+        """Queue a DM to ``person`` (sent after commit); nobody is told about their own actions.
+
+        The DM's text is written with ``self.tr``, so it carries that language.
+        """
         if person is None or person.id == self.me.id:
             return
         self.outbox.append(
@@ -59,7 +62,7 @@ class Ctx:
                 platform=self.caller.platform,
                 workspace_external_id=self.workspace.external_id,
                 target=Target.user(person.user_id, person.name),
-                reply=reply,
+                reply=replace(reply, language=self.tr.lang),
             )
         )
 

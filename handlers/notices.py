@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import due
+from handlers.chart_model import Chart
 from handlers.i18n import Translator
 from handlers.replies import (
     Button,
@@ -270,6 +271,7 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
             "tone": str(reply.tone),
             "ephemeral": reply.ephemeral,
             "usage": reply.usage,
+            "chart": reply.chart.to_dict() if reply.chart is not None else None,
             "sections": [
                 {
                     "title": s.title,
@@ -307,9 +309,12 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
         for s in reply.get("sections", ())
     )
-    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "file")}
+    skipped = ("sections", "headline", "tone", "file", "chart")
+    known = {k: v for k, v in reply.items() if k not in skipped}
     if reply.get("file"):
         known["file"] = FileAttachment(**reply["file"])
+    if reply.get("chart"):
+        known["chart"] = Chart.from_dict(reply["chart"])
     return Outbound(
         platform=data["platform"],
         workspace_external_id=data["workspace_external_id"],

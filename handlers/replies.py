@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from handlers.chart_model import Chart
+
 # People and channels inside reply text are written ``<@USERID|name>`` / ``<#CHANNELID|name>``;
 # each renderer turns them into its platform's mention (or plain ``@name`` on the console).
 MENTION = re.compile(r"<([@#])([^<>|\s]+)(?:\|([^<>]*))?>")
@@ -102,23 +104,25 @@ class Reply:
     usage: str | None = None
     language: str = "en"
     file: FileAttachment | None = None
+    chart: Chart | None = None  # drawn and uploaded by the adapter (a PNG on every platform)
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""
+        colon, opening, closing = ("：", "（", "）") if self.language == "zh" else (": ", "(", ")")
         lines = [self.headline]
         for section in self.sections:
             if section.title:
                 lines.append(f"  {section.title}")
             if section.text:
                 lines.extend(f"  {line}" for line in section.text.splitlines())
-            lines.extend(f"    {f.label}: {f.value}" for f in section.fields)
+            lines.extend(f"    {f.label}{colon}{f.value}" for f in section.fields)
             lines.extend(f"    • {item}" for item in section.items)
             if section.more:
                 lines.append(f"    … +{section.more}")
             if section.buttons:
                 lines.append("    " + "  ".join(f"[{b.label}]" for b in section.buttons))
             if section.context:
-                lines.append(f"    ({section.context})")
+                lines.append(f"    {opening}{section.context}{closing}")
         if self.usage:
             lines.append(f"  {self.usage}")
         return plain_mentions("\n".join(lines))

@@ -42,6 +42,11 @@ def _card_reply(
     return Reply(headline, (card, *notes), tone=tone, ephemeral=ephemeral)
 
 
+def _unchanged(ctx: Ctx, task: Task, key: str, **params: Any) -> Reply:
+    """A change that changes nothing: say so, and record no event and tell nobody."""
+    return _card_reply(ctx, task, ctx.tr(key, number=task.number, **params), tone=Tone.INFO)
+
+
 def _bad_transition(ctx: Ctx, task: Task, verb: str) -> CommandError:
     status = views.status(task, ctx.tr)
     return CommandError("err.bad_transition", verb, {"number": task.number, "status": status, "verb": verb})
@@ -223,6 +228,8 @@ def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
     require_task_permission(ctx, task, "block")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "block")
+    if task.status == TaskStatus.BLOCKED and task.blocked_reason == cmd.reason:
+        return _unchanged(ctx, task, "task.already_blocked", reason=cmd.reason)
     old = task.status
     _touch(
         ctx,
@@ -254,6 +261,9 @@ def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
     require_task_permission(ctx, task, "assign")
     if cmd.department is not None:
         department = ex.department(ctx, cmd.department, "assign")
+        if department.id == task.department_id:
+            name = views.department_name(department, ctx.tr)
+            return _unchanged(ctx, task, "task.already_in", department=name)
         old_key = task.department.key
         task.department_id, task.department = department.id, department
         _touch(ctx, task, "moved", {"department": [old_key, department.key]})
@@ -263,6 +273,10 @@ def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
         ctx.dm(department.lead, _card_reply(ctx, task, headline, tone=Tone.INFO))
         return _card_reply(ctx, task, headline)
     old = task.assignee
+    if old is None and person is None:
+        return _unchanged(ctx, task, "task.already_unassigned")
+    if old is not None and person is not None and old.id == person.id:
+        return _unchanged(ctx, task, "task.already_assigned", who=views.who(person, ctx.tr))
     task.assignee_id, task.assignee = (person.id, person) if person else (None, None)
     _touch(
         ctx,
@@ -283,6 +297,10 @@ def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
 def set_due(ctx: Ctx, cmd: g.SetDue) -> Reply:
     task = ex.task(ctx, cmd.number, "due", for_update=True)
     require_task_permission(ctx, task, "due")
+    if task.due_date == cmd.due and task.due_offset is None:
+        if cmd.due is None:
+            return _unchanged(ctx, task, "task.already_no_due")
+        return _unchanged(ctx, task, "task.already_due", date=views.day(cmd.due, ctx.tr, ctx.today))
     old = task.due_date.isoformat() if task.due_date else None
     task.due_date = cmd.due
     task.due_offset = None  # dated explicitly now: it stays put when its launch moves
@@ -313,6 +331,8 @@ def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
 def rename(ctx: Ctx, cmd: g.RenameTask) -> Reply:
     task = ex.task(ctx, cmd.number, "rename", for_update=True)
     require_task_permission(ctx, task, "rename")
+    if task.title == cmd.title:
+        return _unchanged(ctx, task, "task.already_titled")
     _touch(ctx, task, "renamed", {"title": [task.title, cmd.title]})
     task.title = cmd.title
     return _card_reply(ctx, task, ctx.tr("task.renamed_ok", number=task.number))

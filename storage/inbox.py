@@ -13,16 +13,18 @@ concurrent callers together, in one statement (a group commit).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from storage.db import Database, insert_if_absent
 from storage.models import InboxEvent
@@ -52,13 +54,22 @@ def settle(session: Session, platform: str, key: str, now: datetime) -> bool:
     The guard for work that may or may not be in the inbox: when the accept timed out or the
     database refused it, the work still runs once — and a late accept that did land is settled.
     """
+    statement = _settle_statement(session.get_bind().dialect.name)
+    params = {"platform": platform, "key": key[:160], "now": now}
+    return session.connection().execute(statement, params).first() is not None
+
+
+@functools.cache
+def _settle_statement(dialect: str) -> Insert:
+    """:func:`settle`'s upsert, built once per dialect (built per call it cost more than it ran)."""
     table = InboxEvent.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = bindparam("now", type_=table.c.done_at.type)
+    return (
         insert(table)
         .values(
-            platform=platform,
-            key=key[:160],
+            platform=bindparam("platform"),
+            key=bindparam("key"),
             payload="",
             received_at=now,
             lease_until=now,
@@ -72,7 +83,6 @@ def settle(session: Session, platform: str, key: str, now: datetime) -> bool:
         )
         .returning(table.c.key)
     )
-    return session.execute(statement).first() is not None
 
 
 def take_stale(session: Session, platform: str, now: datetime, *, limit: int = 50) -> list[Pending]:

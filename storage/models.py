@@ -399,3 +399,27 @@ class InboxEvent(Base):
     lease_until: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None]
+
+
+class AccessLink(Base):
+    """A secret that opens a web page for one person of one workspace (see storage.access_links).
+
+    Only the token's SHA-256 is stored: a copy of the database never opens anyone's board or feed.
+    """
+
+    __tablename__ = "access_links"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_access_links_holder", "workspace_id", "person_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # AccessPurpose
+    token_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256 of the token
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # None: until revoked
+    used_at: Mapped[datetime | None]  # a single-use link once redeemed
+    revoked_at: Mapped[datetime | None]

@@ -161,7 +161,7 @@ def _section_elements(section: Section, lang: str, max_items: int, in_place: boo
     return elements
 
 
-def _build(reply: Reply, lang: str, max_items: int) -> dict[str, Any]:
+def _build(reply: Reply, lang: str, max_items: int, image_key: str | None = None) -> dict[str, Any]:
     # A card about one task is replaced in place when its buttons are pressed; a card listing
     # several keeps its content and the press answers with a toast.
     in_place = len({b.value for section in reply.sections for b in section.buttons}) == 1
@@ -172,6 +172,9 @@ def _build(reply: Reply, lang: str, max_items: int) -> dict[str, Any]:
         elements.extend(_section_elements(section, lang, max_items, in_place))
     if reply.usage:
         elements.append(_markdown(escape_markdown(reply.usage), text_size="notation"))
+    if image_key:  # an uploaded chart (im.v1.image), below the text
+        alt = {"tag": "plain_text", "content": _clip(plain(reply.headline), MAX_HEADLINE)}
+        elements.append({"tag": "img", "img_key": image_key, "alt": alt, "scale_type": "fit_horizontal"})
     if len(elements) > MAX_ELEMENTS:
         dropped = len(elements) - MAX_ELEMENTS + 1
         elements = [*elements[: MAX_ELEMENTS - 1], _more_line(lang, dropped)]
@@ -191,15 +194,17 @@ def card_size(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
 
 
-def render_card(reply: Reply, *, max_bytes: int = MAX_CARD_BYTES) -> dict[str, Any]:
-    """The card for ``reply`` in its language; lists are cut (with "… and N more") until it fits
-    ``max_bytes``."""
+def render_card(
+    reply: Reply, *, max_bytes: int = MAX_CARD_BYTES, image_key: str | None = None
+) -> dict[str, Any]:
+    """The card for ``reply`` in its language (with the uploaded image ``image_key`` under it);
+    lists are cut (with "… and N more") until it fits ``max_bytes``."""
     lang = reply.language
     max_items = MAX_ITEMS
-    card = _build(reply, lang, max_items)
+    card = _build(reply, lang, max_items, image_key)
     while card_size(card) > max_bytes and max_items > 0:
         max_items //= 2
-        card = _build(reply, lang, max_items)
+        card = _build(reply, lang, max_items, image_key)
     if card_size(card) > max_bytes:
         # Still too big without any list items: long texts or many fields. Keep the headline
         # and as many leading elements as fit.
@@ -210,9 +215,9 @@ def render_card(reply: Reply, *, max_bytes: int = MAX_CARD_BYTES) -> dict[str, A
     return card
 
 
-def card_content(reply: Reply) -> str:
+def card_content(reply: Reply, image_key: str | None = None) -> str:
     """The ``content`` string of an ``interactive`` message."""
-    return json.dumps(render_card(reply), ensure_ascii=False)
+    return json.dumps(render_card(reply, image_key=image_key), ensure_ascii=False)
 
 
 def toast(reply: Reply) -> dict[str, str]:

@@ -26,6 +26,8 @@ from typing import Any
 from lark_oapi.api.im.v1 import (
     CreateFileRequest,
     CreateFileRequestBody,
+    CreateImageRequest,
+    CreateImageRequestBody,
     CreateMessageRequest,
     CreateMessageRequestBody,
     PatchMessageRequest,
@@ -36,6 +38,7 @@ from lark_oapi.api.im.v1 import (
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.model import BaseRequest
 
+from bot.chart_png import render_png
 from bot.feishu.cards import card_content, render_card
 from bot.feishu.sdk import LarkClient
 from bot.messenger import Delivery, DeliveryError, beside_file
@@ -100,6 +103,8 @@ class FeishuMessenger:
         if message.reply.file is not None:
             self.send_file(message)
             message = replace(message, reply=beside_file(message.reply))
+        if message.reply.chart is not None:
+            return self.send_chart(message)
         if message.target.kind == "member":
             return self.send_ephemeral(message)
         if (
@@ -185,11 +190,45 @@ class FeishuMessenger:
         )
         self._call(lambda: self.client.im.v1.message.create(create), target.label)
 
+    def send_chart(self, message: Outbound) -> Delivery:
+        """The chart uploaded as an image (``im.v1.image.create``), then a card showing it: as the
+        answer to the request's message on a first attempt, else posted (a chart for one member
+        of a group goes to their direct chat). The key's uuid keeps a retry from posting twice;
+        an image uploaded twice is never shown twice."""
+        chart = message.reply.chart
+        assert chart is not None
+        body = CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(render_png(chart)))
+        request = CreateImageRequest.builder().request_body(body.build()).build()
+        where = message.target.label
+        uploaded = self._call(lambda: self.client.im.v1.image.create(request), f"image for {where}")
+        content = card_content(message.reply, image_key=uploaded.data.image_key)
+        target = message.target
+        if target.kind == "channel" and message.reply_handle and message.earlier_attempt_since is None:
+            return self.reply(message.reply_handle, message.reply, key=message.key, content=content)
+        receive_id_type = "chat_id" if target.kind == "channel" else "open_id"
+        create = (
+            CreateMessageRequestBody.builder().receive_id(target.id).msg_type("interactive").content(content)
+        )
+        if message.key:
+            create = create.uuid(message_uuid(message.key))
+        built = (
+            CreateMessageRequest.builder()
+            .receive_id_type(receive_id_type)
+            .request_body(create.build())
+            .build()
+        )
+        response = self._call(lambda: self.client.im.v1.message.create(built), where)
+        return Delivery(message_id=_message_id(response))
+
     # -- answering commands and button presses --------------------------------------------------
 
-    def reply(self, message_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
-        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card."""
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(card_content(reply))
+    def reply(
+        self, message_id: str, reply: Reply, *, key: str | None = None, content: str | None = None
+    ) -> Delivery:
+        """Answer the message ``message_id`` (in its chat) with ``reply`` as a card (``content``
+        when it is rendered already)."""
+        content = content or card_content(reply)
+        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content)
         if key:
             body = body.uuid(message_uuid(key))
         request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()

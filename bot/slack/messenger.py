@@ -35,8 +35,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.chart_png import file_name, render_png
 from bot.messenger import Delivery, DeliveryError, beside_file
-from bot.slack.blocks import render_message
+from bot.slack.blocks import fallback_text, render_message
 from bot.slack.client import delivery_error
 from handlers.replies import Outbound, plain_mentions
 
@@ -87,6 +88,8 @@ class SlackMessenger:
         if message.reply.file is not None:
             self._upload_file(message)
             message = replace(message, reply=beside_file(message.reply))
+        if message.reply.chart is not None:
+            return self._upload_chart(message)
         if message.reply_handle and message.earlier_attempt_since is None:
             return self._respond(message)
         where = message.target.label
@@ -132,22 +135,60 @@ class SlackMessenger:
             )
         return Delivery()
 
-    def _upload_file(self, message: Outbound) -> None:
-        """The reply's file (an export) to the person's DM (``files_upload_v2``): a file cannot be
-        ephemeral nor go through a ``response_url``. A retry first looks in the DM for a file of
-        that name uploaded since the earlier attempt, and uploads again only when there is none."""
-        file = message.reply.file
-        assert file is not None
-        target = message.target
+    def _upload_chart(self, message: Outbound) -> Delivery:
+        """The chart as a PNG (``files_upload_v2``) with the reply's text as its comment.
+
+        A file cannot be ephemeral nor sent through a ``response_url``: a chart for one member
+        goes to their DM. The key is in the file's name, so a retry finds an upload that went
+        through before posting it again.
+        """
+        chart = message.reply.chart
+        assert chart is not None
         client = self.client(message.workspace_external_id)
+        target = message.target
+        where = target.label
+        name = file_name(chart, message.key)
         try:
             channel = target.id
             if target.kind in ("user", "member"):
                 channel = client.conversations_open(users=target.id)["channel"]["id"]
-            since = message.earlier_attempt_since
-            if since is not None and _has_file(client, channel, file.name, since - CLOCK_MARGIN):
-                log.info("slack: %s was already uploaded to %s; not again", file.name, target.label)
-                return
+            if message.key and message.earlier_attempt_since is not None:
+                since = message.earlier_attempt_since - CLOCK_MARGIN
+                found = self._find(client, message, since, channel=channel, matches=_has_file(name))
+                if found is not None:
+                    return found
+            png = render_png(chart)
+            response = client.files_upload_v2(
+                channel=channel,
+                file=png,
+                filename=name,
+                title=plain_mentions(message.reply.headline),
+                alt_txt=plain_mentions(message.reply.headline),
+                initial_comment=fallback_text(message.reply),
+            )
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise self._failed(exc, where) from None
+        uploaded = response.get("file") or {}
+        return Delivery(message_id=f"{channel}:{uploaded.get('id')}")
+
+    def _upload_file(self, message: Outbound) -> None:
+        """The reply's file (an export) to the person's DM (``files_upload_v2``): a file cannot be
+        ephemeral nor go through a ``response_url``. A retry first looks in the DM for a file of
+        that name shared since the earlier attempt, and uploads again only when there is none."""
+        file = message.reply.file
+        assert file is not None
+        client = self.client(message.workspace_external_id)
+        target = message.target
+        try:
+            channel = target.id
+            if target.kind in ("user", "member"):
+                channel = client.conversations_open(users=target.id)["channel"]["id"]
+            if message.earlier_attempt_since is not None:
+                since = message.earlier_attempt_since - CLOCK_MARGIN
+                if self._find(client, message, since, channel=channel, matches=_has_file(file.name)):
+                    return
             client.files_upload_v2(
                 channel=channel,
                 content=file.data,
@@ -182,18 +223,28 @@ class SlackMessenger:
         log.warning("slack delivery failed: %s", error)
         return error
 
-    def _find(self, client: WebClient, message: Outbound, since: datetime | None) -> Delivery | None:
-        """The message with ``message.key`` already in its conversation (posted ``since``), if any.
+    def _find(
+        self,
+        client: WebClient,
+        message: Outbound,
+        since: datetime | None,
+        *,
+        channel: str | None = None,
+        matches: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Delivery | None:
+        """The message with ``message.key`` already in its conversation (posted ``since``), if any
+        (``matches`` says what it looks like when it is not a message carrying the key).
 
         None when it is not there, or when the bot cannot read the conversation (then the caller
         posts: at least once). Raises a transient :class:`DeliveryError` when Slack cannot be asked.
         """
         where = message.target.label
         try:
-            channel = message.target.id
-            if message.target.kind == "user":
-                opened = client.conversations_open(users=message.target.id)
-                channel = opened["channel"]["id"]
+            matches = matches or _has_key(str(message.key))
+            if channel is None:
+                channel = message.target.id
+                if message.target.kind == "user":
+                    channel = client.conversations_open(users=message.target.id)["channel"]["id"]
             cursor: str | None = None
             for _page in range(HISTORY_PAGES):
                 page = client.conversations_history(
@@ -204,9 +255,7 @@ class SlackMessenger:
                     cursor=cursor,
                 )
                 for posted in page.get("messages") or ():
-                    metadata = posted.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == message.key:
+                    if matches(posted):
                         log.info(
                             "slack: %s was already posted to %s; not posting it again", message.key, where
                         )
@@ -237,15 +286,17 @@ class SlackMessenger:
             raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
 
 
-def _has_file(client: WebClient, channel: str, name: str, since: datetime) -> bool:
-    """Whether a file called ``name`` was shared in ``channel`` since ``since`` (newest page only;
-    a conversation the bot cannot read counts as not: the file goes again, at least once)."""
-    try:
-        page = client.conversations_history(
-            channel=channel, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE
-        )
-    except SlackApiError:
-        return False
-    return any(
-        f.get("name") == name for posted in page.get("messages") or () for f in posted.get("files") or ()
-    )
+def _has_key(key: str) -> Callable[[dict[str, Any]], bool]:
+    def matches(posted: dict[str, Any]) -> bool:
+        metadata = posted.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        return metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key
+
+    return matches
+
+
+def _has_file(name: str) -> Callable[[dict[str, Any]], bool]:
+    def matches(posted: dict[str, Any]) -> bool:
+        return any(f.get("name") == name for f in posted.get("files") or ())
+
+    return matches

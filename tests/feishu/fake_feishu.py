@@ -60,6 +60,7 @@ class FakeFeishu:
         self.users: dict[str, str] = {}  # open_id -> name, for contact.v3.user.get
         self.contact_allowed = True
         self.files: dict[str, tuple[str, bytes]] = {}  # file_key -> (file name, bytes uploaded)
+        self.images: dict[str, bytes] = {}  # image_key -> the PNG uploaded
         self.ws_url: str | None = None  # what /callback/ws/endpoint hands the long-connection client
         self._failures: list[Failure] = []
         self._by_uuid: dict[str, str] = {}
@@ -230,6 +231,8 @@ class FakeFeishu:
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": f"om_eph_{next(self._ids)}"}}
         if path == "/open-apis/im/v1/files" and call.method == "POST":
             return self._file(call)
+        if path == "/open-apis/im/v1/images" and call.method == "POST":
+            return self._image(call)
         if path.startswith("/open-apis/im/v1/messages"):
             if call.method == "POST":
                 return 200, {"code": 0, "msg": "success", "data": self._message(call)}
@@ -254,6 +257,19 @@ class FakeFeishu:
             key = f"file_v3_{next(self._ids)}"
             self.files[key] = (parts["file_name"].decode("utf-8"), parts["file"])
         return 200, {"code": 0, "msg": "success", "data": {"file_key": key}}
+
+    def _image(self, call: Call) -> tuple[int, dict[str, Any]]:
+        """im.v1.image.create: multipart form data with ``image_type`` and the ``image`` file."""
+        form = call.headers.get("content-type", "")
+        start = call.raw.find(b"\x89PNG\r\n\x1a\n")
+        if not form.startswith("multipart/form-data") or b'name="image_type"' not in call.raw or start < 0:
+            return 400, {"code": 234001, "msg": "fake: invalid image upload"}
+        boundary = form.split("boundary=", 1)[1].encode()
+        image = call.raw[start : call.raw.index(b"\r\n--" + boundary, start)]
+        with self._lock:
+            key = f"img_v3_{next(self._ids)}"
+            self.images[key] = image
+        return 200, {"code": 0, "msg": "success", "data": {"image_key": key}}
 
     def _message(self, call: Call) -> dict[str, Any]:
         body = call.body if isinstance(call.body, dict) else {}

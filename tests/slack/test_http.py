@@ -405,11 +405,10 @@ def test_add_without_arguments_opens_the_modal_and_submit_validates(
     metadata = json.loads(view["private_metadata"])
     assert metadata["channel"] == CHANNEL
 
-    past = (date(2026, 11, 25) - timedelta(days=3)).isoformat()
-    response = slack.view_submission(view, _values(due=past))
+    response = slack.view_submission(view, _values(title="   "))  # blanks pass a required input
     assert response.status_code == 200
     answer = response.json()
-    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["due"]
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["title"]
     assert tasks(seeded) == []
 
     response = slack.view_submission(view, _values(due="2026-12-01", assignee=BOB, priority="high"))
@@ -421,6 +420,13 @@ def test_add_without_arguments_opens_the_modal_and_submit_validates(
     (task,) = tasks(seeded)
     assert (task.title, task.due_date, task.priority) == ("From the modal", date(2026, 12, 1), "high")
     assert task.assignee is not None and task.assignee.name == "Bob"
+
+    past = date(2026, 11, 25) - timedelta(days=3)  # accepted, as typed dates are, with a warning
+    response = slack.view_submission(view, _values(title="Late one", due=past.isoformat()))
+    assert response.status_code == 200 and response.text == ""
+    (_, warned) = fake.wait_for("response_url", count=2)
+    assert "That date has passed" in json.dumps(warned.params)
+    assert [t.due_date for t in tasks(seeded)] == [date(2026, 12, 1), past]
 
 
 def test_global_shortcut_opens_the_modal_and_answers_by_dm(
