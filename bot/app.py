@@ -30,5 +30,6 @@ class Services:
             default_timezone=settings.timezone,
             default_language=settings.language,
             admin_ids=settings.admin_ids,
+            web=settings.web_access,
         )
         return cls(settings=settings, db=db, clock=clock, coordinator=coordinator)

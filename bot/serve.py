@@ -57,6 +57,9 @@ def run_serve(
         feishu.start_inbox_sweeper()
         if feishu_long_connection:
             feishu.start_long_connection()
+    from bot.feed_web import feed_routes
+
+    routes.extend(feed_routes(services))
     ticker = None
     if scheduler:
         from bot.scheduler import CoordScheduler

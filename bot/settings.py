@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.web_access import WebAccess
+
 
 def _alias(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=_alias("COORDBOT_LOG_LEVEL"))
     slash_command: str = Field("/coord", validation_alias=_alias("COORDBOT_SLASH_COMMAND"))
+    # The address of `coordbot serve` as people's browsers reach it (board links, calendar feeds).
+    public_url: str | None = Field(None, validation_alias=_alias("COORDBOT_PUBLIC_URL"))
+    board: bool = Field(True, validation_alias=_alias("COORDBOT_BOARD"))  # off: no web board
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
@@ -61,6 +66,20 @@ class Settings(BaseSettings):
         if value not in ("en", "zh"):
             raise ValueError("must be 'en' or 'zh'")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("must be an http:// or https:// address, such as https://coordbot.example.com")
+        return value
+
+    @property
+    def web_access(self) -> WebAccess:
+        return WebAccess(public_url=self.public_url, board=self.board)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import admin_commands, export_commands, help_text, launch_routes, task_commands, version_plan
+from handlers import (
+    admin_commands,
+    export_commands,
+    feed_commands,
+    help_text,
+    launch_routes,
+    task_commands,
+    version_plan,
+)
 from handlers import grammar as g
 from handlers import outbox as command_outbox
 from handlers.clock import Clock
@@ -35,6 +43,7 @@ from handlers.views import (  # noqa: F401  (re-exported: adapters import the ac
     ACTION_UNBLOCK,
 )
 from handlers.views import ACTIONS as TASK_ACTIONS
+from handlers.web_access import WebAccess
 from storage import repo
 from storage.db import Database, DatabaseUnavailable
 from storage.models import Person, Workspace
@@ -103,6 +112,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     **launch_routes.HANDLERS,
     **version_plan.HANDLERS,
     **export_commands.HANDLERS,
+    **feed_commands.HANDLERS,
 }
 ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
 
@@ -124,12 +134,14 @@ class Coordinator:
         default_timezone: str = "UTC",
         default_language: str = "en",
         admin_ids: tuple[str, ...] | list[str] = (),
+        web: WebAccess | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.default_timezone = default_timezone
         self.default_language = default_language
         self.admin_ids = frozenset(admin_ids)
+        self.web = web or WebAccess()
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -296,7 +308,7 @@ class Coordinator:
         else:
             me = repo.get_or_create_person(session, workspace, caller.user_id, now=now, **told)
         lang = me.language or workspace.language
-        return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids)
+        return Ctx(session, workspace, me, caller, Translator(lang), now, self.admin_ids, web=self.web)
 
     def _run(
         self,

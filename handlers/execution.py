@@ -14,6 +14,7 @@ from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
+from handlers.web_access import WebAccess
 from storage import repo
 from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
 
@@ -32,6 +33,7 @@ class Ctx:
     now: datetime
     admin_ids: frozenset[str] = frozenset()
     outbox: list[Outbound] = field(default_factory=list)
+    web: WebAccess = field(default_factory=WebAccess)  # links to the board and calendar feeds
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,4 +1,5 @@
-"""The command language of data leaving coordbot: ``export [<launch>|all] [csv|json]``.
+"""The command language of data leaving coordbot: ``export [<launch>|all] [csv|json]`` and
+``calendar [reset]`` (a personal iCalendar feed).
 
 Registered into :mod:`handlers.grammar`; like the rest of the grammar it never touches the
 database (whether a launch exists is checked when the command runs).
@@ -46,6 +47,27 @@ def parse_export(_verb: str, args: list[str], _reader: g.DateReader) -> Export:
     return Export(lg.parse_name(args[0], usage), fmt)
 
 
-VERBS: dict[str, str] = {"export": "export", "导出": "export"}
+@dataclass(frozen=True)
+class CalendarFeed:
+    """A new address of the caller's feed, or (``reset``) every address of it turned off."""
 
-g.register_commands(VERBS, {"export": parse_export}, ("export",))
+    reset: bool = False
+
+
+RESET_WORDS = {"reset", "revoke", "off", "重置", "停用"}
+
+
+def parse_calendar(_verb: str, args: list[str], _reader: g.DateReader) -> CalendarFeed:
+    if not args:
+        return CalendarFeed()
+    if len(args) == 1 and args[0].lower() in RESET_WORDS:
+        return CalendarFeed(reset=True)
+    raise g.UsageError("err.calendar_args", "calendar")
+
+
+VERBS: dict[str, str] = {
+    "export": "export", "导出": "export",
+    "calendar": "calendar", "cal": "calendar", "ical": "calendar", "日历": "calendar",
+}  # fmt: skip
+
+g.register_commands(VERBS, {"export": parse_export, "calendar": parse_calendar}, ("export", "calendar"))

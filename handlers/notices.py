@@ -10,6 +10,7 @@ from the ``sched.*`` catalog keys in the workspace's or the person's language. M
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -252,8 +253,11 @@ def person_language(person: Person | None, workspace_language: str) -> str:
 
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
-    """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else)."""
+    """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else);
+    a reply with a secret is stored as its :attr:`~handlers.replies.Reply.stored_as`."""
     reply = message.reply
+    if reply.stored_as is not None:
+        reply = replace(reply.stored_as, language=reply.language, ephemeral=reply.ephemeral)
     return {
         "platform": message.platform,
         "workspace_external_id": message.workspace_external_id,

@@ -105,6 +105,9 @@ class Reply:
     language: str = "en"
     file: FileAttachment | None = None
     chart: Chart | None = None  # drawn and uploaded by the adapter (a PNG on every platform)
+    # What the notification ledger keeps in place of this reply when it carries a secret (a feed's
+    # address): a retry sends that, so the secret is never stored. None: the reply itself.
+    stored_as: Reply | None = None
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""

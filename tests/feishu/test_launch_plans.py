@@ -141,3 +141,29 @@ def test_an_export_is_a_file_in_the_askers_direct_chat(chat: Chat, fake: FakeFei
     assert json.loads(sent.body["content"]) == {"file_key": next(iter(fake.files))}
     order = [c.path for c in fake.calls]
     assert order.index("/open-apis/im/v1/files") < fake.calls.index(sent) < fake.calls.index(answer)
+
+
+def test_the_calendar_address_on_feishu_and_reset(
+    make_runtime, http_server, fake: FakeFeishu, db, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from bot.app import Services
+    from bot.feed_web import feed_routes
+    from bot.server import build_asgi_app
+    from handlers.core import Coordinator
+    from handlers.web_access import WebAccess
+
+    core = Coordinator(
+        db, clock, default_timezone="UTC", web=WebAccess(public_url="https://coord.example.com")
+    )
+    chat = Chat(http_server(make_runtime(core, identity=ME)), fake)
+    ok(chat.say("发布 新建 v2 2026-12-15"))
+    shown = text_of(ok(chat.say("日历")))
+    assert "你的日历订阅" in shown
+    token = shown.split("https://coord.example.com/calendar/", 1)[1].split(".ics", 1)[0]
+    services = Services(settings=None, db=db, clock=clock, coordinator=core)  # type: ignore[arg-type]
+    client = TestClient(build_asgi_app(db, feed_routes(services)))
+    assert "发布 v2" in client.get(f"/calendar/{token}.ics").content.decode("utf-8")
+    assert "已停用 1 个日历地址" in text_of(ok(chat.say("日历 重置")))
+    assert client.get(f"/calendar/{token}.ics").status_code == 404

@@ -96,8 +96,7 @@ def test_postponing_on_launch_day_asks_go_no_go_again_on_the_new_day(
     t0 = [m.key for m in messenger.sent if ":T0:" in (m.key or "")]
     assert t0 == ["checkin:launch:1:T0:2026-12-15", "checkin:launch:1:T0:2026-12-17"]
     assert (
-        "postponed the launch from Tue 12-15 to Thu 12-17"
-        in team.ok("alice", "launch v1").reply.plain_text()
+        "postponed the launch from Tue 12-15 to Thu 12-17" in team.ok("alice", "launch v1").reply.plain_text()
     )
 
 
