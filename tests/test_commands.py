@@ -223,7 +223,7 @@ def test_settings_and_language(core: Coordinator) -> None:
     assert changed.reply.language == core.language_for(who("alice")) == "zh"  # the outcome says it: no lookup
     shown = ok(run(core, "bob", "settings")).reply.plain_text()
     assert "Asia/Shanghai" in shown and "周日至周四" in shown and "11:00" in shown and "3 / 5" in shown
-    assert "语言: 中文" in shown and "T-14、T-7" in shown
+    assert "语言：中文" in shown and "T-14、T-7" in shown
     zh = err(run(core, "bob", "frob"), "frob").reply.plain_text()
     assert "frob" in zh and "用法" in zh
 

@@ -299,12 +299,12 @@ def test_chinese_replies_use_chinese_names_dates_and_punctuation(core: Coordinat
     chinese(core)
     ok(run(core, "alice", "dept set dev members <@a|a> <@b|b>"))
     card = ok(run(core, "alice", "add 研发 修复登录 <@bob|bob> 截止 下周五"))
-    assert "部门: 研发" in card and "截止日期: 12月4日 周五" in card and "12月04日" not in card
+    assert "部门：研发" in card and "截止日期：12月4日 周五" in card and "12月04日" not in card
     assert "#1 [研发] 修复登录" in ok(run(core, "alice", "list"))
     departments = ok(run(core, "alice", "dept list"))
     assert "研发" in departments and "@a、@b" in departments and "dev、development" in departments
     settings_text = ok(run(core, "alice", "settings"))
-    assert "工作日: 周一至周五" in settings_text and "语言: 中文" in settings_text
+    assert "工作日：周一至周五" in settings_text and "语言：中文" in settings_text
     assert "周日至周四" in ok(run(core, "alice", "settings workdays sun-thu"))
     assert "周一、周三、周五" in ok(run(core, "alice", "digest here at 09:30 mon,wed,fri"))
 
