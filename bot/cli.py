@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import template_cli
 
     template_cli.add_parser(commands)
+    from bot import export_cli
+
+    export_cli.add_parser(commands)
     return parser
 
 
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coordbot: {exc}", file=sys.stderr)
         return 2
     command = args.command or ("serve" if settings.any_platform else "console")
-    if command in ("console", "db") or (command == "serve" and settings.any_platform):
+    if command in ("console", "db", "export") or (command == "serve" and settings.any_platform):
         try:
             check_database(settings.database_url)
         except SettingsError as exc:
@@ -143,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot import template_cli
 
             return template_cli.run(args, settings)
+        if command == "export":
+            from bot import export_cli
+
+            return export_cli.run(args, settings)
         if command == "db":
             from storage.db import Database
 

@@ -27,12 +27,14 @@ from bot.delivery import deliver_outbox
 from bot.messenger import Delivery
 from handlers.clock import ManualClock
 from handlers.context import Caller, SourceMessage
+from handlers.i18n import t
 from handlers.replies import Outbound, Reply
 from handlers.timewords import MAX_DURATION, parse_duration
 from storage.models import Notification, Workspace
 
 log = logging.getLogger(__name__)
 WORKSPACE = "console"
+FILES_DIR = Path("coordbot-exports")  # where files that come with a reply (exports) are written
 CHART_DIR = Path(tempfile.gettempdir()) / "coordbot-charts"  # where the console's charts are drawn
 
 CONSOLE_HELP = """Console commands:
@@ -96,9 +98,11 @@ class Console:
         user: str = "alice",
         channel: str = "general",
         scheduler: Ticker | None = None,
+        files_dir: Path = FILES_DIR,
         chart_dir: Path = CHART_DIR,
     ) -> None:
         self.services = services
+        self.files_dir = files_dir
         self.clock = clock
         self.out = out or sys.stdout
         self.user = user
@@ -129,6 +133,20 @@ class Console:
     def show(self, reply: Reply) -> None:
         self.say(reply.plain_text())
         write_chart(reply, self.chart_dir, self.out)
+        if reply.file is not None:
+            self.say("  " + self._save(reply))
+
+    def _save(self, reply: Reply) -> str:
+        """Write the reply's file into :attr:`files_dir`; the line that says where (or why not)."""
+        assert reply.file is not None
+        path = self.files_dir / reply.file.name
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(reply.file.data)
+        except OSError as exc:
+            log.warning("could not write %s: %s", path, exc.strerror or exc)
+            return f"{path}: {exc.strerror or exc}"
+        return t(reply.language, "export.file_saved", path=path.resolve())
 
     def handle(self, line: str) -> bool:
         """Run one line; False when the console should stop."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from handlers.replies import Outbound
+from handlers.i18n import t
+from handlers.replies import Outbound, Reply, Section
 
 
 class DeliveryError(Exception):
@@ -88,3 +89,10 @@ class MessengerRegistry:
             return self._by_platform[platform]
         except KeyError:
             raise DeliveryError(f"no messenger for platform {platform!r}", permanent=True) from None
+
+
+def beside_file(reply: Reply) -> Reply:
+    """``reply`` as the message shown once its file went to the person's direct chat: the same text
+    and a line saying where the file is (the file itself travels apart, as an upload)."""
+    note = Section(text=t(reply.language, "export.file_sent"))
+    return replace(reply, file=None, sections=(*reply.sections, note))

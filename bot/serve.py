@@ -60,6 +60,9 @@ def run_serve(
     from bot.board.web import board_routes
 
     routes.extend(board_routes(services))
+    from bot.feed_web import feed_routes
+
+    routes.extend(feed_routes(services))
     ticker = None
     if scheduler:
         from bot.scheduler import CoordScheduler

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         database.upgrade()
         with database.transaction() as session:
-            workspace = _workspace(session, args.workspace)
+            workspace = find_workspace(session, args.workspace)
             if workspace is None:
                 return 2
             if args.template_action == "export":
@@ -96,7 +96,8 @@ def _import(session: Session, workspace: Workspace, args: argparse.Namespace) ->
     return 0
 
 
-def _workspace(session: Session, wanted: str | None) -> Workspace | None:
+def find_workspace(session: Session, wanted: str | None) -> Workspace | None:
+    """The workspace ``wanted`` names (the only one when None), or None after saying why on stderr."""
     workspaces = list(session.scalars(select(Workspace).order_by(Workspace.id)))
     if wanted:
         platform, _, external = wanted.rpartition(":")

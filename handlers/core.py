@@ -23,6 +23,8 @@ from handlers import (
     calendar_commands,
     capture,
     capture_commands,
+    export_commands,
+    feed_commands,
     help_text,
     launch_routes,
     overview_commands,
@@ -114,6 +116,8 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     **overview_commands.HANDLERS,
     **version_plan.HANDLERS,
     **report_commands.HANDLERS,
+    **export_commands.HANDLERS,
+    **feed_commands.HANDLERS,
 }
 ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
 FORMS: dict[str, Callable[[Ctx, FormSubmission], Reply]] = {

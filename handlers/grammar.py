@@ -577,6 +577,7 @@ def register_commands(verbs: dict[str, str], parsers: dict[str, Parser], names: 
 from handlers import (  # noqa: E402, F401
     calendar_grammar,
     capture_grammar,
+    export_grammar,
     launch_grammar,
     overview_grammar,
     plan_grammar,

@@ -10,7 +10,7 @@ from the ``sched.*`` catalog keys in the workspace's or the person's language. M
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from handlers.replies import (
     ButtonStyle,
     Choice,
     Field,
+    FileAttachment,
     Form,
     FormInput,
     InputKind,
@@ -256,8 +257,11 @@ def person_language(person: Person | None, workspace_language: str) -> str:
 
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
-    """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else)."""
+    """A JSON-able form of ``message`` for the notification ledger (so a retry needs nothing else);
+    a reply with a secret is stored as its :attr:`~handlers.replies.Reply.stored_as`."""
     reply = message.reply
+    if reply.stored_as is not None:
+        reply = replace(reply.stored_as, language=reply.language, ephemeral=reply.ephemeral)
     return {
         "platform": message.platform,
         "workspace_external_id": message.workspace_external_id,
@@ -293,6 +297,7 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
                 for s in reply.sections
             ],
             "form": asdict(reply.form) if reply.form is not None else None,
+            "file": vars(reply.file) if reply.file is not None else None,
         },
     }
 
@@ -330,7 +335,10 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
         for s in reply.get("sections", ())
     )
-    known = {k: v for k, v in reply.items() if k not in ("sections", "headline", "tone", "chart", "form")}
+    skipped = ("sections", "headline", "tone", "file", "chart", "form")
+    known = {k: v for k, v in reply.items() if k not in skipped}
+    if reply.get("file"):
+        known["file"] = FileAttachment(**reply["file"])
     if reply.get("chart"):
         known["chart"] = Chart.from_dict(reply["chart"])
     form = _form_from_dict(reply.get("form"))

@@ -132,6 +132,19 @@ class FormSubmission:
 
 
 @dataclass(frozen=True)
+class FileAttachment:
+    """A file that goes with a reply (an export): Slack and Feishu upload it, the console writes it."""
+
+    name: str  # coordbot-v2.3-2026-11-25.csv
+    content: str  # the file's text, written as UTF-8
+    mime: str  # text/csv, application/json
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8")
+
+
+@dataclass(frozen=True)
 class Reply:
     """A whole answer: a headline and sections, shown to the asker only or to the channel.
 
@@ -146,8 +159,12 @@ class Reply:
     ephemeral: bool = True
     usage: str | None = None
     language: str = "en"
+    file: FileAttachment | None = None
     chart: Chart | None = None  # drawn and uploaded by the adapter (a PNG on every platform)
     form: Form | None = None  # words the reply asks for (a platform form, else the text says how)
+    # What the notification ledger keeps in place of this reply when it carries a secret (a feed's
+    # address): a retry sends that, so the secret is never stored. None: the reply itself.
+    stored_as: Reply | None = None
 
     def plain_text(self) -> str:
         """A readable plain-text rendering, used by the console and as a notification fallback."""

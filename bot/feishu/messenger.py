@@ -24,6 +24,8 @@ from dataclasses import replace
 from typing import Any
 
 from lark_oapi.api.im.v1 import (
+    CreateFileRequest,
+    CreateFileRequestBody,
     CreateImageRequest,
     CreateImageRequestBody,
     CreateMessageRequest,
@@ -39,7 +41,7 @@ from lark_oapi.core.model import BaseRequest
 from bot.chart_png import render_png
 from bot.feishu.cards import card_content, render_card
 from bot.feishu.sdk import LarkClient
-from bot.messenger import Delivery, DeliveryError, rate_limits_are_handed_back
+from bot.messenger import Delivery, DeliveryError, beside_file, rate_limits_are_handed_back
 from handlers.replies import Outbound, Reply, Target
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,9 @@ class FeishuMessenger:
     # -- the Messenger interface ----------------------------------------------------------------
 
     def send(self, message: Outbound) -> Delivery:
+        if message.reply.file is not None:
+            self.send_file(message)
+            message = replace(message, reply=beside_file(message.reply))
         if message.reply.chart is not None:
             return self.send_chart(message)
         if message.target.kind == "member":
@@ -160,6 +165,33 @@ class FeishuMessenger:
         )
         direct = replace(message, target=Target.user(target.id, target.name), reply_handle=None)
         return self.send(direct)
+
+    def send_file(self, message: Outbound) -> None:
+        """The reply's file (an export) to the person's direct chat: uploaded (``im.v1.file.create``),
+        then sent as a file message whose uuid comes from the message's key, so a retry within
+        Feishu's hour of de-duplication does not show it twice."""
+        file = message.reply.file
+        assert file is not None
+        target = message.target
+        upload = CreateFileRequestBody.builder().file_type("stream").file_name(file.name)
+        request = CreateFileRequest.builder().request_body(upload.file(io.BytesIO(file.data)).build()).build()
+        uploaded = self._call(lambda: self.client.im.v1.file.create(request), f"file for {target.label}")
+        person = target.kind in ("user", "member")
+        body = (
+            CreateMessageRequestBody.builder()
+            .receive_id(target.id)
+            .msg_type("file")
+            .content(json.dumps({"file_key": uploaded.data.file_key}))
+        )
+        if message.key:
+            body = body.uuid(message_uuid(f"{message.key}:file"))
+        create = (
+            CreateMessageRequest.builder()
+            .receive_id_type("open_id" if person else "chat_id")
+            .request_body(body.build())
+            .build()
+        )
+        self._call(lambda: self.client.im.v1.message.create(create), target.label)
 
     def send_chart(self, message: Outbound) -> Delivery:
         """The chart uploaded as an image (``im.v1.image.create``), then a card showing it: as the

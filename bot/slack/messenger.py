@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from http.client import RemoteDisconnected
 from typing import Any
@@ -35,7 +36,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.chart_png import file_name, render_png
-from bot.messenger import Delivery, DeliveryError
+from bot.messenger import Delivery, DeliveryError, beside_file
 from bot.slack.blocks import fallback_text, render_message
 from bot.slack.client import delivery_error
 from handlers.replies import Outbound, Reply, plain_mentions
@@ -84,6 +85,9 @@ class SlackMessenger:
             return client
 
     def send(self, message: Outbound) -> Delivery:
+        if message.reply.file is not None:
+            self._upload_file(message)
+            message = replace(message, reply=beside_file(message.reply))
         if message.reply.chart is not None:
             return self._upload_chart(message)
         if message.reply_handle and message.earlier_attempt_since is None:
@@ -160,6 +164,34 @@ class SlackMessenger:
             raise self._failed(exc, where) from None
         uploaded = response.get("file") or {}
         return Delivery(message_id=f"{channel}:{uploaded.get('id')}")
+
+    def _upload_file(self, message: Outbound) -> None:
+        """The reply's file (an export) to the person's DM (``files_upload_v2``): a file cannot be
+        ephemeral nor go through a ``response_url``. A retry first looks in the DM for a file of
+        that name shared since the earlier attempt, and uploads again only when there is none."""
+        file = message.reply.file
+        assert file is not None
+        client = self.client(message.workspace_external_id)
+        target = message.target
+        try:
+            channel = target.id
+            if target.kind in ("user", "member"):
+                channel = client.conversations_open(users=target.id)["channel"]["id"]
+            if message.earlier_attempt_since is not None:
+                since = message.earlier_attempt_since - CLOCK_MARGIN
+                if self._find(client, message, since, channel=channel, matches=_has_file(file.name)):
+                    return
+            client.files_upload_v2(
+                channel=channel,
+                content=file.data,
+                filename=file.name,
+                title=file.name,
+                initial_comment=plain_mentions(message.reply.headline),
+            )
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise self._failed(exc, target.label) from None
 
     def _post_ephemeral(self, client: WebClient, message: Outbound) -> Delivery:
         target = message.target

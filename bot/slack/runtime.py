@@ -70,6 +70,7 @@ BOT_SCOPES = [
     "app_mentions:read",
     "channels:read",
     "groups:read",
+    "files:write",  # uploads: exports to the asker's DM
 ]
 
 

@@ -59,6 +59,7 @@ class FakeFeishu:
         self.app_name = app_name
         self.users: dict[str, str] = {}  # open_id -> name, for contact.v3.user.get
         self.contact_allowed = True
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_key -> (file name, bytes uploaded)
         self.images: dict[str, bytes] = {}  # image_key -> the PNG uploaded
         self.ws_url: str | None = None  # what /callback/ws/endpoint hands the long-connection client
         self._failures: list[Failure] = []
@@ -228,6 +229,8 @@ class FakeFeishu:
             if not body.get("chat_id") or not body.get("open_id") or not isinstance(body.get("card"), dict):
                 return 400, {"code": 230001, "msg": "fake: chat_id, open_id and card are required"}
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": f"om_eph_{next(self._ids)}"}}
+        if path == "/open-apis/im/v1/files" and call.method == "POST":
+            return self._file(call)
         if path == "/open-apis/im/v1/images" and call.method == "POST":
             return self._image(call)
         if path.startswith("/open-apis/im/v1/messages"):
@@ -236,6 +239,24 @@ class FakeFeishu:
             if call.method == "PATCH":
                 return 200, {"code": 0, "msg": "success", "data": {}}
         return 404, {"code": 404, "msg": f"fake: no route {call.method} {path}"}
+
+    def _file(self, call: Call) -> tuple[int, dict[str, Any]]:
+        """im.v1.file.create: multipart form data with ``file_type``, ``file_name`` and the ``file``."""
+        form = call.headers.get("content-type", "")
+        if not form.startswith("multipart/form-data") or b'name="file_type"' not in call.raw:
+            return 400, {"code": 234001, "msg": "fake: invalid file upload"}
+        boundary = b"--" + form.split("boundary=", 1)[1].encode()
+        parts = {}
+        for part in call.raw.split(boundary)[1:-1]:
+            head, _, content = part.partition(b"\r\n\r\n")
+            name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+            parts[name] = content.removesuffix(b"\r\n")
+        if "file" not in parts or not parts.get("file_name"):
+            return 400, {"code": 234001, "msg": "fake: file and file_name are required"}
+        with self._lock:
+            key = f"file_v3_{next(self._ids)}"
+            self.files[key] = (parts["file_name"].decode("utf-8"), parts["file"])
+        return 200, {"code": 0, "msg": "success", "data": {"file_key": key}}
 
     def _image(self, call: Call) -> tuple[int, dict[str, Any]]:
         """im.v1.image.create: multipart form data with ``image_type`` and the ``image`` file."""

@@ -3,6 +3,7 @@ server (encrypted, signed), the scheduler posting cards through the real lark cl
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,3 +126,44 @@ def test_the_version_plan_in_chinese_on_a_card(chat: Chat) -> None:
     assert "研发 1 · #1 功能开发完成 — <at id=ou_bob></at> · 截止 " in shown
     assert "#25 &#91;研发&#93; 修复登录 — 移到了 v3（<at id=ou_alice></at>，" in shown  # markdown-escaped
     assert "从 v2 延续" in text_of(ok(chat.say("计划 v3")))
+
+
+def test_an_export_is_a_file_in_the_askers_direct_chat(chat: Chat, fake: FakeFeishu) -> None:
+    ok(chat.say("发布 新建 v2 2026-12-15"))
+    answer = chat.answer("导出 v2 json")
+    assert answer.path.endswith("/ephemeral/v1/send")  # a card only the asker sees
+    shown = text_of(answer.card)
+    assert "v2 的导出：0 个任务和 12 个发布事项" in shown and "文件已发到你与 coordbot 的私聊中" in shown
+    ((name, data),) = fake.files.values()
+    assert name == "coordbot-v2-2026-11-25.json" and len(json.loads(data)["records"]) == 12
+    (sent,) = [c for c in fake.sent if c.body.get("msg_type") == "file"]
+    assert sent.query["receive_id_type"] == "open_id" and sent.body["receive_id"] == "ou_alice"
+    assert json.loads(sent.body["content"]) == {"file_key": next(iter(fake.files))}
+    order = [c.path for c in fake.calls]
+    assert order.index("/open-apis/im/v1/files") < fake.calls.index(sent) < fake.calls.index(answer)
+
+
+def test_the_calendar_address_on_feishu_and_reset(
+    make_runtime, http_server, fake: FakeFeishu, db, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from bot.app import Services
+    from bot.feed_web import feed_routes
+    from bot.server import build_asgi_app
+    from handlers.core import Coordinator
+    from handlers.web_access import WebAccess
+
+    core = Coordinator(
+        db, clock, default_timezone="UTC", web=WebAccess(public_url="https://coord.example.com")
+    )
+    chat = Chat(http_server(make_runtime(core, identity=ME)), fake)
+    ok(chat.say("发布 新建 v2 2026-12-15"))
+    shown = text_of(ok(chat.say("日历")))
+    assert "你的日历订阅" in shown
+    token = shown.split("https://coord.example.com/calendar/", 1)[1].split(".ics", 1)[0]
+    services = Services(settings=None, db=db, clock=clock, coordinator=core)  # type: ignore[arg-type]
+    client = TestClient(build_asgi_app(db, feed_routes(services)))
+    assert "发布 v2" in client.get(f"/calendar/{token}.ics").content.decode("utf-8")
+    assert "已停用 1 个日历地址" in text_of(ok(chat.say("日历 重置")))
+    assert client.get(f"/calendar/{token}.ics").status_code == 404

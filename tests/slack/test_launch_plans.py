@@ -196,3 +196,52 @@ def test_the_version_plan_answers_the_asker_in_valid_blocks(
     assert "dev 1 · #1 Feature complete — <@UBOB|Bob> · due Tue 2026-12-01 · to do" in text
     assert "#25 Fix login — nobody · no due date · to do" in text
     assert "#26 [dev] Dark mode — moved to v3 by <@UADMIN|Ada>" in text
+
+
+def test_an_export_is_uploaded_to_the_askers_dm_and_the_answer_says_so(
+    slack: SlackSender, fake: FakeSlack, launch: Services
+) -> None:
+    slack.command("export v2", user=ALICE)
+    (completed,) = fake.wait_for("files.completeUploadExternal")
+    (answer,) = fake.wait_for("response_url")
+    (slot,) = fake.upload_slots.values()
+    (data,) = fake.uploaded.values()
+    assert slot["filename"] == "coordbot-v2-2026-11-25.csv" and completed.params["channel_id"] == "DALICE"
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeffnumber,kind,title") and len(text.splitlines()) == 13  # header + 12 items
+    order = [c.method for c in fake.calls]
+    assert (
+        order.index("files.getUploadURLExternal")
+        < order.index("upload")
+        < order.index("files.completeUploadExternal")
+        < order.index("response_url")
+    )
+    assert answer.params["response_type"] == "ephemeral"
+    shown = all_text(answer.params["blocks"])
+    assert "Export of v2: 0 tasks and 12 launch items" in shown
+    assert "The file is in your direct messages with coordbot." in shown
+
+
+def test_the_calendar_address_answers_the_asker_alone_and_serves_their_feed(
+    slack: SlackSender, fake: FakeSlack, launch: Services
+) -> None:
+    from icalendar import Calendar
+    from starlette.testclient import TestClient
+
+    from bot.feed_web import feed_routes
+    from bot.server import build_asgi_app
+    from handlers.web_access import WebAccess
+
+    launch.coordinator.web = WebAccess(public_url="https://coord.example.com")
+    slack.command("calendar", user=BOB)
+    (answer,) = fake.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    text = all_text(answer.params["blocks"])
+    assert "你的日历订阅" in text  # Bob's Slack profile is in Chinese
+    token = text.split("https://coord.example.com/calendar/", 1)[1].split(".ics", 1)[0]
+    client = TestClient(build_asgi_app(launch.db, feed_routes(launch)))
+    feed = Calendar.from_ical(client.get(f"/calendar/{token}.ics").content)
+    summaries = {str(e["summary"]) for e in feed.walk("VEVENT")}
+    assert (
+        "🚀 发布 v2" in summaries and "v2 · 研发：Feature complete（T-10）" in summaries
+    )  # the item as it was written
