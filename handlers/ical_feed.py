@@ -17,10 +17,10 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.calendar import WorkCalendar
+from handlers.calendar import WorkCalendar, workspace_calendar
 from handlers.due import offset_label
 from handlers.i18n import Translator
-from storage import feeds
+from storage import company_days, feeds
 from storage.models import Launch, LaunchStatus, Person, Task, TaskStatus, Workspace
 
 FEED_PAST = timedelta(days=90)  # launches and milestones stay in the feed this long after their day
@@ -48,8 +48,9 @@ def _event(
     return event
 
 
-def _launch_event(launch: Launch, workspace: Workspace, tr: Translator, today: date, now: datetime) -> Event:
-    calendar = WorkCalendar(workspace.workdays)
+def _launch_event(
+    launch: Launch, workspace: Workspace, calendar: WorkCalendar, tr: Translator, today: date, now: datetime
+) -> Event:
     if launch.status == LaunchStatus.CANCELLED:
         summary = tr("feed.launch_cancelled", launch=launch.name)
     else:
@@ -96,6 +97,8 @@ def build_feed(session: Session, workspace: Workspace, person: Person, now: date
     tr = Translator(person.language or workspace.language)
     today = now.astimezone(ZoneInfo(person.timezone or workspace.timezone)).date()
     since = today - FEED_PAST
+    company = company_days.for_workspaces(session, [workspace.id]).get(workspace.id)
+    calendar = workspace_calendar(workspace.workdays, workspace.holiday_region, workspace.language, company)
     feed = Calendar()
     feed.add("prodid", PRODID)
     feed.add("version", "2.0")
@@ -105,7 +108,7 @@ def build_feed(session: Session, workspace: Workspace, person: Person, now: date
     feed.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     feed.add("x-published-ttl", REFRESH)
     for launch in feeds.launches_since(session, workspace.id, since):
-        feed.add_component(_launch_event(launch, workspace, tr, today, now))
+        feed.add_component(_launch_event(launch, workspace, calendar, tr, today, now))
     mine = feeds.dated_work_of(session, person)
     for task in mine:
         feed.add_component(_work_event(task, workspace, tr, now, mine=True))
