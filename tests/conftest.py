@@ -7,13 +7,15 @@ when it is set and the server is unreachable the tests fail rather than skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from handlers.clock import ManualClock
 from storage.db import Database, _normalise_url
@@ -67,10 +69,56 @@ def database_url(request, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped
     yield from make_database_url(request.param, tmp_path, request)
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+# Migrating every test's database from nothing costs ~0.3 s on SQLite and ~1 s on PostgreSQL; the
+# first migration in each test process is the real one, later databases get a copy of its result
+# (SQLite: the file; PostgreSQL: the same SQL statements replayed into the test's own schema).
+_sqlite_template: list[str] = []
+_pg_statements: list[tuple[str, Any, bool]] = []
+
+
+def _migrate_sqlite(url: str, temp: pytest.TempPathFactory) -> None:
+    path = url.removeprefix("sqlite:///")
+    if _sqlite_template:
+        shutil.copyfile(_sqlite_template[0], path)
+        return
+    template = str(temp.mktemp("template") / "migrated.db")
+    database = Database(f"sqlite:///{template}")
     database.upgrade()
+    database.dispose()
+    _sqlite_template.append(template)
+    shutil.copyfile(template, path)
+
+
+def _migrate_postgresql(database: Database) -> None:
+    if _pg_statements:
+        with database.engine.begin() as connection:
+            for statement, parameters, many in _pg_statements:
+                if many:
+                    connection.exec_driver_sql(statement, list(parameters))
+                else:
+                    connection.exec_driver_sql(statement, parameters)
+        return
+    recorded: list[tuple[str, Any, bool]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, many) -> None:  # type: ignore[no-untyped-def]
+        recorded.append((statement, parameters, many))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        database.upgrade()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    _pg_statements.extend(recorded)
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    if database_url.startswith("sqlite:///"):
+        _migrate_sqlite(database_url, tmp_path_factory)
+        database = Database(database_url)
+    else:
+        database = Database(database_url)
+        _migrate_postgresql(database)
     yield database
     database.dispose()
 
