@@ -24,12 +24,12 @@ from storage import inbox
 
 # Statements per command once the workspace and the asker exist (the steady state). Every command:
 # accept, settle (the once guard), the workspace with the asker (one query), the answer recorded,
-# the answer marked sent.
+# the answer marked sent, the company days of the working calendar (dates are read through it).
 BUDGET = {
-    "add dev Fix the payload size limit": 5 + 4,  # department, next number, task, its event
-    "add dev Review the copy <@U2|bo>": 5 + 6,  # … and the assignee, the DM to them recorded
-    "list mine": 5 + 1,  # the tasks
-    "show 1": 5 + 3,  # the task, its history, departments
+    "add dev Fix the payload size limit": 6 + 4,  # department, next number, task, its event
+    "add dev Review the copy <@U2|bo>": 6 + 6,  # … and the assignee, the DM to them recorded
+    "list mine": 6 + 1,  # the tasks
+    "show 1": 6 + 3,  # the task, its history, departments
 }
 
 
