@@ -141,7 +141,8 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
         START.isoformat(),
         end.isoformat(),
     ]
-    child = subprocess.Popen([*command, "0.01"], cwd=ROOT, env=env)
+    in_flight = 4  # the killed process's concurrent sends
+    child = subprocess.Popen([*command, "0.01", str(in_flight)], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while len(_lines(out)) < len(expected) // 3 and time.monotonic() < deadline:
         if child.poll() is not None:
@@ -157,4 +158,4 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
     delivered = Counter(_lines(out))
     assert set(delivered) == expected
     repeated = [k for k, n in delivered.items() if n > 1]
-    assert len(repeated) <= 1, repeated  # at most the message in flight at the kill
+    assert len(repeated) <= in_flight, repeated  # at most the messages in flight at the kill
