@@ -42,7 +42,7 @@ from bot import launch_posts, metrics, report_posts
 from bot.messenger import DeliveryError
 from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
 from handlers import due, notices
-from handlers.calendar import ALL_DAYS_MASK
+from handlers.calendar import ALL_DAYS_MASK, WorkCalendar
 from handlers.replies import Outbound, Reply, Target
 from storage import inbox, report_schedules, scheduling
 from storage import notifications as ledger
@@ -285,7 +285,7 @@ class CoordScheduler:
                     weekday_bit=bits,
                 )
             )
-        plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
+        plan.digests = _unclaimed_digests(s, plan, now)
         # Weekly reports and launch retros (bot.report_posts).
         plan.reports = report_posts.find_due(s, infos, now)
         # Nudge sweeps: once per working day per timezone in use in a workspace (and per later
@@ -296,7 +296,7 @@ class CoordScheduler:
             for name, at_text in sorted(groups[info.id]):
                 tz = due.zone(name)
                 today = due.local_date(now, tz)
-                works = launch_posts.workspace_calendar(info).is_working_day(today)
+                works = any(c.is_working_day(today) for c in launch_posts.calendars(info).values())
                 if works and due.reached(now, today, due.parse_hhmm(at_text), tz):
                     where = name if at_text == _sweep_time(info, None) else f"{name}@{at_text}"
                     key = f"sweep:nudge:{info.id}:{where}:{today.isoformat()}"
@@ -338,6 +338,11 @@ class CoordScheduler:
                 today = due.local_date(now, tz)
                 if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
                     continue  # the repeated hour of a fall-back night, before the first occurrence
+                office = launch_posts.office_calendar(info, info.offices.of_channel(schedule.channel_id))
+                if not _digest_days_on(info, office, today) & schedule.days:
+                    # a day off at the office of this team channel (another office works today)
+                    ledger.mark(s, _digest_key(info, schedule, today), info.id, "digest", now)
+                    continue
                 if _missed_slot(info, today, schedule.at_time, now):
                     log.info(
                         "scheduler: digest for %s missed its %s slot; dropped for today",
@@ -392,7 +397,7 @@ class CoordScheduler:
         today: date,
         now: datetime,
     ) -> tuple[ledger.NewNotification, Outbound]:
-        key = f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
+        key = _digest_key(info, schedule, today)
         since = schedule.last_sent_at or now - timedelta(hours=24)
         scope = scopes.get((info.id, schedule.channel_id), scheduling.ChannelScope())
         tasks = reader.digest(info.id, scope, today, since)
@@ -417,7 +422,7 @@ class CoordScheduler:
             return []  # another process did this sweep
         nudged: dict[int, _Person] = {}
         escalations: list[tuple[str, PersonRef, TaskRow, int]] = []
-        work_calendar = launch_posts.workspace_calendar(info)
+        offices = info.offices
         local = now.astimezone(due.zone(zone_name)).time()
         reader = scheduling.TaskReader(s)
         overdue = reader.overdue(info.id, today)
@@ -429,6 +434,8 @@ class CoordScheduler:
                 return False
             if _sweep_time(info, person) != sweep.at or person.away_on(today):
                 return False
+            if not launch_posts.office_calendar(info, offices.of_person(person.id)).is_working_day(today):
+                return False  # a day off at their office
             start = due.parse_hhmm(person.work_start or info.work_start)
             return start <= local < due.parse_hhmm(person.work_end or info.work_end, _T1800)
 
@@ -451,6 +458,7 @@ class CoordScheduler:
                     if here(person):
                         nudged.setdefault(person.id, _Person(person)).blocked.append(task)
                 continue
+            work_calendar = launch_posts.office_calendar(info, offices.of_department(task.department_id))
             late = work_calendar.working_days_between(task.due_date, today)
             primary = stand_in(task.assignee or lead or creator, lead)
             if primary is not None and here(primary):
@@ -809,6 +817,21 @@ def _missed_slot(info: WorkspaceInfo, today: date, at_text: str, now: datetime) 
     return now - slot > timedelta(minutes=info.late_grace_minutes) or now >= closing
 
 
+def _unclaimed_digests(s: Session, plan: _Plan, now: datetime) -> list[int]:
+    """The digest schedules due, less those whose day's key is taken (a day off at their
+    channel's office: the schedule is not marked posted, so its next digest covers the days off)."""
+    found = scheduling.due_digests(s, plan.windows)
+    if not found:
+        return []
+    keys = {}
+    for schedule in found:
+        info = plan.infos.get(schedule.workspace_id)
+        if info is not None:
+            keys[schedule.id] = _digest_key(info, schedule, due.local_date(now, due.zone(info.timezone)))
+    taken = ledger.existing_keys(s, keys.values())
+    return [schedule.id for schedule in found if keys.get(schedule.id) not in taken]
+
+
 def _sweep_time(info: WorkspaceInfo, person: PersonRef | None) -> str:
     """When a person's nudges are swept: the nudge time, or the start of their working hours if later."""
     start = (person.work_start if person is not None else None) or info.work_start
@@ -841,7 +864,14 @@ def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
     of its weekday (a schedule may choose a weekend day on purpose).
     """
     today = due.local_date(now, due.zone(info.timezone))
-    calendar = launch_posts.workspace_calendar(info)
+    bits = 0
+    for calendar in launch_posts.calendars(info).values():
+        bits |= _digest_days_on(info, calendar, today)
+    return bits
+
+
+def _digest_days_on(info: WorkspaceInfo, calendar: WorkCalendar, today: date) -> int:
+    """:func:`_digest_days` on one of the workspace's calendars."""
     weekday = 1 << today.weekday()
     works, usual = calendar.is_working_day(today), calendar.works_by_weekday(today)
     if usual and not works:
@@ -849,6 +879,10 @@ def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
     if works and not usual:
         return weekday | (info.workdays & ALL_DAYS_MASK or ALL_DAYS_MASK)
     return weekday
+
+
+def _digest_key(info: WorkspaceInfo, schedule: DigestSchedule, today: date) -> str:
+    return f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
 
 
 def _same(a: PersonRef | None, b: PersonRef | None) -> bool:
