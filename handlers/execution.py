@@ -16,8 +16,10 @@ from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
 from handlers.web_access import WebAccess
-from storage import company_days, repo
+from handlers.working_time import WorkingTime
+from storage import company_days, repo, scheduling
 from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
+from storage.scheduling import NO_OFFICES, Offices
 
 
 class CommandError(UsageError):
@@ -50,6 +52,25 @@ class Ctx:
         ws = self.workspace
         company = company_days.for_workspaces(self.session, [ws.id]).get(ws.id)
         return workspace_calendar(ws.workdays, ws.holiday_region, ws.language, company)
+
+    def working_time(self, person: Person) -> WorkingTime:
+        """``person``'s working time: their office's calendar, their time zone and hours (or the
+        workspace's)."""
+        ws = self.workspace
+        region = self._offices.of_person(person.id)
+        calendar = self.calendar if region is None else replace(self.calendar, region=region)
+        return WorkingTime.of(
+            calendar,
+            person.timezone or ws.timezone,
+            person.work_start or ws.work_start,
+            person.work_end or ws.work_end,
+        )
+
+    @cached_property
+    def _offices(self) -> Offices:
+        return scheduling.workspace_offices(self.session, self.workspace.id).get(
+            self.workspace.id, NO_OFFICES
+        )
 
     def department_calendar(self, department: Department | None) -> WorkCalendar:
         """A department's calendar: the workspace's, with its office's public holidays if it has its own."""
