@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -95,8 +95,21 @@ class Ctx:
                 workspace_external_id=self.workspace.external_id,
                 target=Target.user(person.user_id, person.name),
                 reply=replace(reply, language=self.tr.lang),
+                not_before=self.reachable_from(person),
             )
         )
+
+    def reachable_from(self, person: Person) -> datetime | None:
+        """When a DM may reach ``person``: None (now) inside their working time, else their next
+        working morning — after their away time, if they are away."""
+        working = self.working_time(person)
+        start = self.now
+        if person.away_from is not None and person.away_until is not None:
+            today = self.now.astimezone(working.zone).date()
+            if person.away_from <= today <= person.away_until:
+                start = working.opening(person.away_until + timedelta(days=1))
+        at = working.next_working_instant(start)
+        return None if at <= self.now else at
 
 
 def department(ctx: Ctx, word: str, usage: str) -> Department:
