@@ -36,6 +36,7 @@ class LaunchPost:
     key: str
     kind: str  # CHECKIN | FOLLOWUP | SIGNOFF (the ledger's notification kind)
     launch_id: int
+    workspace_id: int
     offset: int  # the check-in offset (calendar days); the sign-off request's working days
     today: date
 
@@ -100,12 +101,13 @@ def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[
             if offset < 0 and launched:
                 continue  # it shipped early: no more readiness check-ins
             kind = FOLLOWUP if offset > 0 else CHECKIN
-            posts.append(
-                LaunchPost(checkin_key(row.id, offset, row.launch_date), kind, row.id, offset, today)
-            )
+            key = checkin_key(row.id, offset, row.launch_date)
+            posts.append(LaunchPost(key, kind, row.id, row.workspace_id, offset, today))
         elif row.launch_date in asks and not launched:
             key = f"signoff:launch:{row.id}:{row.launch_date.isoformat()}"
-            posts.append(LaunchPost(key, SIGNOFF, row.id, launch_notices.SIGNOFF_FROM, today))
+            posts.append(
+                LaunchPost(key, SIGNOFF, row.id, row.workspace_id, launch_notices.SIGNOFF_FROM, today)
+            )
     if not posts:
         return []
     existing = ledger.existing_keys(s, [p.key for p in posts])

@@ -41,9 +41,11 @@ from sqlalchemy.orm import Session
 from bot import launch_posts, metrics, report_posts
 from bot.messenger import DeliveryError
 from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
-from handlers import due, notices
+from handlers import due, notices, views
 from handlers.calendar import ALL_DAYS_MASK, WorkCalendar
+from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
+from handlers.working_time import WorkingTime
 from storage import inbox, report_schedules, scheduling
 from storage import notifications as ledger
 from storage.events import forget_events_before
@@ -308,17 +310,69 @@ class CoordScheduler:
         return plan
 
     def _claim_checkins(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests."""
-        composed = []
+        """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests.
+
+        A post whose slot was missed beyond the grace window (coordbot was down) is claimed for
+        the channel's next working morning, composed for that day and marked late — unless
+        another check-in of the launch is due that day (it supersedes the late one) or the launch
+        day is past by then. Claimed under its own key, it is posted once either way.
+        """
+        on_time, late = [], []
+        for post in plan.checkins:
+            info = plan.infos[post.workspace_id]
+            (late if _missed_slot(info, post.today, info.checkin_time, now) else on_time).append(post)
         with self.services.db.transaction() as s:
-            for post, launch, reply in launch_posts.compose(s, plan.checkins, plan.infos):
+            composed = []
+            for post, launch, reply in launch_posts.compose(s, on_time, plan.infos):
                 info = plan.infos[launch.workspace_id]
                 if reply is None:  # nothing to ask any more: remember it, so no tick asks again
                     ledger.mark(s, post.key, info.id, post.kind, now)
                     continue
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
                 composed.append(self._compose(info, post.key, post.kind, target, reply, post.today))
+            self._claim_late(s, plan, late, now)
             return self._claim_all(s, composed, now)
+
+    def _claim_late(
+        self, s: Session, plan: _Plan, late: list[launch_posts.LaunchPost], now: datetime
+    ) -> None:
+        """Claim missed launch posts for the next working morning (the retry path sends them then)."""
+        if not late:
+            return
+        launches = {row.id: row for row in scheduling.launches_by_id(s, [p.launch_id for p in late])}
+        moved = []
+        for post in late:
+            info, launch = plan.infos[post.workspace_id], launches.get(post.launch_id)
+            if launch is None:
+                continue
+            region = info.offices.of_channel(launch.channel_id)
+            calendar = launch_posts.office_calendar(info, region)
+            working = WorkingTime.of(calendar, info.timezone, info.work_start, info.work_end)
+            morning = working.next_working_morning(now)
+            day = morning.astimezone(working.zone).date()
+            newer = due.checkins_on(day, due.parse_offsets(info.checkin_offsets), calendar)
+            if launch.launch_date in newer or (post.offset <= 0 and day > launch.launch_date):
+                log.info("scheduler: %s missed its slot; superseded by %s's post", post.key, day)
+                ledger.mark(s, post.key, info.id, post.kind, now)
+                continue
+            moved.append((post, replace(post, today=day), morning))
+        composed = []
+        by_key = {post.key: (post, morning) for post, post_then, morning in moved}
+        for post_then, launch, reply in launch_posts.compose(s, [m[1] for m in moved], plan.infos):
+            post, morning = by_key[post_then.key]
+            info = plan.infos[launch.workspace_id]
+            if reply is None:
+                ledger.mark(s, post.key, info.id, post.kind, now)
+                continue
+            tr = Translator(reply.language or info.language)
+            missed = views.day(post.today, tr, post_then.today, relative=False)
+            reply = replace(reply, headline=tr("sched.late", headline=reply.headline, day=missed))
+            target = Target.channel(launch.channel_id or "", launch.channel_name)
+            log.info("scheduler: %s missed its slot; posting it late at %s", post.key, morning.isoformat())
+            composed.append(
+                self._compose(info, post.key, post.kind, target, reply, post_then.today, not_before=morning)
+            )
+        self._claim_all(s, composed, now)  # not sent now: their not-before time has not come
 
     def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
         """Compose and claim the standup digests found due (re-checked under the transaction).
@@ -537,6 +591,7 @@ class CoordScheduler:
         *,
         zone_name: str | None = None,
         expires: datetime | None = None,
+        not_before: datetime | None = None,
     ) -> tuple[ledger.NewNotification, Outbound]:
         """A ledger row carrying the whole message (a retry needs nothing else); it expires with its day."""
         outbound = Outbound(info.platform, info.external_id, target, reply, key=key)
@@ -550,6 +605,7 @@ class CoordScheduler:
             target_id=target.id,
             payload={"outbound": notices.outbound_to_dict(outbound)},
             expires_at=expires,
+            not_before=not_before,
         )
         return new, outbound
 
