@@ -38,7 +38,8 @@ class LaunchPost:
     launch_id: int
     workspace_id: int
     offset: int  # the check-in offset (calendar days); the sign-off request's working days
-    today: date
+    today: date  # the day it is posted
+    slot_day: date | None = None  # the day it was due, when posted late
 
 
 @lru_cache(maxsize=4096)
@@ -145,6 +146,7 @@ def compose(
                 info.language,
                 calendar=office_calendar(info, info.offices.of_channel(launch.channel_id)),
                 zone=zone,
+                slot_day=post.slot_day,
             )
         composed.append((post, launch, reply))
     return composed

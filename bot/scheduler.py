@@ -355,7 +355,7 @@ class CoordScheduler:
                 log.info("scheduler: %s missed its slot; superseded by %s's post", post.key, day)
                 ledger.mark(s, post.key, info.id, post.kind, now)
                 continue
-            moved.append((post, replace(post, today=day), morning))
+            moved.append((post, replace(post, today=day, slot_day=post.today), morning))
         composed = []
         by_key = {post.key: (post, morning) for post, post_then, morning in moved}
         for post_then, launch, reply in launch_posts.compose(s, [m[1] for m in moved], plan.infos):
