@@ -48,6 +48,8 @@ from handlers.replies import Outbound
 from storage.db import Database
 from storage.launch_plans import STANDARD_ITEMS
 from storage.models import (
+    CompanyDay,
+    CompanyDayKind,
     Department,
     DigestSchedule,
     Launch,
@@ -121,7 +123,9 @@ class RowCounter:
 # --------------------------------------------------------------------------- the data set
 
 
-def build(db: Database, seed: int = 7) -> None:
+def build(db: Database, seed: int = 7, holidays: str | None = None) -> None:
+    """The data set; with ``holidays`` every workspace has that public-holiday region, two company
+    days (one off, one worked) and a department in another office (US holidays)."""
     rng = random.Random(seed)
     started = time.perf_counter()
     workspaces = [
@@ -139,6 +143,7 @@ def build(db: Database, seed: int = 7) -> None:
             "nudge_time": "11:00",
             "escalate_lead_after": 2,
             "escalate_creator_after": 4,
+            "holiday_region": holidays,
             "created_at": EPOCH,
         }
         for w in range(WORKSPACES)
@@ -167,6 +172,7 @@ def build(db: Database, seed: int = 7) -> None:
             "lead_id": w * PEOPLE_PER_WORKSPACE + i + 1,
             "channel_id": f"C{w}-{key}",
             "channel_name": f"team-{key}",
+            "holiday_region": "US" if holidays and i == 0 else None,
         }
         for w in range(WORKSPACES)
         for i, key in enumerate(DEPARTMENTS)
@@ -232,9 +238,15 @@ def build(db: Database, seed: int = 7) -> None:
                     "done_by_id": None,
                 }
             )
+    company = [
+        {"workspace_id": w + 1, "day": day, "kind": kind, "name": "Company day", "created_at": EPOCH}
+        for w in range(WORKSPACES if holidays else 0)
+        for day, kind in ((date(2026, 12, 24), CompanyDayKind.OFF), (date(2026, 12, 26), CompanyDayKind.WORK))
+    ]
     with db.engine.begin() as conn:
         for model, rows in (
             (Workspace, workspaces),
+            (CompanyDay, company),
             (Person, people),
             (Department, depts),
             (DigestSchedule, digests),
@@ -380,10 +392,10 @@ def measure(step: Step, counter: RowCounter, messenger: NullMessenger, run: Call
     step.peak_mb = max(step.peak_mb, _rss_mb("VmHWM"))
 
 
-def run(url: str, repeat: int, profile: str | None) -> None:
+def run(url: str, repeat: int, profile: str | None, holidays: str | None = None) -> None:
     db = Database(url)
     db.upgrade()
-    build(db)
+    build(db, holidays=holidays)
     messenger = NullMessenger()
     clock = ManualClock(datetime.combine(TODAY, datetime.min.time(), UTC))
     scheduler = CoordScheduler(Services(db, clock, MessengerRegistry({"console": messenger})))  # type: ignore[arg-type]
@@ -497,12 +509,18 @@ def main() -> None:
         choices=("idle", "digest", "checkin", "sweep", "idle-after"),
         help="print a pyinstrument profile of this step (its last run)",
     )
+    parser.add_argument(
+        "--holidays",
+        metavar="REGION",
+        help="give every workspace these public holidays (e.g. CN), two company days and a team in "
+        "a US office",
+    )
     args = parser.parse_args()
     print(f"{machine()}; {pin_to_cores(args.cores)}", flush=True)
     if not args.pg_only:
         with tempfile.TemporaryDirectory() as tmp:
             print("== SQLite", flush=True)
-            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.repeat, args.profile)
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.repeat, args.profile, args.holidays)
     if args.pg:
         from sqlalchemy import create_engine
 
@@ -516,7 +534,9 @@ def main() -> None:
         try:
             print(f"== PostgreSQL {version}", flush=True)
             joiner = "&" if "?" in args.pg else "?"
-            run(f"{args.pg}{joiner}options=-csearch_path%3D{schema}", args.repeat, args.profile)
+            run(
+                f"{args.pg}{joiner}options=-csearch_path%3D{schema}", args.repeat, args.profile, args.holidays
+            )
         finally:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -24,6 +24,7 @@ from handlers.readiness import build_readiness
 from handlers.replies import Reply
 from storage import notifications as ledger
 from storage import scheduling
+from storage.company_days import CompanyDays
 from storage.models import Launch, LaunchStatus
 from storage.scheduling import WorkspaceInfo
 
@@ -42,17 +43,24 @@ class LaunchPost:
     slot_day: date | None = None  # the day it was due, when posted late
 
 
-@lru_cache(maxsize=4096)
 def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
     """The workspace's working calendar (the one every day count of its launches uses)."""
-    return calendar.workspace_calendar(info.workdays, info.holiday_region, info.language, info.company)
+    return _calendar(info.workdays, info.holiday_region, info.language, info.company, None)
+
+
+def office_calendar(info: WorkspaceInfo, region: str | None) -> WorkCalendar:
+    """The calendar of one of the workspace's offices: its own, or a department's (``region``)."""
+    return _calendar(info.workdays, info.holiday_region, info.language, info.company, region)
 
 
 @lru_cache(maxsize=4096)
-def office_calendar(info: WorkspaceInfo, region: str | None) -> WorkCalendar:
-    """The calendar of one of the workspace's offices: its own, or a department's (``region``)."""
-    own = workspace_calendar(info)
-    return own if region is None else replace(own, region=region)
+def _calendar(
+    workdays: int, own_region: str | None, language: str, company: CompanyDays, region: str | None
+) -> WorkCalendar:
+    """Cached per calendar's parts, not per :class:`WorkspaceInfo` (cheaper to hash: a tick builds
+    new ones), so one tick asks the holiday library nothing and builds no calendar."""
+    found = calendar.workspace_calendar(workdays, own_region, language, company)
+    return found if region is None else replace(found, region=region)
 
 
 def calendars(info: WorkspaceInfo) -> dict[str | None, WorkCalendar]:
