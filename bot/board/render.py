@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from jinja2 import Environment
 from markupsafe import Markup
 
 from bot.board import svg
@@ -25,6 +25,9 @@ from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
 from storage.models import Department, Person, Task
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 class PageRenderer:

@@ -15,10 +15,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -32,6 +32,9 @@ from handlers.roadmap import MAX_WEEKS
 from handlers.web_access import BOARD_SESSION_LIFETIME, WebAccess
 from storage.access_links import AccessPurpose, Grant, Refusal, check_token, issue_token, redeem_token
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,13 @@ class Board:
         self.default_language = default_language
         self.limiter = limiter or RedeemLimiter()
         self.monotonic = monotonic
-        self.templates = Environment(
+
+    @cached_property
+    def templates(self) -> Environment:
+        """The page templates, loaded with the first page (Jinja2 is not imported at start-up)."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        return Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
             trim_blocks=True,
