@@ -133,7 +133,7 @@ class SlackListeners:
     def on_message_shortcut(
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        """"Create coordination task" on a message: the task form, pre-filled from the message."""
+        """ "Create coordination task" on a message: the task form, pre-filled from the message."""
 
         def job() -> Request:
             channel = (body.get("channel") or {}).get("id") or ""
