@@ -24,7 +24,8 @@ def seed_launch(database: Database) -> None:
         conn.execute(
             text(
                 "INSERT INTO launches (id, workspace_id, name, name_key, launch_date, created_by_id, "
-                "owner_id, created_at, status) VALUES (1, 1, 'v2.3', 'v2.3', '2026-11-20', 1, 1, :t0, 'launched')"
+                "owner_id, created_at, status) "
+                "VALUES (1, 1, 'v2.3', 'v2.3', '2026-11-20', 1, 1, :t0, 'launched')"
             ),
             {"t0": T0},
         )
