@@ -598,6 +598,7 @@ from handlers import (  # noqa: E402, F401
     calendar_grammar,
     capture_grammar,
     export_grammar,
+    feedback_grammar,
     launch_grammar,
     overview_grammar,
     plan_grammar,
