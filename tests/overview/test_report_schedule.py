@@ -3,11 +3,14 @@ never for a slot before the schedule was made, through the ledger like every sch
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
+
+from sqlalchemy import select
 
 from bot.report_posts import report_day, slot_in_hours
 from bot.scheduler import CoordScheduler
 from handlers.calendar import WorkCalendar
+from storage.models import Notification
 from tests.launch.conftest import Team, at
 from tests.scheduler.conftest import RecordingMessenger
 
@@ -117,9 +120,11 @@ def test_a_report_time_outside_working_hours_is_refused_and_changed_hours_move_i
     assert reports(messenger) == []
     scheduler.tick(at(FRI, 10, 0))  # the DM's 09:30 goes at the start of the working day
     assert [target for _k, target, _c in reports(messenger)] == ["alice"]
-    scheduler.tick(at(FRI, 13, 59))
-    scheduler.tick(at(FRI, 14, 0))  # the channel's 16:00 goes an hour before their end
-    assert [target for _k, target, _c in reports(messenger)] == ["alice", "C1"]
+    scheduler.run_through(at(FRI, 10, 0), at(FRI, 14, 30))  # the channel's 16:00: an hour before their end
+    (channel,) = [m for m in messenger.sent if m.target.id == "C1"]
+    with team.db.transaction() as session:
+        row = session.scalars(select(Notification).where(Notification.key == channel.key)).one()
+        assert row.created_at.replace(tzinfo=UTC) == at(FRI, 14, 0)
 
 
 def test_a_department_channel_reports_on_its_own_public_holidays(
