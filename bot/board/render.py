@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -25,6 +26,14 @@ from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
 from storage.models import Department, Person, Task
+
+SLACK_REDIRECT = "https://slack.com/app_redirect"  # Slack's documented link that opens a conversation by id
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    url: str
+    label: str
 
 
 class PageRenderer:
@@ -110,6 +119,18 @@ class PageRenderer:
 
     def command(self, task: Task) -> str:
         return f"/coord show #{task.number}"
+
+    def source(self, task: Task) -> SourceLink | None:
+        """Where in chat the task came from: Slack's permalink to the message (``chat.getPermalink``,
+        kept when the task was made from it), else on Slack the conversation it was made in."""
+        link = task.source_link
+        if link and urlsplit(link).scheme == "https":  # never a javascript: or other scheme as an href
+            return SourceLink(link, self.tr("board.source_message"))
+        workspace = self.ctx.workspace
+        if workspace.platform == "slack" and task.source_channel:
+            query = urlencode({"team": workspace.external_id, "channel": task.source_channel})
+            return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
+        return None
 
     def risk(self, entry: RoadmapEntry) -> str:
         return plain_mentions(risk_text(entry, self.tr)) if entry.at_risk else ""
