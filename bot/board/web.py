@@ -15,6 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,22 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+@cache
+def board_templates() -> Environment:
+    """The pages' templates, compiled once per process (when the board is built, not on someone's
+    first page); they ship with the code, so no file is checked for changes per page."""
+    templates = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    for name in templates.list_templates(extensions=["html"]):
+        templates.get_template(name)
+    return templates
 
 
 class RedeemLimiter:
@@ -94,12 +111,7 @@ class Board:
         self.default_language = default_language
         self.limiter = limiter or RedeemLimiter()
         self.monotonic = monotonic
-        self.templates = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.templates = board_templates()
 
     @property
     def routes(self) -> list[BaseRoute]:
