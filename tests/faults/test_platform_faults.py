@@ -44,6 +44,7 @@ from tests.feishu.fake_feishu import FakeFeishu
 from tests.scheduler import factories as f
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
+from tests.virtual_seconds import virtual_sender
 
 DAY = datetime(2026, 12, 14, tzinfo=UTC)  # a Monday; the launches are on Tuesday
 LAUNCH = date(2026, 12, 15)
@@ -197,7 +198,7 @@ def make_platforms(db: Database) -> Iterator[Platforms]:
     )
     slack.clock = lambda: services.clock.now().timestamp()  # message ts on the day's clock
     seed(db)
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         yield Platforms(slack, feishu, slack_front, feishu_front, services, scheduler)
     finally:
@@ -264,7 +265,9 @@ def reference_keys(tmp_path: Any) -> set[str]:
     registry = MessengerRegistry(
         {"slack": RecordingMessenger("slack"), "feishu": RecordingMessenger("feishu")}
     )
-    CoordScheduler(FakeServices(db=db, clock=ManualClock(DAY), messengers=registry)).run_through(  # type: ignore[arg-type]
+    CoordScheduler(
+        FakeServices(db=db, clock=ManualClock(DAY), messengers=registry), virtual_sender()
+    ).run_through(  # type: ignore[arg-type]
         DAY, DAY + timedelta(days=1)
     )
     keys = {row.key for row in messages(db) if row.status == ledger.SENT}

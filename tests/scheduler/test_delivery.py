@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.models import Notification, Workspace
 from tests.scheduler import factories as f
 from tests.scheduler.conftest import LAUNCH_DAY, FakeServices, QueryCounter, RecordingMessenger, seed_world
+from tests.virtual_seconds import virtual_sender
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -96,7 +97,7 @@ def test_failures_survive_a_restart(services: FakeServices, db: Database) -> Non
     services.messenger.fail = lambda m, n: (
         DeliveryError("boom") if (m.key or "").startswith("digest") else None
     )
-    first = CoordScheduler(services)  # type: ignore[arg-type]
+    first = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     first.tick(at(T7, 9, 30))
     assert not services.messenger.keys("digest:")
     # A new process (new scheduler, new messenger) picks the failed one up from the database.
@@ -104,7 +105,7 @@ def test_failures_survive_a_restart(services: FakeServices, db: Database) -> Non
     other = FakeServices(
         db=db, clock=ManualClock(at(T7, 9, 40)), messengers=MessengerRegistry({"console": messenger})
     )
-    CoordScheduler(other).tick(at(T7, 9, 40))  # type: ignore[arg-type]
+    CoordScheduler(other, virtual_sender()).tick(at(T7, 9, 40))  # type: ignore[arg-type]
     assert [m.key for m in messenger.sent] == ["digest:channel:1:C-dev:2026-12-08"]
 
 
@@ -198,7 +199,7 @@ def test_run_through_skipping_equals_every_minute(tmp_path) -> None:  # type: ig
             bob = f.person(s, ws, "UTOKYO", name="kenji", timezone="Asia/Tokyo")
             f.task(s, ws, f.departments(s, f.workspace(s, "T2")).get("dev"), "elsewhere", assignee=bob)
         messenger.fail = lambda m, n: DeliveryError("slow", retry_after=95) if n == 1 else None
-        CoordScheduler(services).run_through(
+        CoordScheduler(services, virtual_sender()).run_through(
             at(T7, 3), at(T7 + timedelta(hours=30), 0), every_minute=every_minute
         )  # type: ignore[arg-type]
         with db.transaction() as s:
@@ -271,7 +272,7 @@ def test_a_batch_cut_short_sends_its_unsent_rest_once_after_the_lease(
     other = FakeServices(
         db=services.db, clock=ManualClock(BUSY_AT), messengers=MessengerRegistry({"console": restarted})
     )
-    again = CoordScheduler(other)  # type: ignore[arg-type]
+    again = CoordScheduler(other, virtual_sender())  # type: ignore[arg-type]
     assert again.tick(BUSY_AT + timedelta(minutes=1)) == 0
     again.run_through(BUSY_AT + timedelta(minutes=1), BUSY_AT + timedelta(minutes=10))
     keys = [m.key for m in messenger.sent + restarted.sent]

@@ -22,6 +22,7 @@ from storage.db import Database
 from tests.conftest import make_database_url
 from tests.scheduler import factories as f
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
+from tests.virtual_seconds import virtual_sender
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # a Monday
@@ -37,7 +38,7 @@ def _reference_keys(tmp_path: Path, end: datetime) -> set[str]:
     services = FakeServices(
         db=db, clock=ManualClock(START), messengers=MessengerRegistry({"console": messenger})
     )
-    CoordScheduler(services).run_through(START, end)  # type: ignore[arg-type]
+    CoordScheduler(services, virtual_sender()).run_through(START, end)  # type: ignore[arg-type]
     db.dispose()
     keys = [m.key or "" for m in messenger.sent]
     assert len(keys) == len(set(keys))
@@ -82,7 +83,7 @@ def test_two_schedulers_on_one_postgresql_send_each_message_once(tmp_path: Path,
             services = FakeServices(
                 db=db, clock=ManualClock(START), messengers=MessengerRegistry({"console": messenger})
             )
-            scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+            scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
             try:
                 for instant in instants:
                     barrier.wait(timeout=30)
