@@ -7,8 +7,9 @@ items on the timeline, at-risk and overdue styling, Chinese for a Chinese worksp
 into another workspace, an expired link refused, keyboard focus showing details, no console
 error and no request to another host; in dark and light mode every text (SVG labels too) and
 every status mark has enough contrast against the background computed from the page's styles,
-and with JavaScript turned off the pages, links and tooltips still work. Screenshots at desktop and phone widths are kept in
-``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes README's ``docs/board.png``).
+and with JavaScript turned off the pages, links and tooltips still work. Screenshots at desktop
+and phone widths are kept in ``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes
+README's ``docs/board.png``).
 
 When CI asked for the tests (``CI=true``) and Chromium is missing they fail; elsewhere they skip.
 """
