@@ -852,8 +852,12 @@ class CoordScheduler:
             ):
                 digest_times.setdefault(workspace_id, set()).add(at_time)
             report_times: dict[int, set[str]] = {}
-            for schedule in report_schedules.of_workspaces(s, [info.id for info in infos]):
-                report_times.setdefault(schedule.workspace_id, set()).add(schedule.at_time)
+            hours = {info.id: report_posts.working_hours(info) for info in infos}
+            for schedule in report_schedules.of_workspaces(s, list(hours)):
+                slot = report_posts.slot_in_hours(
+                    due.parse_hhmm(schedule.at_time), hours[schedule.workspace_id]
+                )
+                report_times.setdefault(schedule.workspace_id, set()).add(slot.strftime("%H:%M"))
         pairs: set[tuple[str, str]] = set()
         for info in infos:
             pairs.add((info.timezone, info.checkin_time))
