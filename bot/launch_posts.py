@@ -22,6 +22,7 @@ from handlers import calendar, due, launch_notices
 from handlers.calendar import WorkCalendar
 from handlers.readiness import build_readiness
 from handlers.replies import Reply
+from storage import feedback as feedback_store
 from storage import notifications as ledger
 from storage import scheduling
 from storage.company_days import CompanyDays
@@ -147,6 +148,7 @@ def compose(
                 else launch_notices.compose_signoff_request(readiness, post.today, info.language, zone=zone)
             )
         else:
+            feedback = feedback_store.launch_feedback(s, launch) if post.kind == FOLLOWUP else None
             reply = launch_notices.compose_checkin(
                 readiness,
                 post.offset,
@@ -155,6 +157,7 @@ def compose(
                 calendar=office_calendar(info, info.offices.of_channel(launch.channel_id)),
                 zone=zone,
                 slot_day=post.slot_day,
+                feedback=feedback,
             )
         composed.append((post, launch, reply))
     return composed

@@ -22,12 +22,16 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
 Because the decision is made from the database every tick, a restart on the same local day
 catches up whatever it missed; a stale message (yesterday's digest) is never composed, and one
 claimed but unsent expires at the end of its local day. Several processes may run this against
-one PostgreSQL database: keys and compare-and-set make every message go out once.
+one PostgreSQL database: keys and compare-and-set make every message go out once. So that they
+also share a storm (rather than one replica winning every claim while the others find them
+taken), each replica given a ``stagger`` claims the slot's sweeps and digest chunks in an order of
+its own: replicas ticking together start on different parts of the work.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -60,6 +64,7 @@ log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
 SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
+DIGEST_CHUNK = 100  # digests composed and claimed per transaction (the unit replicas share)
 RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
 JOB_ID = "coordbot-scheduler-tick"
 FORGET_JOB_ID = "coordbot-forget-handled-events"
@@ -132,9 +137,18 @@ class _Person:
 class CoordScheduler:
     """Runs ticks for one process; any number of processes may share the database."""
 
-    def __init__(self, services: Services, sender: ConcurrentSender | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        sender: ConcurrentSender | None = None,
+        *,
+        stagger: random.Random | None = None,
+    ) -> None:
+        """``stagger``: claim a slot's work in an order of this replica's own (None: a stable order,
+        as the console and the demo want; ``coordbot serve`` gives each process its own)."""
         self.services = services
         self.sender = sender or ConcurrentSender()
+        self._stagger = stagger
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
         self._tick_started = time.monotonic()
@@ -159,11 +173,12 @@ class CoordScheduler:
             claimed: list[_Claimed] = []
             if plan.checkins:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
-            if plan.digests:
-                claimed.extend(self._guard(self._claim_digests, plan, now))
+            chunks = [plan.digests[i : i + DIGEST_CHUNK] for i in range(0, len(plan.digests), DIGEST_CHUNK)]
+            for chunk in self._staggered(chunks):
+                claimed.extend(self._guard(self._claim_digests, plan, now, chunk))
             if plan.reports:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
-            for sweep in plan.sweeps:
+            for sweep in self._staggered(plan.sweeps):
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
@@ -256,6 +271,12 @@ class CoordScheduler:
             background.shutdown(wait=wait)
 
     # ------------------------------------------------------------------ planning
+
+    def _staggered(self, work: Sequence[Any]) -> list[Any]:
+        items = list(work)
+        if self._stagger is not None:
+            self._stagger.shuffle(items)
+        return items
 
     def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[_Claimed]:
         try:
@@ -374,17 +395,18 @@ class CoordScheduler:
             )
         self._claim_all(s, composed, now)  # not sent now: their not-before time has not come
 
-    def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the standup digests found due (re-checked under the transaction).
+    def _claim_digests(self, plan: _Plan, now: datetime, chunk: Sequence[int]) -> list[_Claimed]:
+        """Compose and claim the standup digests ``chunk`` of those found due (re-checked under the
+        transaction: a chunk another replica claimed first is found posted and skipped).
 
-        One transaction for the round: the schedules, their channels' scopes (one query), each
-        channel's tasks (one query each, names looked up once per round), the claims (one
+        One transaction per chunk: the schedules, their channels' scopes (one query), each
+        channel's tasks (one query each, names looked up once per chunk), the claims (one
         multi-row insert) and the schedules' ``last_sent_at`` (one update).
         """
         with self.services.db.transaction() as s:
             due_now = []
             missed = []
-            for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
+            for schedule in scheduling.due_digests(s, plan.windows, only=list(chunk), claim=True):
                 info = plan.infos.get(schedule.workspace_id)
                 if info is None:
                     continue
@@ -830,8 +852,12 @@ class CoordScheduler:
             ):
                 digest_times.setdefault(workspace_id, set()).add(at_time)
             report_times: dict[int, set[str]] = {}
-            for schedule in report_schedules.of_workspaces(s, [info.id for info in infos]):
-                report_times.setdefault(schedule.workspace_id, set()).add(schedule.at_time)
+            hours = {info.id: report_posts.working_hours(info) for info in infos}
+            for schedule in report_schedules.of_workspaces(s, list(hours)):
+                slot = report_posts.slot_in_hours(
+                    due.parse_hhmm(schedule.at_time), hours[schedule.workspace_id]
+                )
+                report_times.setdefault(schedule.workspace_id, set()).add(slot.strftime("%H:%M"))
         pairs: set[tuple[str, str]] = set()
         for info in infos:
             pairs.add((info.timezone, info.checkin_time))

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import execution as ex
+from handlers import feedback_links, thread_updates, views
 from handlers import grammar as g
-from handlers import thread_updates, views
 from handlers.context import SourceMessage
 from handlers.execution import CommandError, Ctx
 from handlers.history import HistoryNames, history_lines
@@ -29,6 +29,8 @@ def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
         task.updated_at = ctx.now
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
     thread_updates.tell_thread(ctx, task, kind, changes)
+    if kind in feedback_links.TASK_CHANGES and not task.is_item:
+        feedback_links.task_changed(ctx, task, changes)
 
 
 def keep_source(task: Task, source: SourceMessage | None) -> None:
@@ -92,6 +94,11 @@ def _past_warning(ctx: Ctx, due: date | None) -> tuple[Section, ...]:
 
 
 def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
+    return create(ctx, cmd)[1]
+
+
+def create(ctx: Ctx, cmd: g.AddTask) -> tuple[Task, Reply]:
+    """The task ``cmd`` adds, and the reply saying so."""
     department = ex.department(ctx, cmd.department, "add")
     cmd, launch = _reading(ctx, cmd)
     assignee = ex.person(ctx, cmd.assignee) if cmd.assignee else None
@@ -137,7 +144,7 @@ def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
     notes = (Section(context=ctx.tr("read.title", notes=" · ".join(read))),) if read else ()
     warning = _past_warning(ctx, cmd.due)
     tone = Tone.WARNING if warning else Tone.SUCCESS
-    return _card_reply(ctx, task, headline, ephemeral=False, tone=tone, notes=(*warning, *notes))
+    return task, _card_reply(ctx, task, headline, ephemeral=False, tone=tone, notes=(*warning, *notes))
 
 
 def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:

@@ -239,7 +239,8 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <duration|tomorrow>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] | launch list "
+    "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] "
+    "[from <launch> [items] [nocarry]] | launch list "
     "| launch <name> [add <dept> <text…> [due <date>|at T-<n>] [owner @person] | remove <dept> <n> "
     "| <dept> <n> due <date>|at T-<n>|owner @person | date <new date> | postpone <new date> "
     "| owner @person | cancel | launched | go | go with risk <text…>]",

@@ -229,7 +229,8 @@ MESSAGES: dict[str, str] = {
     "usage.snooze": "/coord snooze #<id> <时长|明天>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
-    "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] | launch list "
+    "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] "
+    "[from <上一版本> [items] [nocarry]] | launch list "
     "| launch <名称> [add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] | remove <部门> <编号> "
     "| <部门> <编号> due <日期>|at T-<n>|owner @某人 | date <新日期> | postpone <新日期> "
     "| owner @某人 | cancel | launched | go | go with risk <内容…>]",
