@@ -35,6 +35,9 @@ class Caller:
     timezone: str | None = None  # the person's own IANA zone where the platform gives it
     language: str | None = None  # the person's language where the platform gives it ("en"/"zh")
     workspace_name: str | None = None
+    # What the platform's status says of being away (Slack "🌴 Vacationing"); "" when it says
+    # nothing of it, None when the platform was not asked. A hint shown, never acted on.
+    status_hint: str | None = None
     # The message the request answers when it came as a reply in a thread (Slack: an @mention in
     # a thread; Feishu: a reply that @-mentions the bot): a task it adds keeps it as its source.
     replying_to: SourceMessage | None = None

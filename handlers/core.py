@@ -92,6 +92,7 @@ class Profile:
     name: str | None = None
     timezone: str | None = None
     language: str | None = None
+    status_hint: str | None = None  # as :attr:`Caller.status_hint`
 
 
 HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
@@ -329,6 +330,7 @@ class Coordinator:
                         name=profile.name,
                         timezone=profile.timezone,
                         language=normalise_language(profile.language) if profile.language else None,
+                        status_hint=profile.status_hint,
                     )
         except Exception:
             log.exception("could not remember %d people", len(people))
@@ -366,6 +368,7 @@ class Coordinator:
             "timezone": caller.timezone,
             "language": normalise_language(caller.language) if caller.language else None,
             "make_admin": caller.user_id in self.admin_ids,
+            "status_hint": caller.status_hint,
         }
         me: Person
         if known[1] is not None:

@@ -36,10 +36,12 @@ def who(person: Person | None, tr: Translator) -> str:
 
 
 def away_note(person: Any, today: date, tr: Translator) -> str:
-    """`` (away until Mon 12-28)`` while ``person`` is away (the day named is the one they are back)."""
+    """`` (away until Mon 12-28)`` while ``person`` is away (the day named is the one they are back);
+    else their chat status's hint, ``(status: 🌴 Vacationing)``, shown as theirs, not as a fact."""
     start, until = person.away_from, person.away_until
     if start is None or until is None or not start <= today <= until:
-        return ""
+        hint = getattr(person, "status_hint", None)
+        return tr("word.status_hint", status=hint) if hint else ""
     return tr("word.away_until", date=short_day(until + timedelta(days=1), tr))
 
 

@@ -90,6 +90,9 @@ class Person(Base):
     # Who gets their overdue work while away: a person of the same workspace. No foreign key: adding
     # one to ``people`` on SQLite means rebuilding the table, which the rows referencing it forbid.
     away_backup_id: Mapped[int | None] = mapped_column(Integer)
+    # What their chat status says of being away ("🌴 Vacationing" on Slack): shown as a hint next
+    # to their name, never acted on (``away`` is what holds their nudges). NULL: nothing said.
+    status_hint: Mapped[str | None] = mapped_column(String(100))
 
     @property
     def display(self) -> str:

@@ -82,6 +82,7 @@ def get_or_create_person(
     timezone: str | None = None,
     language: str | None = None,
     make_admin: bool = False,
+    status_hint: str | None = None,
 ) -> Person:
     """The person, created on first sight; the workspace's first person becomes an admin."""
     query = select(Person).where(Person.workspace_id == workspace.id, Person.user_id == user_id)
@@ -100,13 +101,21 @@ def get_or_create_person(
                     "language": language,
                     "is_admin": first or make_admin,
                     "created_at": now,
+                    "status_hint": status_hint or None,
                 }
             ],
             [Person.id],
         )
         person = session.scalars(query).one()
     else:
-        update_person(person, name=name, timezone=timezone, language=language, make_admin=make_admin)
+        update_person(
+            person,
+            name=name,
+            timezone=timezone,
+            language=language,
+            make_admin=make_admin,
+            status_hint=status_hint,
+        )
     return person
 
 
@@ -117,8 +126,10 @@ def update_person(
     timezone: str | None = None,
     language: str | None = None,
     make_admin: bool = False,
+    status_hint: str | None = None,
 ) -> None:
-    """Take what the platform says of a known person now (only what it says, and what changed)."""
+    """Take what the platform says of a known person now (only what it says, and what changed;
+    ``status_hint`` "" clears it: the platform was asked and says nothing of being away)."""
     if name and person.name != name:
         person.name = name
     if timezone and person.timezone != timezone:
@@ -127,6 +138,8 @@ def update_person(
         person.language = language
     if make_admin and not person.is_admin:
         person.is_admin = True
+    if status_hint is not None and person.status_hint != (status_hint or None):
+        person.status_hint = status_hint or None
 
 
 def find_workspace_and_person(

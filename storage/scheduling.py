@@ -347,6 +347,7 @@ class PersonRef:
     away_from: date | None = None
     away_until: date | None = None
     away_backup_id: int | None = None
+    status_hint: str | None = None  # their chat status of being away: a hint shown, not acted on
 
     def away_on(self, day: date) -> bool:
         return (
@@ -480,7 +481,7 @@ def _overdue_statement() -> Any:
 def _people_statement() -> Any:
     p = _PEOPLE.c
     columns = (p.id, p.user_id, p.name, p.timezone, p.language, p.work_start, p.work_end)
-    return select(*columns, p.away_from, p.away_until, p.away_backup_id).where(
+    return select(*columns, p.away_from, p.away_until, p.away_backup_id, p.status_hint).where(
         p.id.in_(bindparam("ids", expanding=True))
     )
 

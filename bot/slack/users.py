@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,12 +29,32 @@ GONE = frozenset({"user_not_found", "user_disabled"})  # users.info errors that 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 
 
+# Slack's "Vacationing" preset is :palm_tree: "Vacationing"; people also type their own.
+_AWAY_EMOJI = frozenset({":palm_tree:", ":desert_island:", ":beach_with_umbrella:", ":airplane:"})
+_AWAY_WORDS = ("vacation", "holiday", "out of office", "ooo", "on leave", "pto", "休假", "度假", "请假")
+
+
 @dataclass(frozen=True)
 class SlackUser:
     user_id: str
     name: str | None
     timezone: str | None
     language: str | None
+    status_hint: str = ""  # their status when it says they are away ("🌴 Vacationing"), else ""
+
+
+def away_status(profile: dict[str, Any], now: datetime) -> str:
+    """The person's Slack status when it says they are away (``profile.status_text`` /
+    ``status_emoji``, unless ``status_expiration`` has passed), shown as ``🌴 Vacationing``; else ""."""
+    text = str(profile.get("status_text") or "").strip()
+    emoji = str(profile.get("status_emoji") or "").strip()
+    expires = profile.get("status_expiration") or 0
+    if isinstance(expires, int | float) and 0 < expires <= now.timestamp():
+        return ""
+    lowered = text.casefold()
+    if emoji not in _AWAY_EMOJI and not any(word in lowered for word in _AWAY_WORDS):
+        return ""
+    return f"🌴 {text or 'Vacationing'}" if emoji == ":palm_tree:" else (text or "Vacationing")
 
 
 def language_of(locale: str | None) -> str | None:
@@ -83,7 +103,13 @@ class UserDirectory:
             or data.get("name")
             or None
         )
-        user = SlackUser(user_id, name, data.get("tz") or None, language_of(data.get("locale")))
+        user = SlackUser(
+            user_id,
+            name,
+            data.get("tz") or None,
+            language_of(data.get("locale")),
+            away_status(profile, now),
+        )
         with self._lock:
             self._cache[key] = (now + self._ttl, user)
             self._cache.move_to_end(key)
@@ -118,6 +144,7 @@ class UserDirectory:
             timezone=user.timezone if user else None,
             language=user.language if user else None,
             workspace_name=workspace_name,
+            status_hint=user.status_hint if user else None,
         )
 
     def mentioned_profiles(self, client: WebClient, team_id: str, text: str) -> list[Profile]:
@@ -126,7 +153,7 @@ class UserDirectory:
         for user_id in dict.fromkeys(m.group(1) for m in _USER_MENTION.finditer(text)):
             user = self.lookup(client, team_id, user_id)
             if user is not None:
-                profiles.append(Profile(user_id, user.name, user.timezone, user.language))
+                profiles.append(Profile(user_id, user.name, user.timezone, user.language, user.status_hint))
         return profiles
 
     def name_mentions(self, client: WebClient, team_id: str, text: str) -> str:

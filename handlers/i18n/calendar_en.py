@@ -36,6 +36,7 @@ MESSAGES = {
     "examples.holiday": "/coord holiday add 2026-12-24 Company day · /coord holiday workday 2027-01-02",
     "examples.holidays": "/coord holidays · /coord holidays next · /coord holidays 2026-10",
     "word.away_until": " (away until {date})",
+    "word.status_hint": " (status: {status})",
     "me.summary": "Your working hours: {hours} ({tz})",
     "away.set": "{who} is away",
     "away.range": " {start} – {end}",

@@ -33,6 +33,7 @@ MESSAGES = {
     "examples.holiday": "/coord holiday add 2026-12-24 公司年会 · /coord holiday workday 2027-01-02",
     "examples.holidays": "/coord holidays · /coord holidays next · /coord holidays 10月",
     "word.away_until": "（休假中，{date}回来）",
+    "word.status_hint": "（状态：{status}）",
     "me.summary": "你的工作时间：{hours}（{tz}）",
     "away.set": "{who} 休假",
     "away.range": " {start} – {end}",

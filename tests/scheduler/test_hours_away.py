@@ -101,3 +101,13 @@ def test_digest_shows_who_is_away_until_when(services: FakeServices, scheduler: 
     scheduler.run_through(at(MONDAY, 0), at(MONDAY, 9, 45))
     [digest] = [m for m in services.messenger.sent if (m.key or "").startswith("digest:")]
     assert "@bob (away until Mon 12-28)" in digest.reply.plain_text()
+
+
+def test_a_vacationing_status_is_shown_in_the_digest_but_not_taken_as_away(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
+    seed(services, status_hint="🌴 Vacationing")
+    scheduler.run_through(at(MONDAY, 0), at(MONDAY, 9, 45))
+    [digest] = [m for m in services.messenger.sent if (m.key or "").startswith("digest:")]
+    assert "@bob (status: 🌴 Vacationing)" in digest.reply.plain_text()
+    assert [t for k, t in sent(services) if k == "nudge"] == ["UBOB"]  # still nudged: only a hint

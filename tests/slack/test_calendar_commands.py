@@ -44,3 +44,30 @@ def test_holidays_company_days_hours_and_away_on_slack(
         assert days == {(date(2026, 12, 24), "off")}
         assert (bob.work_start, bob.work_end, bob.timezone) == ("10:00", "19:00", "Asia/Shanghai")
         assert (bob.away_from, bob.away_until) == (date(2026, 12, 20), date(2026, 12, 27))
+
+
+def test_a_vacationing_slack_status_is_a_hint_not_away_time(
+    slack: SlackSender, fake: FakeSlack, db: Database
+) -> None:
+    profile = fake.users[BOB]["profile"]
+    profile.update(status_text="Vacationing", status_emoji=":palm_tree:", status_expiration=0)
+    ask(slack, fake, "dept list")
+    ask(slack, fake, f"add dev Ship the API <@{BOB}|bob> due today")
+    assert "@Bob (status: 🌴 Vacationing)" in ask(slack, fake, "list all")
+    with db.transaction() as s:
+        bob = s.scalars(select(Person).where(Person.user_id == BOB)).one()
+        assert (bob.status_hint, bob.away_until) == ("🌴 Vacationing", None)  # a hint, not away time
+
+
+def test_which_slack_statuses_say_away() -> None:
+    from datetime import UTC, datetime
+
+    from bot.slack.users import away_status
+
+    now = datetime(2026, 12, 21, 9, tzinfo=UTC)
+    assert away_status({"status_text": "Vacationing", "status_emoji": ":palm_tree:"}, now) == "🌴 Vacationing"
+    assert away_status({"status_text": "休假中", "status_emoji": ""}, now) == "休假中"
+    assert away_status({"status_text": "In a meeting", "status_emoji": ":spiral_calendar_pad:"}, now) == ""
+    expired = {"status_text": "Vacationing", "status_emoji": ":palm_tree:", "status_expiration": 1}
+    assert away_status(expired, now) == ""
+    assert away_status({}, now) == ""

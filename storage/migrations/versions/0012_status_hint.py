@@ -1,0 +1,26 @@
+"""People's chat status as a hint (Slack "Vacationing"): ``people.status_hint``
+
+A nullable column, NULL for every existing person (nothing is known until their platform says).
+
+Revision ID: 0012
+Revises: 0014
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("people", sa.Column("status_hint", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people") as batch:
+        batch.drop_column("status_hint")
