@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import execution as ex
-from handlers import feedback_links, thread_updates, views
+from handlers import feedback_links, snooze_return, thread_updates, views
 from handlers import grammar as g
 from handlers.context import SourceMessage
 from handlers.execution import CommandError, Ctx
@@ -229,6 +229,7 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
         task.blocked_reason = None
     if new_status == TaskStatus.DONE:
         task.done_at, task.done_by_id, task.done_by = ctx.now, ctx.me.id, ctx.me
+        snooze_return.cancel(ctx, task)
         task.snoozed_until = None
     elif old == TaskStatus.DONE:
         task.done_at, task.done_by_id, task.done_by = None, None, None
@@ -293,6 +294,7 @@ def assign(ctx: Ctx, cmd: g.AssignTask) -> Reply:
         return _unchanged(ctx, task, "task.already_unassigned")
     if old is not None and person is not None and old.id == person.id:
         return _unchanged(ctx, task, "task.already_assigned", who=views.who(person, ctx.tr))
+    snooze_return.cancel(ctx, task)  # the nudge at the end of a snooze was the old assignee's
     task.assignee_id, task.assignee = (person.id, person) if person else (None, None)
     _touch(
         ctx,
@@ -343,7 +345,9 @@ def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     else:
         until = working.next_working_instant(ctx.now + cmd.duration)
     old = task.snoozed_until.isoformat() if task.snoozed_until else None
+    snooze_return.cancel(ctx, task)
     task.snoozed_until = until
+    snooze_return.queue(ctx, task, working, until)
     _touch(ctx, task, "snoozed", {"snoozed_until": [old, until.isoformat()]})
     shown = views.clock(until, ctx.zone, ctx.tr, today=ctx.today)
     return _card_reply(ctx, task, ctx.tr("task.snoozed_ok", number=task.number, until=shown))
@@ -363,6 +367,7 @@ def delete(ctx: Ctx, cmd: g.DeleteTask) -> Reply:
     """A soft delete: the task leaves every list but its row and history stay."""
     task = ex.task(ctx, cmd.number, "delete", for_update=True)
     require_task_permission(ctx, task, "delete")
+    snooze_return.cancel(ctx, task)
     _touch(ctx, task, "deleted", {"status": [task.status, TaskStatus.DELETED]})
     task.status = TaskStatus.DELETED
     return Reply(ctx.tr("task.deleted_ok", number=task.number, title=task.title), tone=Tone.SUCCESS)

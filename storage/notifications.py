@@ -192,6 +192,18 @@ def _marker(key: str, workspace_id: int, kind: str, now: datetime) -> dict[str, 
     }
 
 
+def cancel(session: Session, key: str) -> bool:
+    """Withdraw the notification ``key`` while it still waits unsent (its not-before time to come);
+    True when it did."""
+    table = _TABLE
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.key == key, table.c.status == PENDING, table.c.attempts == 0)
+        .values(status=EXPIRED, next_attempt_at=None, last_error="cancelled")
+    )
+    return bool(result.rowcount)
+
+
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` are already in the ledger (one indexed query per 500 keys)."""
     wanted = sorted(set(keys))

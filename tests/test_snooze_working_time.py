@@ -8,10 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bot.delivery import deliver_outbox
+from bot.messenger import MessengerRegistry
+from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
 from handlers.core import Coordinator
 from storage.db import Database
 from storage.models import Task
+from tests.scheduler.conftest import FakeServices, RecordingMessenger
 from tests.test_holidays import ok, run
 
 
@@ -70,3 +74,32 @@ def test_snooze_follows_the_assignees_hours_zone_and_office_zh(
     clock.set(utc(2026, 10, 10, 3))  # 11:00 on the make-up Saturday
     ok(run(core, "alice", "snooze #1 2小时", **chinese))
     assert snoozed_until(db) == utc(2026, 10, 10, 5)
+
+
+def test_a_snooze_ending_the_same_day_brings_the_nudge_back_then(
+    core: Coordinator, db: Database, clock: ManualClock
+) -> None:
+    """After the day's sweep (09:30) bob snoozes his overdue task for 2 h: its nudge comes back at
+    12:00, through the ledger; snoozing again or finishing it first withdraws that nudge."""
+    messenger = RecordingMessenger("slack")
+    services = FakeServices(db=db, clock=clock, messengers=MessengerRegistry({"slack": messenger}))
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    ok(run(core, "alice", "add dev Ship <@bob|bob> due 2026-11-20"))
+    clock.set(utc(2026, 11, 25, 10))
+    out = run(core, "bob", "snooze #1 2h")  # after 09:30, the day's nudges
+    deliver_outbox(out.outbox, services.messengers, db=db, now=clock.now)
+
+    def returned() -> list:  # type: ignore[type-arg]
+        return [m for m in messenger.sent if (m.key or "").startswith("snooze-end:")]
+
+    assert returned() == []
+    scheduler.run_through(utc(2026, 11, 25, 10), utc(2026, 11, 25, 11, 59))
+    assert returned() == [] and messenger.keys("nudge:") == []  # the day's sweep skips it: snoozed
+    scheduler.run_through(utc(2026, 11, 25, 11, 59), utc(2026, 11, 25, 12, 1))
+    [nudge] = returned()
+    assert nudge.target.id == "bob" and "#1 [dev] Ship" in nudge.reply.plain_text()
+    clock.set(utc(2026, 11, 25, 13))
+    ok(run(core, "bob", "snooze #1 2h"))  # back at 15:00 ...
+    ok(run(core, "bob", "done #1"))  # ... but done first: no nudge then
+    scheduler.run_through(utc(2026, 11, 25, 13), utc(2026, 11, 25, 17))
+    assert len(returned()) == 1
