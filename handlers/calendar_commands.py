@@ -137,6 +137,8 @@ def set_my_hours(ctx: Ctx, cmd: cg.SetMyHours) -> Reply:
     current = me.away_until is not None and me.away_until >= ctx.today
     away = _away_text(ctx, me.away_from, me.away_until) if current else ""
     text = ctx.tr("me.summary", hours=hours, tz=me.timezone or ws.timezone) + away
+    if me.status_hint and not current:  # the chat status says away, coordbot does not: ask
+        text += "\n" + ctx.tr("me.status_hint", status=me.status_hint)
     changed = cmd.timezone is not None or cmd.hours is not None or cmd.clear_hours
     return Reply(text, tone=Tone.SUCCESS if changed else Tone.INFO)
 

@@ -38,6 +38,8 @@ MESSAGES = {
     "word.away_until": " (away until {date})",
     "word.status_hint": " (status: {status})",
     "me.summary": "Your working hours: {hours} ({tz})",
+    "me.status_hint": "Your status says “{status}”; coordbot still nudges you until you say "
+    "/coord away <from>..<until> [backup @someone].",
     "away.set": "{who} is away",
     "away.range": " {start} – {end}",
     "away.backup": "; overdue work goes to {backup}",

@@ -35,6 +35,8 @@ MESSAGES = {
     "word.away_until": "（休假中，{date}回来）",
     "word.status_hint": "（状态：{status}）",
     "me.summary": "你的工作时间：{hours}（{tz}）",
+    "me.status_hint": "你的状态是“{status}”；在你用 /coord away <开始>..<结束> [backup @某人] 设置休假前，"
+    "coordbot 仍会催办。",
     "away.set": "{who} 休假",
     "away.range": " {start} – {end}",
     "away.backup": "；逾期任务交给 {backup}",

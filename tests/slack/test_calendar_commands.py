@@ -4,10 +4,11 @@ server and bolt, answered through the real slack_sdk client on the fake Web API,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from handlers.clock import ManualClock
 from storage.db import Database
 from storage.models import CompanyDay, Person
 from tests.slack.conftest import ADMIN, ALICE, BOB, SlackSender
@@ -47,16 +48,20 @@ def test_holidays_company_days_hours_and_away_on_slack(
 
 
 def test_a_vacationing_slack_status_is_a_hint_not_away_time(
-    slack: SlackSender, fake: FakeSlack, db: Database
+    slack: SlackSender, fake: FakeSlack, db: Database, clock: ManualClock
 ) -> None:
     profile = fake.users[BOB]["profile"]
     profile.update(status_text="Vacationing", status_emoji=":palm_tree:", status_expiration=0)
     ask(slack, fake, "dept list")
     ask(slack, fake, f"add dev Ship the API <@{BOB}|bob> due today")
     assert "@Bob (status: 🌴 Vacationing)" in ask(slack, fake, "list all")
+    assert "你的状态是“🌴 Vacationing”" in ask(slack, fake, "me", user=BOB)  # Bob reads Chinese
     with db.transaction() as s:
         bob = s.scalars(select(Person).where(Person.user_id == BOB)).one()
         assert (bob.status_hint, bob.away_until) == ("🌴 Vacationing", None)  # a hint, not away time
+    profile.update(status_text="", status_emoji="")  # back: once Slack is asked again (hourly) ...
+    clock.set(clock.now() + timedelta(hours=2))
+    assert "状态" not in ask(slack, fake, "me", user=BOB)  # ... the hint is gone
 
 
 def test_which_slack_statuses_say_away() -> None:
