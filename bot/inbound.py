@@ -101,25 +101,22 @@ Job = Callable[[], Request | None]  # maps the payload (may ask the platform); N
 Tell = Callable[[Reply], None]  # says something to the asker that is not the command's answer
 
 
-WORK_CAPACITY = 500  # requests a pool holds (queued or running) before saved ones wait in the inbox
-OFFER_WAIT = 0.5  # seconds an acknowledgement may wait for room in a full pool (3 s allowed)
+WORK_CAPACITY = 1000  # requests a pool holds (queued or running) before saved ones wait in the inbox
 
 
 class WorkPool(ThreadPoolExecutor):
     """The pool requests run on after their acknowledgement; knows when it has nothing to do.
 
     It holds at most ``capacity`` jobs (queued or running): past a platform's capacity to do the
-    work, each queued request would hold its payload in memory until its turn. :meth:`offer`
-    waits a moment for room and says when there is none; the request is then left where it
-    already is, durable in the inbox, for the sweeper.
+    work, each queued request would hold its payload in memory until its turn. :meth:`offer` says
+    when there is no room; the request is then left where it already is, durable in the inbox,
+    for the sweeper (waiting for room instead would hold up acknowledgements, which must not wait
+    for the work).
     """
 
-    def __init__(
-        self, workers: int, name: str, *, capacity: int = WORK_CAPACITY, offer_wait: float = OFFER_WAIT
-    ) -> None:
+    def __init__(self, workers: int, name: str, *, capacity: int = WORK_CAPACITY) -> None:
         super().__init__(max_workers=workers, thread_name_prefix=name)
         self.capacity = capacity
-        self.offer_wait = offer_wait
         self._idle = threading.Condition()
         self._busy = 0
 
@@ -130,9 +127,9 @@ class WorkPool(ThreadPoolExecutor):
         return self._queue_job(fn, args, kwargs)
 
     def offer(self, fn: Callable[..., Any], /, *args: Any) -> bool:
-        """Queue ``fn`` if the pool has room within ``offer_wait`` seconds; False (not queued) if not."""
+        """Queue ``fn`` if the pool has room; False (not queued) when it holds ``capacity`` jobs."""
         with self._idle:
-            if not self._idle.wait_for(lambda: self._busy < self.capacity, self.offer_wait):
+            if self._busy >= self.capacity:
                 return False
             self._busy += 1
         self._queue_job(fn, args, {})
