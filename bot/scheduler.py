@@ -22,12 +22,16 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
 Because the decision is made from the database every tick, a restart on the same local day
 catches up whatever it missed; a stale message (yesterday's digest) is never composed, and one
 claimed but unsent expires at the end of its local day. Several processes may run this against
-one PostgreSQL database: keys and compare-and-set make every message go out once.
+one PostgreSQL database: keys and compare-and-set make every message go out once. So that they
+also share a storm (rather than one replica winning every claim while the others find them
+taken), each replica given a ``stagger`` claims the slot's sweeps and digest chunks in an order of
+its own: replicas ticking together start on different parts of the work.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -58,6 +62,7 @@ log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
 SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
+DIGEST_CHUNK = 100  # digests composed and claimed per transaction (the unit replicas share)
 RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
 JOB_ID = "coordbot-scheduler-tick"
 FORGET_JOB_ID = "coordbot-forget-handled-events"
@@ -130,9 +135,18 @@ class _Person:
 class CoordScheduler:
     """Runs ticks for one process; any number of processes may share the database."""
 
-    def __init__(self, services: Services, sender: ConcurrentSender | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        sender: ConcurrentSender | None = None,
+        *,
+        stagger: random.Random | None = None,
+    ) -> None:
+        """``stagger``: claim a slot's work in an order of this replica's own (None: a stable order,
+        as the console and the demo want; ``coordbot serve`` gives each process its own)."""
         self.services = services
         self.sender = sender or ConcurrentSender()
+        self._stagger = stagger
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
         self._tick_started = time.monotonic()
@@ -157,11 +171,12 @@ class CoordScheduler:
             claimed: list[_Claimed] = []
             if plan.checkins:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
-            if plan.digests:
-                claimed.extend(self._guard(self._claim_digests, plan, now))
+            chunks = [plan.digests[i : i + DIGEST_CHUNK] for i in range(0, len(plan.digests), DIGEST_CHUNK)]
+            for chunk in self._staggered(chunks):
+                claimed.extend(self._guard(self._claim_digests, plan, now, chunk))
             if plan.reports:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
-            for sweep in plan.sweeps:
+            for sweep in self._staggered(plan.sweeps):
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
@@ -255,6 +270,12 @@ class CoordScheduler:
 
     # ------------------------------------------------------------------ planning
 
+    def _staggered(self, work: Sequence[Any]) -> list[Any]:
+        items = list(work)
+        if self._stagger is not None:
+            self._stagger.shuffle(items)
+        return items
+
     def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[_Claimed]:
         try:
             return list(step(plan, now, *args))
@@ -320,17 +341,18 @@ class CoordScheduler:
                 composed.append(self._compose(info, post.key, post.kind, target, reply, post.today))
             return self._claim_all(s, composed, now)
 
-    def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the standup digests found due (re-checked under the transaction).
+    def _claim_digests(self, plan: _Plan, now: datetime, chunk: Sequence[int]) -> list[_Claimed]:
+        """Compose and claim the standup digests ``chunk`` of those found due (re-checked under the
+        transaction: a chunk another replica claimed first is found posted and skipped).
 
-        One transaction for the round: the schedules, their channels' scopes (one query), each
-        channel's tasks (one query each, names looked up once per round), the claims (one
+        One transaction per chunk: the schedules, their channels' scopes (one query), each
+        channel's tasks (one query each, names looked up once per chunk), the claims (one
         multi-row insert) and the schedules' ``last_sent_at`` (one update).
         """
         with self.services.db.transaction() as s:
             due_now = []
             missed = []
-            for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
+            for schedule in scheduling.due_digests(s, plan.windows, only=list(chunk), claim=True):
                 info = plan.infos.get(schedule.workspace_id)
                 if info is None:
                     continue

@@ -181,12 +181,19 @@ def launch_details(session: Session, launch_ids: Sequence[int]) -> LaunchDetails
 
 
 def due_digests(
-    session: Session, windows: Sequence[DigestWindow], *, only: Sequence[int] | None = None
+    session: Session,
+    windows: Sequence[DigestWindow],
+    *,
+    only: Sequence[int] | None = None,
+    claim: bool = False,
 ) -> list[DigestSchedule]:
     """Enabled digest schedules whose local time has come today, on one of their days, not yet posted.
 
     One query for every timezone at once; a schedule already posted today is filtered out by the
     database (``last_sent_at`` before the local day's start), so an idle tick reads no rows.
+    ``claim`` locks the rows for the transaction and skips those another is composing now
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers): another replica moves
+    on to other digests instead of composing the same ones.
     """
     if not windows:
         return []
@@ -205,6 +212,8 @@ def due_digests(
     query = select(DigestSchedule).where(DigestSchedule.enabled.is_(True), or_(*conditions))
     if only is not None:
         query = query.where(DigestSchedule.id.in_(list(only)))
+    if claim:
+        query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query.order_by(DigestSchedule.id)))
 
 

@@ -24,6 +24,7 @@ from storage import notifications as ledger
 from storage.db import Database
 from storage.models import Notification
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
+from tests.virtual_seconds import virtual_sender
 
 ASSIGN = "/coord add design Hero banner <@U2|bob> due fri"
 
@@ -84,7 +85,7 @@ def test_the_platform_away_delays_the_update_but_does_not_lose_it(
     assert deliver(outcome, services) == 0
     (row,) = updates(services.db)
     assert row.status == ledger.FAILED and "unavailable" in (row.last_error or "")
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         start = clock.now()
         assert scheduler.tick(start) == 0  # not before its backoff
@@ -100,7 +101,7 @@ def test_an_update_a_crash_left_unsent_goes_out_after_its_lease(
     core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
 ) -> None:
     core.handle_text(alice(), ASSIGN)  # committed; the process dies before deliver_outbox
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         assert scheduler.tick(clock.now()) == 0  # the sender's reservation still runs
         assert scheduler.run_through(clock.now(), clock.now() + ledger.LEASE + timedelta(minutes=1)) == 1
@@ -117,7 +118,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(
     assert deliver(outcome, services) == 0
     (row,) = updates(services.db)
     assert row.status == ledger.DEAD
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         scheduler.run_through(clock.now(), clock.now() + timedelta(hours=3))
     finally:
