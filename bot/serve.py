@@ -72,6 +72,10 @@ def run_serve(
         ticker.start()
     import uvicorn
 
+    if settings.feishu_configured:
+        from bot.feishu.sdk import warm_up
+
+        warm_up()  # the SDK's messaging models, while uvicorn starts and before the first message
     app = build_asgi_app(services.db, routes, metrics=settings.metrics, clock=services.clock.now)
     log.info("coordbot serving on %s:%s", host, port)
     try:
