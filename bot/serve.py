@@ -79,7 +79,10 @@ def run_serve(
     app = build_asgi_app(services.db, routes, metrics=settings.metrics, clock=services.clock.now)
     log.info("coordbot serving on %s:%s", host, port)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+        # ws="none": nothing here speaks WebSocket (Socket Mode is a client), so its protocol is not loaded
+        uvicorn.run(
+            app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False, ws="none"
+        )
     finally:
         if ticker is not None:
             ticker.shutdown()
