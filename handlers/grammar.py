@@ -380,6 +380,12 @@ def _parse_due(_verb: str, args: list[str], dates: _Dates) -> Command:
     return SetDue(number, _parse_date_or_fail(args[1:], dates, "due", number=number))
 
 
+# ``snooze #3 tomorrow``: until the next working day's morning (a Friday's tomorrow is Monday)
+NEXT_WORKING_DAY_WORDS = frozenset(
+    {"tomorrow", "tmr", "tmrw", "next working day", "明天", "明日", "下个工作日", "下一个工作日"}
+)
+
+
 def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "snooze")
     raw = " ".join(args[1:])
@@ -390,6 +396,8 @@ def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     }
     if not raw:
         raise UsageError("err.missing_duration", "snooze", limits)
+    if raw.strip().lower() in NEXT_WORKING_DAY_WORDS:
+        return SnoozeTask(number, None)
     duration = parse_duration(raw)
     if duration is None:
         key = "err.bad_duration" if duration_seconds(raw) is None else "err.duration_out_of_range"
@@ -590,6 +598,7 @@ from handlers import (  # noqa: E402, F401
     calendar_grammar,
     capture_grammar,
     export_grammar,
+    feedback_grammar,
     launch_grammar,
     overview_grammar,
     plan_grammar,

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,24 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+@cache
+def board_templates() -> Environment:
+    """The pages' templates, compiled once per process; they ship with the code, so no file is
+    checked for changes per page."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    templates = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    for name in templates.list_templates(extensions=["html"]):
+        templates.get_template(name)
+    return templates
 
 
 class RedeemLimiter:
@@ -100,15 +118,8 @@ class Board:
 
     @cached_property
     def templates(self) -> Environment:
-        """The page templates, loaded with the first page (Jinja2 is not imported at start-up)."""
-        from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-        return Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        """The page templates, compiled with the first page (Jinja2 is not imported at start-up)."""
+        return board_templates()
 
     @property
     def routes(self) -> list[BaseRoute]:
