@@ -27,7 +27,9 @@ from storage import inbox
 # the answer marked sent. The company days of the working calendar are read only with a date.
 BUDGET = {
     "add dev Fix the payload size limit": 5 + 4,  # department, next number, task, its event
-    "add dev Review the copy <@U2|bo>": 5 + 6,  # … and the assignee, the DM to them recorded
+    # … and the assignee, the DM to them recorded, and for the DM's time (their working time):
+    # the departments with offices of their own, and the company days
+    "add dev Review the copy <@U2|bo>": 5 + 8,
     "add dev Ship it due in 3 working days": 5 + 5,  # … and the company days (a date is read)
     "list mine": 5 + 1,  # the tasks
     "show 1": 5 + 3,  # the task, its history, departments
