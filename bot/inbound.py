@@ -33,8 +33,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -101,25 +102,22 @@ Job = Callable[[], Request | None]  # maps the payload (may ask the platform); N
 Tell = Callable[[Reply], None]  # says something to the asker that is not the command's answer
 
 
-WORK_CAPACITY = 500  # requests a pool holds (queued or running) before saved ones wait in the inbox
-OFFER_WAIT = 0.5  # seconds an acknowledgement may wait for room in a full pool (3 s allowed)
+WORK_CAPACITY = 1000  # requests a pool holds (queued or running) before saved ones wait in the inbox
 
 
 class WorkPool(ThreadPoolExecutor):
     """The pool requests run on after their acknowledgement; knows when it has nothing to do.
 
     It holds at most ``capacity`` jobs (queued or running): past a platform's capacity to do the
-    work, each queued request would hold its payload in memory until its turn. :meth:`offer`
-    waits a moment for room and says when there is none; the request is then left where it
-    already is, durable in the inbox, for the sweeper.
+    work, each queued request would hold its payload in memory until its turn. :meth:`offer` says
+    when there is no room; the request is then left where it already is, durable in the inbox,
+    for the sweeper (waiting for room instead would hold up acknowledgements, which must not wait
+    for the work).
     """
 
-    def __init__(
-        self, workers: int, name: str, *, capacity: int = WORK_CAPACITY, offer_wait: float = OFFER_WAIT
-    ) -> None:
+    def __init__(self, workers: int, name: str, *, capacity: int = WORK_CAPACITY) -> None:
         super().__init__(max_workers=workers, thread_name_prefix=name)
         self.capacity = capacity
-        self.offer_wait = offer_wait
         self._idle = threading.Condition()
         self._busy = 0
 
@@ -130,9 +128,9 @@ class WorkPool(ThreadPoolExecutor):
         return self._queue_job(fn, args, kwargs)
 
     def offer(self, fn: Callable[..., Any], /, *args: Any) -> bool:
-        """Queue ``fn`` if the pool has room within ``offer_wait`` seconds; False (not queued) if not."""
+        """Queue ``fn`` if the pool has room; False (not queued) when it holds ``capacity`` jobs."""
         with self._idle:
-            if not self._idle.wait_for(lambda: self._busy < self.capacity, self.offer_wait):
+            if self._busy >= self.capacity:
                 return False
             self._busy += 1
         self._queue_job(fn, args, {})
@@ -158,6 +156,21 @@ class WorkPool(ThreadPoolExecutor):
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
+class HeldWork:
+    """Work submitted while an HTTP answer was being made, queued once the answer is sent."""
+
+    def __init__(self) -> None:
+        self._starts: list[Callable[[], None]] = []
+
+    def hold(self, start: Callable[[], None]) -> None:
+        self._starts.append(start)
+
+    def release(self) -> None:
+        starts, self._starts = self._starts, []
+        for start in starts:
+            start()
+
+
 class Pipeline:
     """The steps above for one platform; ``work`` is the pool jobs run on after the ack."""
 
@@ -179,6 +192,24 @@ class Pipeline:
         # The platform delivers again what was answered with an error (Feishu does; Slack, for
         # commands, does not): a slow accept is then refused, not run unguarded.
         self.redelivers = redelivers
+        self._answering = threading.local()
+
+    @contextmanager
+    def answering(self) -> Iterator[HeldWork]:
+        """Work this thread submits in the block is held until the caller releases it.
+
+        An HTTP route wraps its dispatch in this and releases the work once its answer is sent:
+        a worker started before then takes the interpreter from the request's last steps (and
+        from the event loop sending the answer) for a switch interval, which was most of a
+        slash command's acknowledgement at low rates. The request is already accepted: a crash
+        before the release leaves a saved request to the sweeper, as a crash during the work does.
+        """
+        held = HeldWork()
+        self._answering.held = held
+        try:
+            yield held
+        finally:
+            self._answering.held = None
 
     # -- 1. accept ----------------------------------------------------------------------------
 
@@ -215,6 +246,13 @@ class Pipeline:
         ticket.acknowledged = time.monotonic()
         if ticket.accepted is Accepted.REDELIVERED:
             return
+        held: HeldWork | None = getattr(self._answering, "held", None)
+        if held is not None and self.work is not None:
+            held.hold(lambda: self._queue(ticket, job, tell))
+        else:
+            self._queue(ticket, job, tell)
+
+    def _queue(self, ticket: Ticket, job: Job, tell: Tell) -> None:
         if self.work is None:
             self.run(ticket, job, tell)
         elif ticket.saved and isinstance(self.work, WorkPool):

@@ -72,10 +72,17 @@ def run_serve(
         ticker.start()
     import uvicorn
 
+    if settings.feishu_configured:
+        from bot.feishu.sdk import warm_up
+
+        warm_up()  # the SDK's messaging models, while uvicorn starts and before the first message
     app = build_asgi_app(services.db, routes, metrics=settings.metrics, clock=services.clock.now)
     log.info("coordbot serving on %s:%s", host, port)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+        # ws="none": nothing here speaks WebSocket (Socket Mode is a client), so its protocol is not loaded
+        uvicorn.run(
+            app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False, ws="none"
+        )
     finally:
         if ticker is not None:
             ticker.shutdown()

@@ -14,15 +14,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.inbound import HeldWork
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +151,13 @@ def build_asgi_app(
         ],
         middleware=[Middleware(BodyLimit, limit=max_body)],
     )
+
+
+def releasing(response: Response, held: HeldWork) -> Response:
+    """``response``, with the work held while it was made queued once it has been sent."""
+
+    async def release() -> None:  # on the event loop: it only queues the work
+        held.release()
+
+    response.background = BackgroundTask(release)
+    return response

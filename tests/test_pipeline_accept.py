@@ -37,7 +37,7 @@ def test_a_full_work_pool_leaves_a_saved_request_in_the_inbox_and_runs_unsaved_o
 
     release = threading.Event()
     ran: list[str] = []
-    pool = WorkPool(1, "test-work", capacity=1, offer_wait=0)
+    pool = WorkPool(1, "test-work", capacity=1)
     pipeline = Pipeline(SimpleNamespace(), "slack", work=pool)  # type: ignore[arg-type]
     pipeline.run = lambda ticket, job, tell: ran.append(ticket.key) if release.wait(5) else None  # type: ignore[method-assign]
     try:

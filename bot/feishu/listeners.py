@@ -24,7 +24,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlencode
 
-from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.json import JSON
 from lark_oapi.core.model import BaseRequest
@@ -148,6 +147,8 @@ class FeishuListeners:
 
     def _message_job(self, payload: str) -> Job:
         def job() -> Request | None:
+            from lark_oapi.api.im.v1 import P2ImMessageReceiveV1  # warmed up by sdk.warm_up
+
             data = JSON.unmarshal(payload, P2ImMessageReceiveV1)
             header, event = data.header, data.event
             if event is None or event.message is None or event.sender is None:

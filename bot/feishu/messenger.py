@@ -23,18 +23,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from lark_oapi.api.im.v1 import (
-    CreateFileRequest,
-    CreateFileRequestBody,
-    CreateImageRequest,
-    CreateImageRequestBody,
-    CreateMessageRequest,
-    CreateMessageRequestBody,
-    PatchMessageRequest,
-    PatchMessageRequestBody,
-    ReplyMessageRequest,
-    ReplyMessageRequestBody,
-)
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.model import BaseRequest
 
@@ -45,6 +33,14 @@ from bot.messenger import Delivery, DeliveryError, beside_file, rate_limits_are_
 from handlers.replies import Outbound, Reply, Target
 
 log = logging.getLogger(__name__)
+
+
+def _im() -> Any:
+    """``lark_oapi.api.im.v1`` (the request models), imported with the first message, not at start-up."""
+    from lark_oapi.api.im import v1
+
+    return v1
+
 
 RATE_LIMIT_CODES = frozenset({99991400, 230020})  # app-wide limit; per-chat frequency limit
 PERMANENT_CODES = frozenset(
@@ -123,14 +119,17 @@ class FeishuMessenger:
         else:
             raise DeliveryError(f"unknown target kind {message.target.kind!r}", permanent=True)
         body = (
-            CreateMessageRequestBody.builder()
+            _im()
+            .CreateMessageRequestBody.builder()
             .receive_id(message.target.id)
             .msg_type("interactive")
             .content(card_content(message.reply))
         )
         if message.key:
             body = body.uuid(message_uuid(message.key))
-        request = CreateMessageRequest.builder().receive_id_type(receive_id_type).request_body(body.build())
+        request = (
+            _im().CreateMessageRequest.builder().receive_id_type(receive_id_type).request_body(body.build())
+        )
         response = self._call(lambda: self.client.im.v1.message.create(request.build()), message.target.label)
         return Delivery(message_id=_message_id(response))
 
@@ -173,12 +172,15 @@ class FeishuMessenger:
         file = message.reply.file
         assert file is not None
         target = message.target
-        upload = CreateFileRequestBody.builder().file_type("stream").file_name(file.name)
-        request = CreateFileRequest.builder().request_body(upload.file(io.BytesIO(file.data)).build()).build()
+        upload = _im().CreateFileRequestBody.builder().file_type("stream").file_name(file.name)
+        request = (
+            _im().CreateFileRequest.builder().request_body(upload.file(io.BytesIO(file.data)).build()).build()
+        )
         uploaded = self._call(lambda: self.client.im.v1.file.create(request), f"file for {target.label}")
         person = target.kind in ("user", "member")
         body = (
-            CreateMessageRequestBody.builder()
+            _im()
+            .CreateMessageRequestBody.builder()
             .receive_id(target.id)
             .msg_type("file")
             .content(json.dumps({"file_key": uploaded.data.file_key}))
@@ -186,7 +188,8 @@ class FeishuMessenger:
         if message.key:
             body = body.uuid(message_uuid(f"{message.key}:file"))
         create = (
-            CreateMessageRequest.builder()
+            _im()
+            .CreateMessageRequest.builder()
             .receive_id_type("open_id" if person else "chat_id")
             .request_body(body.build())
             .build()
@@ -200,8 +203,10 @@ class FeishuMessenger:
         an image uploaded twice is never shown twice."""
         chart = message.reply.chart
         assert chart is not None
-        body = CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(render_png(chart)))
-        request = CreateImageRequest.builder().request_body(body.build()).build()
+        body = (
+            _im().CreateImageRequestBody.builder().image_type("message").image(io.BytesIO(render_png(chart)))
+        )
+        request = _im().CreateImageRequest.builder().request_body(body.build()).build()
         where = message.target.label
         uploaded = self._call(lambda: self.client.im.v1.image.create(request), f"image for {where}")
         content = card_content(message.reply, image_key=uploaded.data.image_key)
@@ -210,12 +215,17 @@ class FeishuMessenger:
             return self.reply(message.reply_handle, message.reply, key=message.key, content=content)
         receive_id_type = "chat_id" if target.kind == "channel" else "open_id"
         create = (
-            CreateMessageRequestBody.builder().receive_id(target.id).msg_type("interactive").content(content)
+            _im()
+            .CreateMessageRequestBody.builder()
+            .receive_id(target.id)
+            .msg_type("interactive")
+            .content(content)
         )
         if message.key:
             create = create.uuid(message_uuid(message.key))
         built = (
-            CreateMessageRequest.builder()
+            _im()
+            .CreateMessageRequest.builder()
             .receive_id_type(receive_id_type)
             .request_body(create.build())
             .build()
@@ -238,33 +248,38 @@ class FeishuMessenger:
         when it is rendered already); ``in_thread``: in the message's thread (Feishu's
         reply-in-thread), whatever the chat's mode."""
         content = content or card_content(reply)
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content)
+        body = _im().ReplyMessageRequestBody.builder().msg_type("interactive").content(content)
         if in_thread:
             body = body.reply_in_thread(True)
         if key:
             body = body.uuid(message_uuid(key))
-        request = ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()
+        request = (
+            _im().ReplyMessageRequest.builder().message_id(message_id).request_body(body.build()).build()
+        )
         response = self._call(lambda: self.client.im.v1.message.reply(request), f"reply to {message_id}")
         return Delivery(message_id=_message_id(response))
 
     def post(self, chat_id: str, reply: Reply, *, key: str | None = None) -> Delivery:
         """Post ``reply`` to the chat ``chat_id`` (used for direct chats, where replies do not thread)."""
         body = (
-            CreateMessageRequestBody.builder()
+            _im()
+            .CreateMessageRequestBody.builder()
             .receive_id(chat_id)
             .msg_type("interactive")
             .content(card_content(reply))
         )
         if key:
             body = body.uuid(message_uuid(key))
-        request = CreateMessageRequest.builder().receive_id_type("chat_id").request_body(body.build()).build()
+        request = (
+            _im().CreateMessageRequest.builder().receive_id_type("chat_id").request_body(body.build()).build()
+        )
         response = self._call(lambda: self.client.im.v1.message.create(request), f"chat {chat_id}")
         return Delivery(message_id=_message_id(response))
 
     def update(self, message_id: str, reply: Reply) -> None:
         """Replace the card of the bot's message ``message_id`` (``im.v1.message.patch``)."""
-        body = PatchMessageRequestBody.builder().content(card_content(reply)).build()
-        request = PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
+        body = _im().PatchMessageRequestBody.builder().content(card_content(reply)).build()
+        request = _im().PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
         self._call(lambda: self.client.im.v1.message.patch(request), f"update {message_id}")
 
     # -- the call, its retries and its errors ----------------------------------------------------

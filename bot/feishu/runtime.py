@@ -42,8 +42,9 @@ from bot.feishu.listeners import FeishuListeners, applink_for
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient, build_client, load_ws_client
 from bot.feishu.text import BotIdentity
-from bot.inbound import Pipeline, WorkPool
+from bot.inbound import HeldWork, Pipeline, WorkPool
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
+from bot.server import releasing
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,17 @@ class FeishuRuntime:
         if media_type and media_type != "application/json":  # Feishu always sends JSON
             return JSONResponse({"msg": "unsupported media type"}, status_code=415)
         body = await request.body()  # bot.server.BodyLimit has bounded it
-        answer = await run_in_threadpool(self.handle_http, body, dict(request.headers))
-        return JSONResponse(answer.body, status_code=answer.status)
+        answer, held = await run_in_threadpool(self._handle_holding, body, dict(request.headers))
+        return releasing(JSONResponse(answer.body, status_code=answer.status), held)
+
+    def _handle_holding(self, body: bytes, headers: dict[str, str]) -> tuple[HttpAnswer, HeldWork]:
+        """:meth:`handle_http`, the work it submits held until Feishu has its answer."""
+        with self.listeners.pipeline.answering() as held:
+            try:
+                return self.handle_http(body, headers), held
+            except BaseException:
+                held.release()
+                raise
 
     def handle_http(self, body: bytes, headers: dict[str, str]) -> HttpAnswer:
         """Check and dispatch one HTTP event delivery (runs off the event loop)."""

@@ -110,7 +110,6 @@ def _completer(module: ModuleType) -> Any:
 
 load_lark_lightly()  # before the SDK imports below, whoever imports this module first
 
-from lark_oapi.api.im.service import ImService  # noqa: E402
 from lark_oapi.core.const import APPLICATION_JSON, CONTENT_TYPE, UTF_8  # noqa: E402
 from lark_oapi.core.enum import LogLevel  # noqa: E402
 from lark_oapi.core.http import Transport  # noqa: E402
@@ -121,6 +120,7 @@ from lark_oapi.core.token import TokenManager, verify  # noqa: E402
 
 if TYPE_CHECKING:
     from lark_oapi.api.contact.service import ContactService
+    from lark_oapi.api.im.service import ImService
     from lark_oapi.core.model import BaseRequest
 
 
@@ -139,7 +139,14 @@ class FeishuClient:
 
     def __init__(self, config: Config) -> None:
         self._config = config
-        self.im = ImService(config)
+
+    @functools.cached_property
+    def im(self) -> ImService:
+        """Built on the first message: the ``im`` service imports ~700 models, a fifth of a start-up
+        (:func:`warm_up` imports them in the background once the server is up)."""
+        from lark_oapi.api.im.service import ImService
+
+        return ImService(self._config)
 
     @functools.cached_property
     def contact(self) -> ContactService:
@@ -267,3 +274,16 @@ def validate_domain(domain: str) -> None:
         raise ValueError(
             f"domain must be an origin (scheme + host[:port]) without path/query/fragment (got {domain!r})"
         )
+
+
+def warm_up() -> threading.Thread:
+    """Import the messaging part of the SDK (``im``: messages, files, the message event) in a
+    daemon thread, so that the first message after a start does not wait for it."""
+
+    def load() -> None:
+        importlib.import_module("lark_oapi.api.im.service")
+        importlib.import_module("lark_oapi.api.im.v1")
+
+    thread = threading.Thread(target=load, name="feishu-imports", daemon=True)
+    thread.start()
+    return thread

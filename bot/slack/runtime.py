@@ -41,8 +41,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
-from bot.inbound import Pipeline, WorkPool
+from bot.inbound import HeldWork, Pipeline, WorkPool
 from bot.inbox_sweeper import SWEEP_EVERY, InboxSweeper
+from bot.server import releasing
 from bot.settings import SettingsError
 from bot.slack.client import build_web_client
 from bot.slack.listeners import SlackListeners
@@ -206,7 +207,7 @@ def create_slack_runtime(
     return SlackRuntime(
         bolt_app=bolt_app,
         messenger=messenger,
-        routes=_routes(bolt_app, signing_secret),
+        routes=_routes(bolt_app, signing_secret, pipeline),
         app_token=app_token,
         pipeline=pipeline,
         listeners=listeners,
@@ -256,7 +257,7 @@ def read_body(body: bytes, media_type: str) -> dict[str, Any]:
     return parsed
 
 
-def _routes(app: App, signing_secret: str | None) -> list[BaseRoute]:
+def _routes(app: App, signing_secret: str | None, pipeline: Pipeline) -> list[BaseRoute]:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def events(request: Request) -> Response:
@@ -276,11 +277,20 @@ def _routes(app: App, signing_secret: str | None) -> list[BaseRoute]:
         # off (done above), so the mode changes nothing else.
         bolt_request = BoltRequest(body=payload, headers=dict(headers), mode="socket_mode")
         started = time.monotonic()
-        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        bolt_response, held = await run_in_threadpool(dispatch_holding, bolt_request)
         elapsed = time.monotonic() - started
         if elapsed > 2.5:
             log.warning("Slack request acknowledged after %.1f s (Slack allows 3 s)", elapsed)
-        return to_starlette_response(acknowledged(bolt_response))
+        return releasing(to_starlette_response(acknowledged(bolt_response)), held)
+
+    def dispatch_holding(bolt_request: BoltRequest) -> tuple[BoltResponse, HeldWork]:
+        # The work a listener submits starts once the acknowledgement is sent (Pipeline.answering).
+        with pipeline.answering() as held:
+            try:
+                return app.dispatch(bolt_request), held
+            except BaseException:
+                held.release()
+                raise
 
     routes: list[BaseRoute] = [Route(EVENTS_PATH, events, methods=["POST"])]
     flow = app.oauth_flow
