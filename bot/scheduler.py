@@ -25,7 +25,8 @@ claimed but unsent expires at the end of its local day. Several processes may ru
 one PostgreSQL database: keys and compare-and-set make every message go out once. So that they
 also share a storm (rather than one replica winning every claim while the others find them
 taken), each replica given a ``stagger`` claims the slot's sweeps and digest chunks in an order of
-its own: replicas ticking together start on different parts of the work.
+its own: replicas ticking together start on different parts of the work (a workspace's sweeps
+together: its nudges go through one replica's rate limiter).
 """
 
 from __future__ import annotations
@@ -176,8 +177,11 @@ class CoordScheduler:
                 claimed.extend(self._guard(self._claim_digests, plan, now, chunk))
             if plan.reports:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
-            for sweep in self._staggered(plan.sweeps):
-                claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
+            by_workspace: dict[int, list[_Sweep]] = {}
+            for sweep in plan.sweeps:
+                by_workspace.setdefault(sweep.workspace_id, []).append(sweep)
+            for sweeps in self._staggered(list(by_workspace.values())):
+                claimed.extend(self._guard(self._claim_sweeps, plan, now, sweeps))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
             metrics.TICK_SECONDS.observe(time.monotonic() - self._tick_started)
@@ -422,9 +426,15 @@ class CoordScheduler:
         target = Target.channel(schedule.channel_id, schedule.channel_name)
         return self._compose(info, key, "digest", target, reply, today)
 
-    def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[_Claimed]:
+    def _claim_sweeps(self, plan: _Plan, now: datetime, sweeps: Sequence[_Sweep]) -> list[_Claimed]:
+        """One workspace's due sweeps in one transaction, in a fixed order: a replica that finds
+        the first taken finds the rest taken too, so one replica sends a workspace's nudges and
+        keeps within its rate limits (limiters are per process)."""
         with self.services.db.transaction() as s:
-            return self._sweep(s, sweep, plan.infos[sweep.workspace_id], now)
+            claimed = []
+            for sweep in sweeps:
+                claimed.extend(self._sweep(s, sweep, plan.infos[sweep.workspace_id], now))
+            return claimed
 
     def _sweep(self, s: Session, sweep: _Sweep, info: WorkspaceInfo, now: datetime) -> list[_Claimed]:
         """One zone's nudges and escalations for the day, claimed in one transaction with its marker.
