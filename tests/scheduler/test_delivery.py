@@ -221,7 +221,8 @@ def test_an_idle_tick_reads_no_tasks_and_few_rows(services: FakeServices, schedu
         assert scheduler.tick(at(T7, 12, 1)) == 0
     assert counter.selects("tasks") == []
     assert counter.selects("checklist_items") == []
-    assert len(counter.statements) <= 12, counter.statements
+    # 13: the workspaces, their company days and their departments' own offices among them
+    assert len(counter.statements) <= 13, counter.statements
 
 
 def test_background_scheduler_ticks_with_the_services_clock(
