@@ -424,6 +424,13 @@ def run(
         for label, slot in slots:
             result = play(url, api, label, slot, count)
             print(result.line(), flush=True)
+            with db.engine.connect() as conn:  # what was not delivered in the slot waits in the ledger
+                statuses = conn.execute(
+                    text(
+                        "SELECT status, count(*) FROM notifications WHERE status <> 'marker' GROUP BY status"
+                    )
+                ).all()
+            print("  ledger after the slot: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses)))
             results.append(result)
     db.dispose()
     return results
