@@ -3,9 +3,9 @@
 Checks the settings against what they point at: the database (reachable, migrations current),
 Slack (``auth.test`` and the manifest's scopes, from the ``x-oauth-scopes`` header), Feishu (a
 tenant token for the app id and secret), the channels departments, launches and digests post to
-(Slack: ``conversations.info``), and the ledger (no dead messages; the pending backlog). Secrets
-are never printed: a check names the setting, never its value. Exit status 0 when every check
-passed, 1 otherwise.
+(Slack: ``conversations.info``; Feishu: ``im.v1.chat_members.is_in_chat``), and the ledger (no
+dead messages; the pending backlog). Secrets are never printed: a check names the setting, never
+its value. Exit status 0 when every check passed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -56,12 +56,14 @@ def run_doctor(
 def checks(settings: Settings, now: Callable[[], datetime]) -> Iterator[Check]:
     db = yield from _database(settings)
     slack = yield from _slack(settings)
-    yield from _feishu(settings)
+    feishu = yield from _feishu(settings)
     if db is None:
         return
     try:
         if slack is not None:
             yield from _slack_channels(db, slack)
+        if feishu is not None:
+            yield from _feishu_chats(db, feishu)
         yield from _ledger(db, now())
     finally:
         db.dispose()
@@ -226,13 +228,46 @@ def _feishu(settings: Settings) -> Iterator[Check]:
         return
     if response.success():
         yield Check("feishu credentials", True, f"app {settings.feishu_app_id} gets a tenant token")
-    else:
+        return client
+    yield Check(
+        "feishu credentials",
+        False,
+        f"no tenant token (code {response.code}: {response.msg})",
+        "set FEISHU_APP_ID and FEISHU_APP_SECRET from the app's Credentials & Basic Info page",
+    )
+    return None
+
+
+def _feishu_chats(db: Database, client: object) -> Iterator[Check]:
+    """Each configured Feishu chat has the bot in it (``im.v1.chat_members.is_in_chat``)."""
+    from lark_oapi.api.im.v1.model.is_in_chat_chat_members_request import IsInChatChatMembersRequest
+
+    chats = _channels(db, "feishu")
+    if not chats:
+        yield Check("feishu chats", True, "no department, launch or digest chats configured")
+        return
+    problems = []
+    for chat_id, uses in sorted(chats.items())[:CHANNELS_CHECKED]:
+        request = IsInChatChatMembersRequest.builder().chat_id(chat_id).build()
+        try:
+            response = client.im.v1.chat_members.is_in_chat(request)  # type: ignore[attr-defined]
+        except Exception as exc:
+            problems.append(f"{chat_id} ({uses}): cannot ask Feishu ({type(exc).__name__})")
+            continue
+        if not response.success():
+            problems.append(f"{chat_id} ({uses}): code {response.code} {response.msg or ''}".strip())
+        elif not (response.data and response.data.is_in_chat):
+            problems.append(f"{chat_id} ({uses}): the bot is not in it")
+    checked = min(len(chats), CHANNELS_CHECKED)
+    if problems:
         yield Check(
-            "feishu credentials",
+            "feishu chats",
             False,
-            f"no tenant token (code {response.code}: {response.msg})",
-            "set FEISHU_APP_ID and FEISHU_APP_SECRET from the app's Credentials & Basic Info page",
+            f"{len(problems)} of {checked} cannot be posted in: " + "; ".join(problems[:5]),
+            "add the bot to the group (group settings → Bots) or point the department/digest at another chat",
         )
+    else:
+        yield Check("feishu chats", True, f"the bot is in all {checked}")
 
 
 # -- the ledger -------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ claimed but unsent expires at the end of its local day. Several processes may ru
 one PostgreSQL database: keys and compare-and-set make every message go out once. So that they
 also share a storm (rather than one replica winning every claim while the others find them
 taken), each replica given a ``stagger`` claims the slot's sweeps and digest chunks in an order of
-its own: replicas ticking together start on different parts of the work.
+its own: replicas ticking together start on different parts of the work, and a workspace's
+digests and sweeps are claimed together (its posts go through one replica's rate limiter).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class _Plan:
     checkins: list[launch_posts.LaunchPost] = field(default_factory=list)
     windows: list[scheduling.DigestWindow] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)
+    digest_workspace: dict[int, int] = field(default_factory=dict)  # digest schedule id -> workspace id
     reports: list[report_posts.ReportPost] = field(default_factory=list)
     sweeps: list[_Sweep] = field(default_factory=list)
     retry: list[int] = field(default_factory=list)
@@ -173,13 +175,10 @@ class CoordScheduler:
             claimed: list[_Claimed] = []
             if plan.checkins:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
-            chunks = [plan.digests[i : i + DIGEST_CHUNK] for i in range(0, len(plan.digests), DIGEST_CHUNK)]
-            for chunk in self._staggered(chunks):
-                claimed.extend(self._guard(self._claim_digests, plan, now, chunk))
+            for unit in self._staggered(_units(plan)):
+                claimed.extend(self._guard(self._claim_unit, plan, now, unit))
             if plan.reports:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
-            for sweep in self._staggered(plan.sweeps):
-                claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
             metrics.TICK_SECONDS.observe(time.monotonic() - self._tick_started)
@@ -308,7 +307,8 @@ class CoordScheduler:
                     weekday_bit=bits,
                 )
             )
-        plan.digests = _unclaimed_digests(s, plan, now)
+        plan.digest_workspace = _unclaimed_digests(s, plan, now)
+        plan.digests = list(plan.digest_workspace)
         # Weekly reports and launch retros (bot.report_posts).
         plan.reports = report_posts.find_due(s, infos, now)
         # Nudge sweeps: once per working day per timezone in use in a workspace (and per later
@@ -395,58 +395,78 @@ class CoordScheduler:
             )
         self._claim_all(s, composed, now)  # not sent now: their not-before time has not come
 
-    def _claim_digests(self, plan: _Plan, now: datetime, chunk: Sequence[int]) -> list[_Claimed]:
-        """Compose and claim the standup digests ``chunk`` of those found due (re-checked under the
-        transaction: a chunk another replica claimed first is found posted and skipped).
+    def _claim_unit(self, plan: _Plan, now: datetime, unit: Sequence[int]) -> list[_Claimed]:
+        """A unit of workspaces' digests and sweeps, in one transaction (see :func:`_units`).
 
-        One transaction per chunk: the schedules, their channels' scopes (one query), each
-        channel's tasks (one query each, names looked up once per chunk), the claims (one
-        multi-row insert) and the schedules' ``last_sent_at`` (one update).
+        The digests first, locked ``SKIP LOCKED``, then the sweeps' markers: a replica that
+        reaches a unit another is claiming finds its digests locked and its sweeps taken, so a
+        workspace's posts of the slot go through one replica's rate limiter. When the unit fails,
+        each of its workspaces is claimed on its own, so one workspace's fault holds back no other.
         """
-        with self.services.db.transaction() as s:
-            due_now = []
-            missed = []
-            for schedule in scheduling.due_digests(s, plan.windows, only=list(chunk), claim=True):
-                info = plan.infos.get(schedule.workspace_id)
-                if info is None:
-                    continue
-                tz = due.zone(info.timezone)
-                today = due.local_date(now, tz)
-                if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
-                    continue  # the repeated hour of a fall-back night, before the first occurrence
-                office = launch_posts.office_calendar(info, info.offices.of_channel(schedule.channel_id))
-                if not _digest_days_on(info, office, today) & schedule.days:
-                    # a day off at the office of this team channel (another office works today)
-                    ledger.mark(s, _digest_key(info, schedule, today), info.id, "digest", now)
-                    continue
-                if _missed_slot(info, today, schedule.at_time, now):
-                    log.info(
-                        "scheduler: digest for %s missed its %s slot; dropped for today",
-                        schedule.channel_id,
-                        schedule.at_time,
-                    )
-                    missed.append(schedule.id)
-                    continue
-                due_now.append((schedule, info, today))
-            scheduling.mark_digests_posted(s, missed, now)
-            if not due_now:
-                return []
-            scopes = scheduling.channel_scopes(
-                s, [(sch.workspace_id, sch.channel_id) for sch, _i, _t in due_now]
-            )
-            reader = scheduling.TaskReader(s)
-            composed = []
-            posted = []
-            for schedule, info, today in due_now:
-                try:
-                    composed.append(self._compose_digest(reader, scopes, schedule, info, today, now))
-                except Exception:
-                    log.exception("scheduler: digest for %s failed", schedule.channel_id)
-                    continue
-                posted.append(schedule.id)  # posted today (by us, or by the process whose claim wins)
-            claimed = self._claim_all(s, composed, now)
-            scheduling.mark_digests_posted(s, posted, now)
-            return claimed
+        members = set(unit)
+        digests = [d for d in plan.digests if plan.digest_workspace.get(d) in members]
+        sweeps = [sweep for sweep in plan.sweeps if sweep.workspace_id in members]
+        try:
+            with self.services.db.transaction() as s:
+                claimed = self._claim_digests(s, plan, now, digests) if digests else []
+                for sweep in sweeps:
+                    claimed.extend(self._sweep(s, sweep, plan.infos[sweep.workspace_id], now))
+                return claimed
+        except Exception:
+            if len(unit) == 1:
+                raise
+            log.warning("scheduler: claiming %d workspaces together failed; claiming each alone", len(unit))
+            return [c for one in unit for c in self._guard(self._claim_unit, plan, now, [one])]
+
+    def _claim_digests(self, s: Session, plan: _Plan, now: datetime, chunk: Sequence[int]) -> list[_Claimed]:
+        """Compose and claim the standup digests ``chunk`` of those found due (re-checked under the
+        transaction: digests another replica is claiming or has claimed are skipped).
+
+        The schedules, their channels' scopes (one query), each channel's tasks (one query each,
+        names looked up once per chunk), the claims (one multi-row insert) and the schedules'
+        ``last_sent_at`` (one update).
+        """
+        due_now = []
+        missed = []
+        for schedule in scheduling.due_digests(s, plan.windows, only=list(chunk), claim=True):
+            info = plan.infos.get(schedule.workspace_id)
+            if info is None:
+                continue
+            tz = due.zone(info.timezone)
+            today = due.local_date(now, tz)
+            if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
+                continue  # the repeated hour of a fall-back night, before the first occurrence
+            office = launch_posts.office_calendar(info, info.offices.of_channel(schedule.channel_id))
+            if not _digest_days_on(info, office, today) & schedule.days:
+                # a day off at the office of this team channel (another office works today)
+                ledger.mark(s, _digest_key(info, schedule, today), info.id, "digest", now)
+                continue
+            if _missed_slot(info, today, schedule.at_time, now):
+                log.info(
+                    "scheduler: digest for %s missed its %s slot; dropped for today",
+                    schedule.channel_id,
+                    schedule.at_time,
+                )
+                missed.append(schedule.id)
+                continue
+            due_now.append((schedule, info, today))
+        scheduling.mark_digests_posted(s, missed, now)
+        if not due_now:
+            return []
+        scopes = scheduling.channel_scopes(s, [(sch.workspace_id, sch.channel_id) for sch, _i, _t in due_now])
+        reader = scheduling.TaskReader(s)
+        composed = []
+        posted = []
+        for schedule, info, today in due_now:
+            try:
+                composed.append(self._compose_digest(reader, scopes, schedule, info, today, now))
+            except Exception:
+                log.exception("scheduler: digest for %s failed", schedule.channel_id)
+                continue
+            posted.append(schedule.id)  # posted today (by us, or by the process whose claim wins)
+        claimed = self._claim_all(s, composed, now)
+        scheduling.mark_digests_posted(s, posted, now)
+        return claimed
 
     def _claim_reports(self, plan: _Plan, now: datetime) -> list[_Claimed]:
         """Compose and claim the weekly reports and retros found due; a post with nothing to send
@@ -480,10 +500,6 @@ class CoordScheduler:
         reply = notices.build_digest(tasks, today, since, due.zone(info.timezone), info.language, scope=scope)
         target = Target.channel(schedule.channel_id, schedule.channel_name)
         return self._compose(info, key, "digest", target, reply, today)
-
-    def _claim_sweep(self, plan: _Plan, now: datetime, sweep: _Sweep) -> list[_Claimed]:
-        with self.services.db.transaction() as s:
-            return self._sweep(s, sweep, plan.infos[sweep.workspace_id], now)
 
     def _sweep(self, s: Session, sweep: _Sweep, info: WorkspaceInfo, now: datetime) -> list[_Claimed]:
         """One zone's nudges and escalations for the day, claimed in one transaction with its marker.
@@ -899,19 +915,39 @@ def _missed_slot(info: WorkspaceInfo, today: date, at_text: str, now: datetime) 
     return now - slot > timedelta(minutes=info.late_grace_minutes) or now >= closing
 
 
-def _unclaimed_digests(s: Session, plan: _Plan, now: datetime) -> list[int]:
-    """The digest schedules due, less those whose day's key is taken (a day off at their
-    channel's office: the schedule is not marked posted, so its next digest covers the days off)."""
+def _unclaimed_digests(s: Session, plan: _Plan, now: datetime) -> dict[int, int]:
+    """The digest schedules due (id -> workspace id), less those whose day's key is taken (a day off
+    at their channel's office: the schedule is not marked posted, so its next digest covers the
+    days off)."""
     found = scheduling.due_digests(s, plan.windows)
     if not found:
-        return []
+        return {}
     keys = {}
     for schedule in found:
         info = plan.infos.get(schedule.workspace_id)
         if info is not None:
             keys[schedule.id] = _digest_key(info, schedule, due.local_date(now, due.zone(info.timezone)))
     taken = ledger.existing_keys(s, keys.values())
-    return [schedule.id for schedule in found if keys.get(schedule.id) not in taken]
+    return {schedule.id: schedule.workspace_id for schedule in found if keys.get(schedule.id) not in taken}
+
+
+def _units(plan: _Plan) -> list[list[int]]:
+    """The tick's digests and sweeps in units of whole workspaces (ids in order, at most
+    :data:`DIGEST_CHUNK` digests a unit unless one workspace has more): the same units in every
+    replica, each claimed in one transaction by whichever replica reaches it first."""
+    digests: dict[int, int] = {}
+    for workspace_id in plan.digest_workspace.values():
+        digests[workspace_id] = digests.get(workspace_id, 0) + 1
+    units: list[list[int]] = []
+    size = 0
+    for workspace_id in sorted(set(digests) | {sweep.workspace_id for sweep in plan.sweeps}):
+        count = digests.get(workspace_id, 0)
+        if not units or (size + count > DIGEST_CHUNK and units[-1]):
+            units.append([])
+            size = 0
+        units[-1].append(workspace_id)
+        size += count
+    return units
 
 
 def _sweep_time(info: WorkspaceInfo, person: PersonRef | None) -> str:

@@ -73,6 +73,10 @@ def seed_channels(db: Database) -> None:
             dept.channel_id = "C-dev" if key == "dev" else "C-design" if key == "design" else None
         f.launch(s, ws, "v1", NOW.date() + timedelta(days=7), depts, channel_id="C-launch")
         f.digest(s, ws, "C-dev")
+        lark = f.workspace(s, "tenant_doctor", platform="feishu")
+        for key, dept in f.departments(s, lark).items():
+            dept.channel_id = "oc_dev" if key == "dev" else None
+        f.digest(s, lark, "oc_standup")
 
 
 def doctor(config: Settings) -> tuple[int, list[str]]:
@@ -91,10 +95,29 @@ def test_a_good_configuration_passes_every_check(db: Database, slack: FakeSlack,
     names = [line.split(":")[0].split(None, 1)[1] for line in lines]
     assert names == [
         "database", "slack token", "slack scopes", "feishu credentials",
-        "slack channels", "ledger", "ledger backlog",
+        "slack channels", "feishu chats", "ledger", "ledger backlog",
     ]  # fmt: skip
-    assert "all 3" in lines[4]
+    assert "all 3" in lines[4] and "all 2" in lines[5]
     assert slack.calls_to("auth.test")[-1].token == SLACK_TOKEN
+
+
+def test_a_feishu_chat_without_the_bot_is_reported(
+    db: Database, slack: FakeSlack, feishu: FakeFeishu
+) -> None:
+    seed_channels(db)
+    feishu.chats_without_bot = {"oc_standup"}
+    try:
+        status, lines = doctor(settings(db.url, None, feishu))
+    finally:
+        feishu.chats_without_bot = set()
+    assert status == 1
+    (chats,) = [line for line in lines if "feishu chats" in line]
+    assert (
+        chats.startswith("FAIL")
+        and "1 of 2" in chats
+        and "oc_standup (digest): the bot is not in it" in chats
+    )
+    assert "add the bot to the group" in chats
 
 
 def test_broken_credentials_and_an_unmigrated_database_fail_with_fixes(

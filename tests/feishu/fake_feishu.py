@@ -62,6 +62,7 @@ class FakeFeishu:
         self.files: dict[str, tuple[str, bytes]] = {}  # file_key -> (file name, bytes uploaded)
         self.images: dict[str, bytes] = {}  # image_key -> the PNG uploaded
         self.ws_url: str | None = None  # what /callback/ws/endpoint hands the long-connection client
+        self.chats_without_bot: set[str] = set()  # im.v1.chat_members.is_in_chat answers False for these
         self._failures: list[Failure] = []
         self._by_uuid: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -229,6 +230,13 @@ class FakeFeishu:
             if not body.get("chat_id") or not body.get("open_id") or not isinstance(body.get("card"), dict):
                 return 400, {"code": 230001, "msg": "fake: chat_id, open_id and card are required"}
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": f"om_eph_{next(self._ids)}"}}
+        if path.startswith("/open-apis/im/v1/chats/") and path.endswith("/members/is_in_chat"):
+            chat_id = path.removeprefix("/open-apis/im/v1/chats/").removesuffix("/members/is_in_chat")
+            return 200, {
+                "code": 0,
+                "msg": "ok",
+                "data": {"is_in_chat": chat_id not in self.chats_without_bot},
+            }
         if path == "/open-apis/im/v1/files" and call.method == "POST":
             return self._file(call)
         if path == "/open-apis/im/v1/images" and call.method == "POST":

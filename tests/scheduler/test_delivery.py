@@ -321,3 +321,28 @@ def test_a_reservation_held_too_long_is_renewed_without_what_others_took(
     with services.db.transaction() as s:
         row = ledger.get(s, taken[0])
         assert row is not None and row.status == ledger.SENDING and row.attempts == 2  # the other's
+
+
+def test_one_workspace_failing_to_claim_holds_back_no_other(
+    services: FakeServices, scheduler: CoordScheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick claims whole workspaces together (one transaction a unit); when one workspace's
+    sweep fails, the unit is claimed workspace by workspace and only that one waits."""
+    storm = at(T7, 9, 30)
+    with services.db.transaction() as s:
+        f.seed_busy(s, workspaces=3, people=4, tasks=8, zones=("UTC",))
+    real = scheduler._sweep
+
+    def sweep(s, sweep, info, now):  # type: ignore[no-untyped-def]
+        if info.external_id == "W1":
+            raise RuntimeError("a bug in W1's data")
+        return real(s, sweep, info, now)
+
+    monkeypatch.setattr(scheduler, "_sweep", sweep)
+    scheduler.tick(storm)
+    posted = services.messenger.keys("digest:") + services.messenger.keys("nudge:")
+    sent = {key.split(":")[2] for key in posted}
+    with services.db.transaction() as s:
+        ids = {w.external_id: str(w.id) for w in s.scalars(select(Workspace))}
+    assert sent == {ids["W0"], ids["W2"]}
+    assert services.messenger.keys("digest:")  # W0's and W2's digests went out

@@ -212,3 +212,67 @@ def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, mon
             assert min(mine.values()) >= 0.2 * kinds[kind], (kind, mine)
     finally:
         next(urls, None)
+
+
+@pytest.mark.postgres
+def test_two_replicas_and_a_sigkill_of_one_during_the_storm_deliver_each_message_once(
+    tmp_path: Path, request
+) -> None:  # type: ignore[no-untyped-def]
+    """Two replica processes tick the same 09:30 on PostgreSQL; one is killed mid-storm. The other
+    takes what the dead one had reserved once its lease runs out: every message delivered (counted
+    at the platform), repeats at most the killed one's sends in flight."""
+    storm = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # a Tuesday
+    urls = make_database_url("postgresql", tmp_path, request)
+    url = next(urls)
+    try:
+        setup = Database(url)
+        setup.upgrade()
+        with setup.transaction() as s:
+            f.seed_busy(s, workspaces=10, people=6, tasks=12, zones=("UTC",))
+        setup.dispose()
+        expected = _storm_reference(tmp_path, storm)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        out = {n: tmp_path / f"delivered-{n}.txt" for n in ("killed", "survivor")}
+        in_flight = 3
+
+        def replica(name: str, seed: int) -> subprocess.Popen[str]:
+            command = [sys.executable, "-m", "tests.scheduler.storm_child", url, str(out[name])]
+            return subprocess.Popen(
+                [*command, storm.isoformat(), "0.02", str(in_flight), str(seed)],
+                cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+
+        killed, survivor = replica("killed", 1), replica("survivor", 2)
+        deadline = time.monotonic() + 60
+        while len(_lines(out["killed"])) < 5 and time.monotonic() < deadline and killed.poll() is None:
+            time.sleep(0.005)
+        assert killed.poll() is None, "the replica finished before it could be killed"
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=10)
+        assert survivor.stdout is not None and survivor.stdout.readline().strip() == "ticked"
+        survivor.communicate("go\n", timeout=120)  # the ten minutes after: the dead one's leftovers
+        assert survivor.returncode == 0
+        delivered = Counter(_lines(out["killed"]) + _lines(out["survivor"]))
+        assert set(delivered) == expected
+        repeated = [k for k, n in delivered.items() if n > 1]
+        assert len(repeated) <= in_flight, repeated
+        assert _lines(out["survivor"]) and _lines(out["killed"])  # both took part
+    finally:
+        next(urls, None)
+
+
+def _storm_reference(tmp_path: Path, storm: datetime) -> set[str]:
+    """What one undisturbed scheduler sends at the storm and the ten minutes after."""
+    db = Database(f"sqlite:///{tmp_path / 'storm-reference.db'}")
+    db.upgrade()
+    with db.transaction() as s:
+        f.seed_busy(s, workspaces=10, people=6, tasks=12, zones=("UTC",))
+    messenger = RecordingMessenger()
+    services = FakeServices(
+        db=db, clock=ManualClock(storm), messengers=MessengerRegistry({"console": messenger})
+    )
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
+    scheduler.tick(storm)
+    scheduler.run_through(storm, storm + timedelta(minutes=10))
+    db.dispose()
+    return {m.key or "" for m in messenger.sent}

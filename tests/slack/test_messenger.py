@@ -185,3 +185,20 @@ def test_deliver_outbox_routes_slack_messages(fake: FakeSlack) -> None:
     )
     assert sent == 1
     assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")] == ["U1"]
+
+
+def test_one_client_per_workspace_token_is_reused_with_its_timeout(fake: FakeSlack) -> None:
+    built: list[str] = []
+
+    def factory(token: str):  # type: ignore[no-untyped-def]
+        built.append(token)
+        return build_web_client(token, fake.api_url, timeout=7)
+
+    tokens = {TEAM_ID: "xoxb-a", "T2": "xoxb-b"}
+    messenger = SlackMessenger(tokens.get, factory)
+    for n in range(3):
+        for team in tokens:
+            messenger.send(outbound(Target.channel(f"C{n}"), headline=f"post {n}", team=team))
+    assert built == ["xoxb-a", "xoxb-b"]  # built once per token, reused for every later send
+    assert messenger.client(TEAM_ID).timeout == 7  # the per-call timeout is kept
+    assert {c.token for c in fake.calls_to("chat.postMessage")} == {"xoxb-a", "xoxb-b"}
