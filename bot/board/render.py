@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlencode, urlsplit
@@ -28,6 +29,9 @@ from handlers.roadmap import RoadmapEntry
 from storage.models import Department, Person, Task
 
 SLACK_REDIRECT = "https://slack.com/app_redirect"  # Slack's documented link that opens a conversation by id
+SLACK_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # a workspace's domain: <domain>.slack.com
+SLACK_ID = re.compile(r"[A-Z0-9]{2,30}")
+SLACK_TS = re.compile(r"\d{10}\.\d{6}")
 
 
 @dataclass(frozen=True)
@@ -138,16 +142,23 @@ class PageRenderer:
         return f"/coord show #{task.number}"
 
     def source(self, task: Task) -> SourceLink | None:
-        """Where in chat the task came from: Slack's permalink to the message (``chat.getPermalink``,
-        kept when the task was made from it), else on Slack the conversation it was made in."""
+        """Where in chat the task came from, on Slack: the permalink Slack gave for the message
+        (``chat.getPermalink``, kept when the task was made from it), else the message's permalink
+        in Slack's own form from the workspace's domain, else the conversation it was made in."""
         link = task.source_link
         if link and urlsplit(link).scheme == "https":  # never a javascript: or other scheme as an href
             return SourceLink(link, self.tr("board.source_message"))
-        workspace = self.ctx.workspace
-        if workspace.platform == "slack" and task.source_channel:
-            query = urlencode({"team": workspace.external_id, "channel": task.source_channel})
-            return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
-        return None
+        workspace, channel, ts = self.ctx.workspace, task.source_channel or "", task.source_message or ""
+        if workspace.platform != "slack" or not SLACK_ID.fullmatch(channel):
+            return None
+        if SLACK_DOMAIN.fullmatch(workspace.name or "") and SLACK_TS.fullmatch(ts):
+            url = f"https://{workspace.name}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            thread = task.source_thread or ""
+            if SLACK_TS.fullmatch(thread) and thread != ts:  # a reply: Slack opens it in its thread
+                url += "?" + urlencode({"thread_ts": thread, "cid": channel})
+            return SourceLink(url, self.tr("board.source_message"))
+        query = urlencode({"team": workspace.external_id, "channel": channel})
+        return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
 
     def risk(self, entry: RoadmapEntry) -> str:
         return plain_mentions(risk_text(entry, self.tr)) if entry.at_risk else ""
