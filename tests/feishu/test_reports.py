@@ -1,6 +1,6 @@
-"""The weekly report and the retro on Feishu, end to end: @coordbot messages through the real server
-(encrypted, signed), the scheduler posting through the real lark client, and the burn-up uploaded
-as an image (im/v1/images) before the card that shows it."""
+"""The roadmap, the weekly report and the retro on Feishu, end to end: @coordbot messages through
+the real server (encrypted, signed), the scheduler posting through the real lark client, and the
+burn-up uploaded as an image (im/v1/images) before the card that shows it."""
 
 from __future__ import annotations
 
@@ -102,3 +102,10 @@ def test_retro_in_english_answers_the_asker_then_close_sends_it_once(
     assert sorted(c.body["receive_id"] for c in sent) == ["oc_group", "ou_alice"]
     assert "was sent already" in text_of(ok(chat.say("retro v2 close")))
     assert len([c for c in fake.sent if c.card and title(c.card) == "Retro of v2"]) == 2
+
+
+def test_the_roadmap_on_a_card_in_both_languages(chat: Chat) -> None:
+    card = ok(chat.say("路线图 12"))
+    assert "路线图（未来 12 周）：1 个发布" in text_of(card) and "v2 · 12月15日 周二" in text_of(card)
+    ok(chat.say("settings language en"))
+    assert "Roadmap, next 8 weeks: 1 launch" in text_of(ok(chat.say("roadmap")))
