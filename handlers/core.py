@@ -25,6 +25,8 @@ from handlers import (
     capture_commands,
     export_commands,
     feed_commands,
+    feedback_commands,
+    feedback_forms,
     help_text,
     launch_routes,
     overview_commands,
@@ -38,6 +40,7 @@ from handlers import outbox as command_outbox
 from handlers.clock import Clock
 from handlers.context import Caller, SourceMessage
 from handlers.execution import CommandError, Ctx
+from handlers.feedback_views import ACTIONS as FEEDBACK_ACTIONS
 from handlers.i18n import Translator, normalise_language
 from handlers.outbox import AnswerRoute
 from handlers.replies import Choice, FormSubmission, Outbound, Outcome, Reply, Section, Tone
@@ -118,11 +121,17 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     **report_commands.HANDLERS,
     **export_commands.HANDLERS,
     **feed_commands.HANDLERS,
+    **feedback_commands.HANDLERS,
 }
-ACTIONS = (*TASK_ACTIONS, *launch_routes.ACTIONS)  # every button id adapters route to handle_action
+ACTIONS = (
+    *TASK_ACTIONS,
+    *launch_routes.ACTIONS,
+    *FEEDBACK_ACTIONS,
+)  # every button id adapters route to handle_action
 FORMS: dict[str, Callable[[Ctx, FormSubmission], Reply]] = {
     **launch_routes.FORMS,
     capture.ACTION_CAPTURE: capture.submit_task_form,
+    **feedback_forms.FORMS,
 }
 FORM_ACTIONS = frozenset(FORMS)  # forms the core runs the submissions of (and buttons opening one)
 
@@ -173,7 +182,7 @@ class Coordinator:
         """
 
         def run(ctx: Ctx) -> Reply:
-            command = g.parse(text, ctx.today, ctx.calendar)
+            command = g.parse(text, ctx.today, lambda: ctx.calendar)
             if isinstance(command, g.Help):
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)
@@ -193,7 +202,11 @@ class Coordinator:
 
         ``once`` and ``answer`` as for :meth:`handle_text`.
         """
-        run = launch_routes.run_action if action_id in launch_routes.ACTIONS else task_commands.run_action
+        run = task_commands.run_action
+        if action_id in launch_routes.ACTIONS:
+            run = launch_routes.run_action
+        elif action_id in FEEDBACK_ACTIONS:
+            run = feedback_forms.run_action
         outcome = self._run(
             caller,
             lambda ctx: run(ctx, action_id, value),
@@ -256,13 +269,24 @@ class Coordinator:
         return self._run(caller, run, what="task form", once=once, answer=answer, answer_refusals=False)
 
     def form_for_message(
-        self, caller: Caller, source: SourceMessage, text: str, author_id: str | None
+        self,
+        caller: Caller,
+        source: SourceMessage,
+        text: str,
+        author_id: str | None,
+        *,
+        feedback: bool = False,
     ) -> Reply:
-        """The "new task" form pre-filled from a message (its text by ``author_id``), as a Reply
-        whose ``form`` the adapter shows (an error Reply when there is nothing to file it under)."""
-        return self._run(
-            caller, lambda ctx: capture.task_form(ctx, source, text, author_id), what="message form"
-        ).reply
+        """The "new task" form (or with ``feedback``, the "log launch feedback" form) pre-filled
+        from a message (its text by ``author_id``), as a Reply whose ``form`` the adapter shows
+        (an error Reply when there is nothing to file it under)."""
+
+        def run(ctx: Ctx) -> Reply:
+            if feedback:
+                return feedback_forms.capture_form(ctx, source, text)
+            return capture.task_form(ctx, source, text, author_id)
+
+        return self._run(caller, run, what="message form").reply
 
     def submit_form(
         self,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
-from handlers import due, launch_items, task_commands, views
+from handlers import due, launch_items, next_version, task_commands, views
 from handlers import execution as ex
 from handlers import grammar as g
 from handlers import launch_grammar as lg
@@ -43,7 +44,13 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
         raise CommandError("err.launch_in_past", "launch", {"date": cmd.day.isoformat()}, field="date")
     if repo.find_launch(ctx.session, ctx.workspace, cmd.name) is not None:
         raise CommandError("err.launch_exists", "launch", {"name": cmd.name}, field="name")
-    template = launch_items.template_or_default(ctx, cmd.template, "launch")
+    previous = ex.launch(ctx, cmd.previous, "launch", "previous") if cmd.previous else None
+    if previous is not None:
+        if cmd.carry:
+            next_version.check_carry_allowed(ctx, previous)
+        template = next_version.template_of(ctx, previous, cmd.template)
+    else:
+        template = launch_items.template_or_default(ctx, cmd.template, "launch")
     channel_id = cmd.channel.channel_id if cmd.channel else ctx.caller.channel_id
     channel_name = cmd.channel.name if cmd.channel else ctx.caller.channel_name
     launch = launch_plans.create_launch(
@@ -59,16 +66,19 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
         created_at=ctx.now,
         status=LaunchStatus.PLANNED,
         template_name=template.name,
+        previous_id=previous.id if previous else None,
     )
-    items = launch_items.instantiate(ctx, launch, template)
-    launch_plans.record_launch_event(
-        ctx.session,
-        launch,
-        ctx.me,
-        ctx.now,
-        "created",
-        {"template": template.name, "date": cmd.day.isoformat(), "items": len(items)},
-    )
+    if previous is not None and cmd.copy_items:
+        items = next_version.copy_items(ctx, previous, launch)
+    else:
+        items = launch_items.instantiate(ctx, launch, template)
+    carried = next_version.CarriedOver()
+    if previous is not None and cmd.carry:
+        carried = next_version.carry_over(ctx, previous, launch)
+    created: dict[str, object] = {"template": template.name, "date": cmd.day.isoformat(), "items": len(items)}
+    if previous is not None:
+        created.update(previous=previous.name, tasks=len(carried.tasks), feedback=len(carried.feedback))
+    launch_plans.record_launch_event(ctx.session, launch, ctx.me, ctx.now, "created", created)
     ctx.session.flush()
     readiness = launch_readiness(ctx.session, launch)
     headline = ctx.tr(
@@ -78,9 +88,20 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
         template=template.name,
         n=len(items),
     )
+    if previous is not None:
+        source = ctx.tr("next.items_of", launch=previous.name) if cmd.copy_items else template.name
+        headline = ctx.tr(
+            "next.created",
+            name=launch.name,
+            previous=previous.name,
+            date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
+            template=source,
+            n=len(items),
+        )
     reply = readiness_reply(ctx, readiness)
     notes = launch_items.planning_notes(ctx, items)
-    return Reply(headline, (*reply.sections, *notes), tone=Tone.SUCCESS, ephemeral=False)
+    along = next_version.carried_sections(ctx, launch, carried, previous) if previous and cmd.carry else []
+    return Reply(headline, (*along, *reply.sections, *notes), tone=Tone.SUCCESS, ephemeral=False)
 
 
 def days_left_text(ctx: Ctx, launch: Launch) -> str:
@@ -181,8 +202,11 @@ def _signoff_and_decision(ctx: Ctx, readiness: Readiness) -> list[Section]:
 
 
 def show(ctx: Ctx, cmd: lg.ShowLaunch) -> Reply:
+    """The launch's readiness, with its lineage and what it carried over from the earlier version."""
     launch = ex.launch(ctx, cmd.name, "launch")
-    return readiness_reply(ctx, launch_readiness(ctx.session, launch))
+    reply = readiness_reply(ctx, launch_readiness(ctx.session, launch))
+    lineage = next_version.lineage_sections(ctx, launch)
+    return replace(reply, sections=(*reply.sections[:1], *lineage, *reply.sections[1:]))
 
 
 def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:

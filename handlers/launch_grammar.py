@@ -49,10 +49,17 @@ class ItemRef:
 
 @dataclass(frozen=True)
 class NewLaunch:
+    """A launch; with ``previous``, the next version of that one (``from v2.3``): its template (or,
+    with ``copy_items``, its items as edited), and unless ``carry`` is off its open tasks and its
+    untriaged or accepted feedback."""
+
     name: str
     day: date
     channel: g.ChannelRef | None = None
     template: str | None = None
+    previous: str | None = None
+    copy_items: bool = False
+    carry: bool = True
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,10 @@ _AT = {"at", "于"}
 _DUE = {"due", "截止"}
 _OWNER = {"owner", "负责人"}
 _TEMPLATE_WORD = {"template", "模板"}
+FROM_WORDS = {"from", "after", "基于", "接续"}
+ITEMS_WORDS = {"items", "copy-items", "same-items", "沿用清单"}
+CARRY_WORDS = {"carry", "carry-over", "带入"}
+NO_CARRY_WORDS = {"nocarry", "no-carry", "fresh", "不带入"}
 _DATE = {"date", "reschedule", "move", "改期"}
 _POSTPONE = {"postpone", "delay", "推迟", "延期"}
 _CANCEL = {"cancel", "取消"}
@@ -311,14 +322,27 @@ def _parse_new_launch(args: list[str], reader: g.DateReader) -> LaunchCommand:
     rest = args[1:]
     channel: g.ChannelRef | None = None
     template: str | None = None
+    previous: str | None = None
+    copy_items, carry = False, True
     changed = True
     while changed and len(rest) > 1:
         changed = False
+        last = rest[-1].lower()
         if len(rest) >= 3 and rest[-2].lower() in _TEMPLATE_WORD and template is None:
             template, rest, changed = parse_name(rest[-1], usage, "err.bad_template_name"), rest[:-2], True
+        elif len(rest) >= 3 and rest[-2].lower() in FROM_WORDS and previous is None:
+            previous, rest, changed = parse_name(rest[-1], usage), rest[:-2], True
+        elif last in ITEMS_WORDS and not copy_items:
+            copy_items, rest, changed = True, rest[:-1], True
+        elif last in CARRY_WORDS | NO_CARRY_WORDS:
+            carry, rest, changed = last in CARRY_WORDS, rest[:-1], True
         elif channel is None and (ref := g.channel_ref(rest[-1])) is not None:
             channel, rest, changed = ref, rest[:-1], True
-    return NewLaunch(name, _date(rest, reader, usage), channel, template)
+    if previous is None and (copy_items or not carry):
+        raise g.UsageError("err.next_needs_from", usage)
+    if copy_items and template is not None:
+        raise g.UsageError("err.items_or_template", usage)
+    return NewLaunch(name, _date(rest, reader, usage), channel, template, previous, copy_items, carry)
 
 
 def _date(words: list[str], reader: g.DateReader, usage: str) -> date:

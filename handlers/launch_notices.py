@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import due
 from handlers.calendar import WorkCalendar
+from handlers.feedback_views import received_sections
 from handlers.i18n import Translator
 from handlers.launch_views import (
     check_buttons,
@@ -29,6 +30,7 @@ from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
 from handlers.views import day, department_name, joined, short_day, task_line
+from storage.feedback import LaunchFeedback
 from storage.models import Department, LaunchStatus, Task, TaskStatus
 
 ITEM_LIMIT = 15  # list items per section before "… +N"
@@ -60,10 +62,16 @@ def compose_checkin(
     *,
     calendar: WorkCalendar | None = None,
     zone: ZoneInfo = UTC,
+    slot_day: date | None = None,
+    feedback: LaunchFeedback | None = None,
 ) -> Reply:
-    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
+    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0).
+
+    ``slot_day``: the day it was due, when it is posted later (late): "moved from" tells only of
+    a move off a day off, not of the delay.
+    """
     if offset > 0:
-        return compose_followup(readiness, offset, today, lang, zone=zone)
+        return compose_followup(readiness, offset, today, lang, zone=zone, feedback=feedback)
     tr = Translator(lang)
     calendar = calendar or WorkCalendar()
     launch = readiness.launch
@@ -76,6 +84,8 @@ def compose_checkin(
         headline = tr(key, launch=launch.name, date=day(launch.launch_date, tr, today, relative=False))
     else:
         moved_from, left = due.checkin_headline_parts(today, offset, launch.launch_date, calendar)
+        if slot_day is not None:
+            moved_from, _left = due.checkin_headline_parts(slot_day, offset, launch.launch_date, calendar)
         moved = tr("sched.checkin.moved_from", day=_nearby_day(moved_from, today, tr)) if moved_from else ""
         headline = tr(
             "sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), moved=moved, n=left
@@ -215,9 +225,16 @@ def compose_signoff_request(readiness: Readiness, today: date, lang: str, *, zon
 
 
 def compose_followup(
-    readiness: Readiness, offset: int, today: date, lang: str, *, zone: ZoneInfo = UTC
+    readiness: Readiness,
+    offset: int,
+    today: date,
+    lang: str,
+    *,
+    zone: ZoneInfo = UTC,
+    feedback: LaunchFeedback | None = None,
 ) -> Reply:
-    """T+1 / T+7: ask each department for feedback and open issues; list the follow-up work still open."""
+    """T+1 / T+7: ask each department for feedback and open issues, show the feedback come in so far
+    (with a "Log feedback" button); list the follow-up work still open."""
     tr = Translator(lang)
     launch = readiness.launch
     since = (today - launch.launch_date).days
@@ -232,6 +249,7 @@ def compose_followup(
         for d in readiness.departments
     )
     sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
+    sections.extend(received_sections(feedback or LaunchFeedback(), launch, tr))
     open_items = (*readiness.open_followups, *readiness.open_items)
     if open_items:
         sections.append(_items_section(readiness, open_items, "sched.followup.open_items", today, tr, zone))

@@ -5,14 +5,14 @@ Who may run what is :mod:`handlers.permissions`; every change is a history event
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from handlers import execution as ex
+from handlers import feedback_links, thread_updates, views
 from handlers import grammar as g
-from handlers import thread_updates, views
 from handlers.context import SourceMessage
 from handlers.execution import CommandError, Ctx
 from handlers.history import HistoryNames, history_lines
@@ -21,7 +21,6 @@ from handlers.replies import Reply, Section, Tone
 from storage import repo
 from storage.models import Launch, Person, Task, TaskStatus
 
-SNOOZE_BUTTON = timedelta(days=1)
 HISTORY_SHOWN = 15
 
 
@@ -30,6 +29,8 @@ def _touch(ctx: Ctx, task: Task, kind: str, changes: dict[str, Any]) -> None:
         task.updated_at = ctx.now
     repo.record_event(ctx.session, task, ctx.me, ctx.now, kind, changes)
     thread_updates.tell_thread(ctx, task, kind, changes)
+    if kind in feedback_links.TASK_CHANGES and not task.is_item:
+        feedback_links.task_changed(ctx, task, changes)
 
 
 def keep_source(task: Task, source: SourceMessage | None) -> None:
@@ -93,6 +94,11 @@ def _past_warning(ctx: Ctx, due: date | None) -> tuple[Section, ...]:
 
 
 def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
+    return create(ctx, cmd)[1]
+
+
+def create(ctx: Ctx, cmd: g.AddTask) -> tuple[Task, Reply]:
+    """The task ``cmd`` adds, and the reply saying so."""
     department = ex.department(ctx, cmd.department, "add")
     cmd, launch = _reading(ctx, cmd)
     assignee = ex.person(ctx, cmd.assignee) if cmd.assignee else None
@@ -138,7 +144,7 @@ def add(ctx: Ctx, cmd: g.AddTask) -> Reply:
     notes = (Section(context=ctx.tr("read.title", notes=" · ".join(read))),) if read else ()
     warning = _past_warning(ctx, cmd.due)
     tone = Tone.WARNING if warning else Tone.SUCCESS
-    return _card_reply(ctx, task, headline, ephemeral=False, tone=tone, notes=(*warning, *notes))
+    return task, _card_reply(ctx, task, headline, ephemeral=False, tone=tone, notes=(*warning, *notes))
 
 
 def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:
@@ -330,7 +336,12 @@ def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     require_task_permission(ctx, task, "snooze")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "snooze")
-    until = ctx.now + cmd.duration
+    # Back in the working time of whoever is nudged: the assignee (else the one snoozing).
+    working = ctx.working_time(task.assignee or ctx.me)
+    if cmd.duration is None:
+        until = working.next_working_morning(ctx.now)
+    else:
+        until = working.next_working_instant(ctx.now + cmd.duration)
     old = task.snoozed_until.isoformat() if task.snoozed_until else None
     task.snoozed_until = until
     _touch(ctx, task, "snoozed", {"snoozed_until": [old, until.isoformat()]})
@@ -372,5 +383,5 @@ def run_action(ctx: Ctx, action_id: str, value: str) -> Reply:
     if action_id in verbs:
         return change_status(ctx, g.ChangeStatus(verbs[action_id], number))
     if action_id == views.ACTION_SNOOZE:
-        return snooze(ctx, g.SnoozeTask(number, SNOOZE_BUTTON))
+        return snooze(ctx, g.SnoozeTask(number, None))
     raise CommandError("err.bad_action", None, {"action": action_id[:40]})

@@ -68,6 +68,7 @@ class Workspace(Base):
     work_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
     work_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     late_grace_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    feedback_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the last F-number
 
 
 class Person(Base):
@@ -192,6 +193,9 @@ class Launch(Base):
     decision_note: Mapped[str | None] = mapped_column(String(500))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
+    # The launch this one is the next version of (``launch new v2.4 … from v2.3``). No foreign key:
+    # adding one to ``launches`` on SQLite means rebuilding the table its items reference.
+    previous_id: Mapped[int | None] = mapped_column(Integer)
 
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
     decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
@@ -486,3 +490,96 @@ class ReportSchedule(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     last_sent_at: Mapped[datetime | None]
+
+
+class FeedbackKind:
+    BUG = "bug"
+    REQUEST = "request"
+    PRAISE = "praise"
+    QUESTION = "question"
+    ALL = ("bug", "request", "praise", "question")
+
+
+class FeedbackStatus:
+    """Where a feedback item is in triage: ``new`` until the PM or a lead looks at it; ``accepted``
+    (to be done, no task yet); ``task`` (a linked task does it); then resolved: ``done`` (its task
+    is done), ``wontfix`` (with a reason) or ``duplicate`` (of another item)."""
+
+    NEW = "new"
+    ACCEPTED = "accepted"
+    TASK = "task"
+    DONE = "done"
+    WONTFIX = "wontfix"
+    DUPLICATE = "duplicate"
+    OPEN = ("new", "accepted", "task")
+    RESOLVED = ("done", "wontfix", "duplicate")
+    CARRIED = ("new", "accepted")  # what the next version takes along (open tasks go as tasks)
+
+
+class Feedback(Base):
+    """What someone said about a launch after it (``F12``): a bug, a request, praise, a question."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_feedback_launch", "launch_id", "status"),
+        Index("ix_feedback_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"))
+    carried_to_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
+    kind: Mapped[str | None] = mapped_column(String(12))  # FeedbackKind, or None: not said
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=FeedbackStatus.NEW)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the F-number it duplicates
+    note: Mapped[str | None] = mapped_column(String(500))  # why it will not be fixed
+    source_channel: Mapped[str | None] = mapped_column(String(64))
+    source_thread: Mapped[str | None] = mapped_column(String(64))
+    source_message: Mapped[str | None] = mapped_column(String(64))
+    source_link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]  # first resolved: who logged or +1'd it were told then
+
+    launch: Mapped[Launch] = relationship(foreign_keys=[launch_id], lazy="joined")
+    author: Mapped[Person | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    task: Mapped[Task | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in FeedbackStatus.OPEN
+
+
+class FeedbackVote(Base):
+    """A +1 on a feedback item: one per person, counted instead of a duplicate."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (UniqueConstraint("feedback_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+
+
+class FeedbackEvent(Base):
+    """Append-only history of a feedback item: logged, +1, triaged, carried, resolved."""
+
+    __tablename__ = "feedback_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Person | None] = relationship(lazy="joined")

@@ -157,6 +157,9 @@ def test_feishu_limits_are_the_apps_across_workspaces_and_five_a_second_per_chat
     others = [message(f"T{n}", f"oc_{n}", n, platform="feishu") for n in range(2, 60)]
     waits = [limiter.try_take(m) for m in others]
     assert waits[:45] == [0.0] * 45 and waits[45] > 0  # 50 a second across the app (5 taken above)
+    clock.sleep(1.0)
+    limiter.hold(others[0], 30)  # Feishu said the app is over its limit: every workspace waits
+    assert limiter.try_take(message("T99", "oc_99", 1, platform="feishu")) == 30
 
 
 def test_hold_stops_one_method_of_one_workspace() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
-from jinja2 import Environment
 from markupsafe import Markup
 
 from bot.board import svg
@@ -27,6 +27,9 @@ from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
 from storage.models import Department, Person, Task
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SLACK_REDIRECT = "https://slack.com/app_redirect"  # Slack's documented link that opens a conversation by id
 SLACK_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # a workspace's domain: <domain>.slack.com

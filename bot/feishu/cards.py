@@ -48,6 +48,7 @@ MAX_OPTIONS = 100
 FORM_NAME = "coord_form"
 SUBMIT_NAME = "submit"
 
+_URL = re.compile(r"https?://[^\s<>()\[\]*`~\"']+")
 _MENTION = re.compile(r"<@([A-Za-z0-9_\-]+)(?:\|([^>]*))?>")
 _ESCAPES = str.maketrans(
     {
@@ -63,16 +64,29 @@ _ESCAPES = str.maketrans(
 
 
 def escape_markdown(text: str) -> str:
-    """Plain text made safe for a card's markdown; Slack-style ``<@id|name>`` become Feishu @s."""
+    """Plain text made safe for a card's markdown; Slack-style ``<@id|name>`` become Feishu @s and
+    web addresses links (a task's source message is clicked, not copied)."""
     out: list[str] = []
     position = 0
     for match in _MENTION.finditer(text):
-        out.append(text[position : match.start()].translate(_ESCAPES))
+        out.append(_escape_linking(text[position : match.start()]))
         user_id, name = match.group(1), match.group(2)
         if user_id.startswith("ou_"):
             out.append(f"<at id={user_id}></at>")
         else:
             out.append("@" + (name or user_id).translate(_ESCAPES))
+        position = match.end()
+    out.append(_escape_linking(text[position:]))
+    return "".join(out)
+
+
+def _escape_linking(text: str) -> str:
+    out: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        out.append(text[position : match.start()].translate(_ESCAPES))
+        out.append(f"[{url.translate(_ESCAPES)}]({url})")
         position = match.end()
     out.append(text[position:].translate(_ESCAPES))
     return "".join(out)

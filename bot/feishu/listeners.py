@@ -22,8 +22,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
+from urllib.parse import urlencode
 
-from lark_oapi.api.contact.v3 import GetUserRequest
 from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.json import JSON
@@ -47,6 +47,21 @@ from storage import inbox
 log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
+# Feishu gives apps no link to one message; its AppLink opens the chat it is in, in the client.
+FEISHU_APPLINK = "https://applink.feishu.cn"
+LARK_APPLINK = "https://applink.larksuite.com"
+
+
+def applink_for(domain: str) -> str:
+    """The AppLink host of the Open Platform at ``domain`` (Lark's for larksuite.com)."""
+    return LARK_APPLINK if "larksuite" in domain else FEISHU_APPLINK
+
+
+def chat_link(applink: str, chat_id: str) -> str:
+    """A link that opens the chat ``chat_id`` in the Feishu client (a task's source, clickable)."""
+    return f"{applink}/client/chat/open?{urlencode({'openChatId': chat_id})}"
+
+
 NAME_TTL = 3600.0  # seconds a looked-up display name is trusted
 NAME_WAIT = 1.0  # seconds an event waits for a display-name lookup
 NAME_MISS_TTL = 600.0  # seconds before asking again about someone the contact API refused
@@ -65,7 +80,9 @@ class FeishuListeners:
         pipeline: Pipeline,
         *,
         identity: BotIdentity | None = None,
+        applink: str = FEISHU_APPLINK,
     ) -> None:
+        self.applink = applink  # where links that open a chat in the Feishu (or Lark) client start
         self.services = services
         self.messenger = messenger
         self.client = client
@@ -155,7 +172,8 @@ class FeishuListeners:
                 return None  # group chatter that does not address the bot
             caller = self._caller(tenant_key, open_id, chat_id)
             if not p2p and message.parent_id:  # a reply: a task it adds keeps the message replied to
-                source = SourceMessage(chat_id, message.parent_id, message.root_id or message.parent_id)
+                thread = message.root_id or message.parent_id
+                source = SourceMessage(chat_id, message.parent_id, thread, chat_link(self.applink, chat_id))
                 caller = dataclasses.replace(caller, replying_to=source)
             here = Target.channel(chat_id)
             private = here if p2p else Target.member(chat_id, open_id, caller.user_name)
@@ -373,6 +391,8 @@ class FeishuListeners:
         name: str | None = None
         ttl = NAME_MISS_TTL
         try:
+            from lark_oapi.api.contact.v3 import GetUserRequest  # on the first lookup: ~200 models
+
             request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
             response = self.client.contact.v3.user.get(request)
             if response.success() and response.data and response.data.user:

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.feishu.listeners import FeishuListeners
+from bot.feishu.listeners import FeishuListeners, applink_for
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.sdk import LarkClient, build_client, load_ws_client
 from bot.feishu.text import BotIdentity
@@ -306,7 +306,9 @@ def create_feishu_runtime(
         accept_wait=ACCEPT_WAIT,
         redelivers=True,
     )
-    listeners = FeishuListeners(services, messenger, client, pipeline, identity=identity)
+    listeners = FeishuListeners(
+        services, messenger, client, pipeline, identity=identity, applink=applink_for(domain)
+    )
     runtime = FeishuRuntime(
         routes=[],
         messenger=messenger,

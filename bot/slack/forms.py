@@ -16,6 +16,7 @@ from handlers.replies import Form, FormInput, FormSubmission, InputKind
 
 CALLBACK_ID = "coord_form"
 TASK_FROM_MESSAGE = "coord_task_from_message"  # the message shortcut "Create coordination task"
+FEEDBACK_FROM_MESSAGE = "coord_feedback_from_message"  # the message shortcut "Log launch feedback"
 MAX_TITLE_TEXT = 24  # modal title, submit and close labels
 MAX_LABEL = 2000
 MAX_PLACEHOLDER = 150

@@ -89,6 +89,7 @@ class SlackListeners:
         app.action(ACTION_PATTERN)(self.on_button)
         app.shortcut(modal.SHORTCUT_ID)(self.on_shortcut)
         app.shortcut(forms.TASK_FROM_MESSAGE)(self.on_message_shortcut)
+        app.shortcut(forms.FEEDBACK_FROM_MESSAGE)(self.on_message_shortcut)
         for callback_id in (modal.CALLBACK_ID, forms.CALLBACK_ID):
             app.view_submission(callback_id)(self.on_form_submit)
             app.view_closed(callback_id)(self._ack)
@@ -133,7 +134,8 @@ class SlackListeners:
     def on_message_shortcut(
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        """"Create coordination task" on a message: the task form, pre-filled from the message."""
+        """The message shortcuts "Create coordination task" and "Log launch feedback": the task
+        form or the feedback form, pre-filled from the message."""
 
         def job() -> Request:
             channel = (body.get("channel") or {}).get("id") or ""
@@ -143,7 +145,10 @@ class SlackListeners:
             link = self._permalink(client, channel, ts)
             source = SourceMessage(channel, ts, message.get("thread_ts"), link)
             text = self.users.name_mentions(client, caller.workspace_id, message.get("text") or "")
-            reply = self.services.coordinator.form_for_message(caller, source, text, message.get("user"))
+            feedback = body.get("callback_id") == forms.FEEDBACK_FROM_MESSAGE
+            reply = self.services.coordinator.form_for_message(
+                caller, source, text, message.get("user"), feedback=feedback
+            )
 
             def present() -> None:
                 if reply.form is None or not self._opened(client, body, reply.form):

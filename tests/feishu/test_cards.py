@@ -106,6 +106,12 @@ def test_markdown_is_escaped() -> None:
     assert escape_markdown("<@U123|bob> and <@ou_x>") == "@bob and <at id=ou_x></at>"
 
 
+def test_web_addresses_become_links_and_the_rest_stays_escaped() -> None:
+    link = "https://applink.feishu.cn/client/chat/open?openChatId=oc_1"
+    assert escape_markdown(f"from {link} *now*") == f"from [{link}]({link}) &#42;now&#42;"
+    assert escape_markdown("[x](javascript:alert(1))") == "&#91;x&#93;(javascript:alert(1))"
+
+
 def test_sections_are_separated_and_more_is_shown_in_the_reply_language() -> None:
     reply = Reply(
         headline="逾期任务",

@@ -4,10 +4,12 @@ replied to (``parent_id``); the task's changes are then replied in that message'
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
-from storage.models import Task
+from storage.models import Feedback, Task
 from tests.feishu import events
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.test_e2e import ME, Chat, ok
@@ -39,7 +41,34 @@ def test_a_reply_that_adds_a_task_keeps_the_message_and_tells_its_thread(
             "om_report",
             "om_report",
         )
+        assert task.source_link == "https://applink.feishu.cn/client/chat/open?openChatId=oc_group"
+    shown = ok(chat.say("查看 #1"))
+    link = "[https://applink.feishu.cn/client/chat/open?openChatId=oc_group]"
+    assert link in json.dumps(shown, ensure_ascii=False)  # a clickable link on the card
     ok(chat.say("开始 #1"))
     (told,) = fake.wait_for(lambda: [c for c in fake.answers if c.path.endswith("/om_report/reply")])
     assert told.body["reply_in_thread"] is True and told.body["uuid"]
     assert "#1 已开始" in told.card["header"]["title"]["content"]  # type: ignore[index]
+
+
+def test_a_reply_that_logs_feedback_keeps_the_message_and_its_link(chat: Chat, fake: FakeFeishu, db) -> None:  # type: ignore[no-untyped-def]
+    ok(chat.say("发布 新建 v2.3 2026-11-26"))
+    event = events.message_event(
+        "@_user_1 反馈 v2.3 缺陷 客户说导出按钮看不到",
+        message_id="om_fb",
+        parent_id="om_said",
+        root_id="om_said",
+    )
+    assert chat.deliver(event).status_code == 200
+    (answer,) = fake.wait_for(lambda: [c for c in fake.answers if c.path.endswith("/om_fb/reply")])
+    assert "已记录 F1（缺陷），针对 v2.3" in answer.card["header"]["title"]["content"]  # type: ignore[index]
+    buttons = [e for e in json.dumps(answer.card, ensure_ascii=False).split('"') if e == "feedback.vote"]
+    assert buttons  # others +1 it from the card
+    with db.transaction() as session:
+        item = session.scalars(select(Feedback)).one()
+        assert (item.source_channel, item.source_message, item.source_thread) == (
+            "oc_group",
+            "om_said",
+            "om_said",
+        )
+        assert item.source_link == "https://applink.feishu.cn/client/chat/open?openChatId=oc_group"

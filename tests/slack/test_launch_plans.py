@@ -111,8 +111,8 @@ def test_check_ins_follow_a_reschedule_once_and_the_signoff_buttons_work(
     scheduler = CoordScheduler(launch, virtual_sender())
     try:
         start = clock.now()
-        scheduler.run_through(start, datetime(2026, 12, 9, 8, tzinfo=UTC))  # T-14, T-7 out
-        clock.set(datetime(2026, 12, 9, 8, tzinfo=UTC))
+        scheduler.run_through(start, datetime(2026, 12, 9, 9, tzinfo=UTC))  # T-14, T-7 out
+        clock.set(datetime(2026, 12, 9, 9, tzinfo=UTC))  # inside bob's working hours: his DM is now
         slack.command("launch v2 date 2026-12-17", user=ADMIN)
         (moved,) = fake.wait_for("response_url")
         assert moved.params["response_type"] == "in_channel" and "moved launch v2" in moved.params["text"]

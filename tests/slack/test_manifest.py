@@ -30,6 +30,7 @@ def test_manifest_matches_the_code() -> None:
     assert sorted(_list_after(text, "bot_events")) == sorted(events)
     assert f"callback_id: {modal.SHORTCUT_ID}" in text
     assert f"type: message\n      callback_id: {forms.TASK_FROM_MESSAGE}\n" in text
+    assert f"type: message\n      callback_id: {forms.FEEDBACK_FROM_MESSAGE}\n" in text
     assert "home_tab_enabled: true" in text and "is_enabled: true" in text
     urls = re.findall(r"(?:url|request_url): (\S+)", text)
     assert urls and all(u.endswith(EVENTS_PATH) for u in urls)

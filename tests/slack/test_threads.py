@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from bot.app import Services
 from bot.slack import forms
-from storage.models import Task
+from storage.models import Feedback, Task
 from tests.slack.conftest import ALICE, BOB, BOT_USER_ID, CHANNEL, SlackSender
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.test_http import seeded  # noqa: F401  (the fixture)
@@ -54,7 +54,13 @@ def test_a_task_added_in_a_thread_reports_back_there_once(
     assert len(threaded) == 2 and "#1 started (@Bob)" in threaded  # "done" was muted
 
 
-def message_shortcut(slack: SlackSender, message: dict[str, Any], *, user: str = ALICE) -> None:
+def message_shortcut(
+    slack: SlackSender,
+    message: dict[str, Any],
+    *,
+    user: str = ALICE,
+    callback_id: str = forms.TASK_FROM_MESSAGE,
+) -> None:
     """The ``message_action`` payload Slack sends for a message shortcut."""
     trigger = slack._next("1334522460.9738474923.")
     payload = {
@@ -66,7 +72,7 @@ def message_shortcut(slack: SlackSender, message: dict[str, Any], *, user: str =
         "channel": {"id": CHANNEL, "name": "launch-v2"},
         "is_enterprise_install": False,
         "enterprise": None,
-        "callback_id": forms.TASK_FROM_MESSAGE,
+        "callback_id": callback_id,
         "trigger_id": trigger,
         "response_url": slack.fake.response_url(trigger),
         "message_ts": message["ts"],
@@ -110,3 +116,33 @@ def test_the_message_shortcut_turns_a_message_into_a_task_that_reports_to_its_th
         assert task.source_link == f"https://acme.slack.com/archives/{CHANNEL}/p{ROOT.replace('.', '')}"
         assert (task.source_channel, task.source_thread) == (CHANNEL, ROOT)
         assert task.assignee is not None and task.assignee.user_id == BOB
+
+
+def test_the_feedback_shortcut_logs_a_message_as_launch_feedback_with_its_link(
+    slack: SlackSender,
+    fake: FakeSlack,
+    seeded: Services,  # noqa: F811
+) -> None:
+    slack.command("launch new v2.3 2026-11-26")
+    fake.wait_for("response_url")
+    said = f"A customer says the export button is hidden on small screens <@{BOB}>"
+    message_shortcut(slack, {"user": BOB, "ts": ROOT, "text": said}, callback_id=forms.FEEDBACK_FROM_MESSAGE)
+    (opened,) = fake.wait_for("views.open")
+    view = opened.json("view")
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["launch"]["initial_option"]["value"] == "v2.3"
+    assert inputs["text"]["initial_value"].endswith("small screens @Bob")
+    values = {
+        "launch": {"value": {"type": "static_select", "selected_option": {"value": "v2.3"}}},
+        "kind": {"value": {"type": "static_select", "selected_option": {"value": "bug"}}},
+        "text": {"value": {"type": "plain_text_input", "value": "Export button hidden on small screens"}},
+    }
+    blank = slack.view_submission(view, {**values, "text": {"value": {"type": "plain_text_input"}}})
+    assert list(blank.json()["errors"]) == ["text"]
+    assert slack.view_submission(view, values).text == ""
+    (logged,) = fake.wait_for("response_url", where=lambda c: "Logged F1 (bug)" in c.params.get("text", ""))
+    assert logged.params["response_type"] == "in_channel"  # others see it, and its +1 button
+    with seeded.db.transaction() as session:
+        item = session.scalars(select(Feedback)).one()
+        assert item.source_link == f"https://acme.slack.com/archives/{CHANNEL}/p{ROOT.replace('.', '')}"
+        assert (item.kind, item.source_channel, item.source_thread) == ("bug", CHANNEL, ROOT)
