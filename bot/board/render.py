@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from markupsafe import Markup
 
 from bot.board import svg
-from handlers import views
+from handlers import feedback_views, views
 from handlers.board_pages import (
     WEEK_CHOICES,
     DepartmentPage,
@@ -26,6 +26,7 @@ from handlers.overview_commands import risk_text
 from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
+from storage.feedback import FeedbackEntry, LaunchFeedback
 from storage.models import Department, Person, Task
 
 if TYPE_CHECKING:
@@ -143,6 +144,16 @@ class PageRenderer:
 
     def command(self, task: Task) -> str:
         return f"/coord show #{task.number}"
+
+    def feedback_counts(self, feedback: LaunchFeedback) -> str:
+        return feedback_views.counts_text(feedback, self.tr)
+
+    def feedback_kind(self, entry: FeedbackEntry) -> str:
+        return feedback_views.kind_label(entry.kind, self.tr)
+
+    def feedback_state(self, entry: FeedbackEntry) -> str:
+        """Its triage state: new, accepted, its task, fixed, won't fix, duplicate."""
+        return feedback_views.status_label(entry, self.tr)
 
     def source(self, task: Task) -> SourceLink | None:
         """Where in chat the task came from, on Slack: the permalink Slack gave for the message

@@ -88,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "board.open_tasks_title": "Open tasks of this launch ({n})",
     "board.source_message": "Source message in Slack",
     "board.source_channel": "Source conversation in Slack",
+    "board.feedback_title": "Feedback ({n})",
     "board.nothing": "Nothing here.",
     "board.department_title": "{department}: open work by person",
     "board.unassigned": "Nobody yet",
