@@ -156,13 +156,17 @@ class PageRenderer:
         return feedback_views.status_label(entry, self.tr)
 
     def source(self, task: Task) -> SourceLink | None:
-        """Where in chat the task came from, on Slack: the permalink Slack gave for the message
+        """Where in chat the task came from. On Slack: the permalink Slack gave for the message
         (``chat.getPermalink``, kept when the task was made from it), else the message's permalink
-        in Slack's own form from the workspace's domain, else the conversation it was made in."""
-        link = task.source_link
+        in Slack's own form from the workspace's domain, else the conversation it was made in. On
+        Feishu: the AppLink to the chat kept when the task was made from a message there."""
+        workspace, link = self.ctx.workspace, task.source_link
         if link and urlsplit(link).scheme == "https":  # never a javascript: or other scheme as an href
-            return SourceLink(link, self.tr("board.source_message"))
-        workspace, channel, ts = self.ctx.workspace, task.source_channel or "", task.source_message or ""
+            # Slack's is the message's permalink; Feishu's an AppLink that opens the chat.
+            return SourceLink(
+                link, self.tr(f"board.source_{'message' if workspace.platform == 'slack' else 'chat'}")
+            )
+        channel, ts = task.source_channel or "", task.source_message or ""
         if workspace.platform != "slack" or not SLACK_ID.fullmatch(channel):
             return None
         if SLACK_DOMAIN.fullmatch(workspace.name or "") and SLACK_TS.fullmatch(ts):

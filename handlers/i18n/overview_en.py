@@ -87,6 +87,7 @@ MESSAGES: dict[str, str] = {
     "board.blocked_title": "Blocked ({n})",
     "board.open_tasks_title": "Open tasks of this launch ({n})",
     "board.source_message": "Source message in Slack",
+    "board.source_chat": "Source chat in Feishu",
     "board.source_channel": "Source conversation in Slack",
     "board.feedback_title": "Feedback ({n})",
     "board.nothing": "Nothing here.",

@@ -84,6 +84,7 @@ MESSAGES: dict[str, str] = {
     "board.blocked_title": "已阻塞（{n}）",
     "board.open_tasks_title": "此发布的未完成任务（{n}）",
     "board.source_message": "Slack 中的来源消息",
+    "board.source_chat": "飞书中的来源会话",
     "board.source_channel": "Slack 中的来源会话",
     "board.feedback_title": "用户反馈（{n}）",
     "board.nothing": "这里没有内容。",

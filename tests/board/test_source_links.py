@@ -84,3 +84,18 @@ def test_with_the_workspaces_domain_a_message_without_a_permalink_gets_slacks_ow
         "13": "https://acme.slack.com/archives/CTHREAD/p1700000000000200",
         "14": "https://acme.slack.com/archives/CTHREAD/p1700000123000300?thread_ts=1700000000.000200&cid=CTHREAD",
     }  # #15: not a Slack channel id, so no link at all
+
+
+def test_a_feishu_task_links_to_its_chat(team: Team, client: TestClient) -> None:
+    feishu = Team(team.core, team.db, team.clock, platform="feishu", workspace="tenant")
+    feishu.ok("ou_alice", "launch new v2 2026-12-15")
+    applink = "https://applink.feishu.cn/client/chat/open?openChatId=oc_launch"
+    outcome = feishu.core.handle_text(
+        dataclasses.replace(caller("ou_alice", workspace="tenant", platform="feishu"),
+                            replying_to=SourceMessage("oc_launch", "om_1", None, applink)),
+        "add dev Fix login for v2",
+    )  # fmt: skip
+    assert outcome.reply.tone.value != "error"
+    sign_in(client, feishu, "ou_alice")
+    page = client.get("/board/department/dev").text
+    assert links(page) == {"13": applink} and "飞书中的来源会话" in page  # a Feishu workspace speaks Chinese
