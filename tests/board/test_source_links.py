@@ -8,7 +8,7 @@ import dataclasses
 import html
 import re
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from handlers.context import SourceMessage
@@ -99,3 +99,13 @@ def test_a_feishu_task_links_to_its_chat(team: Team, client: TestClient) -> None
     sign_in(client, feishu, "ou_alice")
     page = client.get("/board/department/dev").text
     assert links(page) == {"13": applink} and "飞书中的来源会话" in page  # a Feishu workspace speaks Chinese
+
+
+def test_a_workspace_first_met_without_its_domain_learns_it_from_a_later_command(team: Team) -> None:
+    team.ok("alice", "list mine")  # an event: no domain
+    with team.db.transaction() as session:
+        assert session.scalars(select(Workspace.name)).one() is None
+    named = dataclasses.replace(caller("alice"), workspace_name="acme")  # a slash command's team_domain
+    assert team.core.handle_text(named, "list mine").reply.tone.value != "error"
+    with team.db.transaction() as session:
+        assert session.scalars(select(Workspace.name)).one() == "acme"
