@@ -2,7 +2,8 @@
 
 A weekly report goes out once a week (its key names the schedule and the week's Monday) on its
 weekday at its local time, in working hours: on the channel's calendar (the workspace's, with
-the public holidays of the department whose channel it is) or, for a DM, the workspace's. When
+the public holidays of the department whose channel it is) or, for a DM, the workspace's
+calendar at its reader's own time zone and working hours (when they set them). When
 that day is not a working day it goes on the working day before it in the same week, and not at
 all in a week off up to that day. Its time was inside the working hours when it was scheduled
 (``report here weekly …`` refuses others); if the hours changed since, it goes at the start of
@@ -95,12 +96,54 @@ def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[
     return [p for p in posts if p.key not in existing]
 
 
+@dataclass(frozen=True)
+class ReportClock:
+    """The local time zone a schedule's time is read in, and the working hours it goes in."""
+
+    zone: str
+    hours: tuple[time, time]
+
+    def slot(self, at_text: str) -> time:
+        return slot_in_hours(due.parse_hhmm(at_text), self.hours)
+
+
+def report_clocks(
+    s: Session, schedules: Sequence[ReportSchedule], infos: dict[int, WorkspaceInfo]
+) -> dict[int, ReportClock]:
+    """Each schedule's clock: a channel's is the workspace's; a DM's is its reader's own time zone
+    and working hours, where they set them (``me timezone``, ``me hours``), else the workspace's."""
+    readers = [sc for sc in schedules if sc.target_kind == "user"]
+    people = {}
+    if readers:
+        query = select(
+            Person.workspace_id, Person.user_id, Person.timezone, Person.work_start, Person.work_end
+        ).where(
+            Person.workspace_id.in_({sc.workspace_id for sc in readers}),
+            Person.user_id.in_({sc.target_id for sc in readers}),
+        )
+        people = {(row.workspace_id, row.user_id): row for row in s.execute(query)}
+    clocks = {}
+    for schedule in schedules:
+        info = infos[schedule.workspace_id]
+        own = (
+            people.get((schedule.workspace_id, schedule.target_id))
+            if schedule.target_kind == "user"
+            else None
+        )
+        zone = (own.timezone if own else None) or info.timezone
+        start = due.parse_hhmm((own.work_start if own else None) or info.work_start)
+        end = due.parse_hhmm((own.work_end if own else None) or info.work_end, _T1800)
+        clocks[schedule.id] = ReportClock(zone, (start, end))
+    return clocks
+
+
 def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
     schedules = report_schedules.of_workspaces(s, list(infos))
     regions = _channel_regions(s, [sc for sc in schedules if sc.target_kind == "channel"])
+    clocks = report_clocks(s, schedules, infos)
     for schedule in schedules:
-        info = infos[schedule.workspace_id]
-        tz = due.zone(info.timezone)
+        info, clock = infos[schedule.workspace_id], clocks[schedule.id]
+        tz = due.zone(clock.zone)
         today = due.local_date(now, tz)
         calendar = workspace_calendar(info)
         region = regions.get((schedule.workspace_id, schedule.target_id))
@@ -108,9 +151,8 @@ def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> 
             calendar = replace(calendar, region=region)
         if report_day(today, schedule.weekday, calendar) != today:
             continue
-        hours = working_hours(info)
-        slot = due.due_instant(today, slot_in_hours(due.parse_hhmm(schedule.at_time), hours), tz)
-        closing = due.due_instant(today, hours[1], tz)
+        slot = due.due_instant(today, clock.slot(schedule.at_time), tz)
+        closing = due.due_instant(today, clock.hours[1], tz)
         if closing > now >= slot >= schedule.created_at:
             yield ReportPost(report_key(schedule, today), REPORT, info.id, schedule.id, today)
 

@@ -867,19 +867,17 @@ class CoordScheduler:
                 .distinct()
             ):
                 digest_times.setdefault(workspace_id, set()).add(at_time)
-            report_times: dict[int, set[str]] = {}
-            hours = {info.id: report_posts.working_hours(info) for info in infos}
-            for schedule in report_schedules.of_workspaces(s, list(hours)):
-                slot = report_posts.slot_in_hours(
-                    due.parse_hhmm(schedule.at_time), hours[schedule.workspace_id]
-                )
-                report_times.setdefault(schedule.workspace_id, set()).add(slot.strftime("%H:%M"))
+            schedules = report_schedules.of_workspaces(s, [info.id for info in infos])
+            clocks = report_posts.report_clocks(s, schedules, {info.id: info for info in infos})
         pairs: set[tuple[str, str]] = set()
         for info in infos:
             pairs.add((info.timezone, info.checkin_time))
-            for at_time in digest_times.get(info.id, set()) | report_times.get(info.id, set()):
+            for at_time in digest_times.get(info.id, set()):
                 pairs.add((info.timezone, at_time))
             pairs.update(groups[info.id])
+        for schedule in schedules:  # each report at its reader's clock, inside their working hours
+            clock = clocks[schedule.id]
+            pairs.add((clock.zone, clock.slot(schedule.at_time).strftime("%H:%M")))
         instants: set[datetime] = set()
         for name, at_text in pairs:
             tz = due.zone(name)

@@ -361,6 +361,8 @@ class Coordinator:
             language=DEFAULT_LANGUAGE_BY_PLATFORM.get(caller.platform, self.default_language),
             name=caller.workspace_name,
         )
+        if caller.workspace_name and not workspace.name:  # first met through an event, which names none
+            workspace.name = caller.workspace_name  # (Slack's domain: the board links messages with it)
         if workspace.uninstalled_at is not None:  # a request from it again: it was reinstalled
             workspace.uninstalled_at = None
         told = {

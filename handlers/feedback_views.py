@@ -60,17 +60,25 @@ def counts_text(summary: LaunchFeedback, tr: Translator) -> str:
     return f"{head} · {departments}" if departments else head
 
 
+def kind_fields(summary: LaunchFeedback, tr: Translator) -> tuple[Field, ...]:
+    """How many of each kind (bugs, requests, praise, questions, then those of no kind)."""
+    return tuple(
+        Field(kind_label(kind or None, tr), str(n))
+        for kind, n in sorted(summary.by_kind.items(), key=lambda kv: _kind_order(kv[0]))
+    )
+
+
 def received_sections(summary: LaunchFeedback, launch: Launch, tr: Translator) -> list[Section]:
     """A follow-up's feedback so far: counts by kind and department, the items by kind, the button."""
     button = (log_button(launch, tr),)
     if not summary.total:
         return [Section(text=tr("feedback.none_yet", launch=launch.name), buttons=button)]
-    fields = tuple(
-        Field(kind_label(kind or None, tr), str(n))
-        for kind, n in sorted(summary.by_kind.items(), key=lambda kv: _kind_order(kv[0]))
-    )
     sections = [
-        Section(title=tr("feedback.so_far", n=summary.total), text=counts_text(summary, tr), fields=fields)
+        Section(
+            title=tr("feedback.so_far", n=summary.total),
+            text=counts_text(summary, tr),
+            fields=kind_fields(summary, tr),
+        )
     ]
     for kind in (*FeedbackKind.ALL, ""):
         entries = [e for e in summary.entries if (e.kind or "") == kind]

@@ -57,11 +57,14 @@ def schedule_report(ctx: Ctx, cmd: rg.ScheduleReport) -> Reply:
     target = _target(ctx, cmd.where)
     if target.kind == "channel":
         require_admin(ctx)
-    ws = ctx.workspace
-    if not due.parse_hhmm(ws.work_start) <= due.parse_hhmm(cmd.at) < due.parse_hhmm(ws.work_end, _T1800):
-        raise CommandError(
-            "err.report_outside_hours", "report", {"time": cmd.at, "start": ws.work_start, "end": ws.work_end}
-        )
+    ws, me = ctx.workspace, ctx.me
+    # A DM goes at its reader's own clock (time zone, working hours), a channel's at the workspace's.
+    own = target.kind == "user"
+    start, end = (
+        (me.work_start or ws.work_start, me.work_end or ws.work_end) if own else (ws.work_start, ws.work_end)
+    )
+    if not due.parse_hhmm(start) <= due.parse_hhmm(cmd.at) < due.parse_hhmm(end, _T1800):
+        raise CommandError("err.report_outside_hours", "report", {"time": cmd.at, "start": start, "end": end})
     schedule = report_schedules.find(ctx.session, ctx.workspace, target.kind, target.id)
     if schedule is None:
         schedule = ReportSchedule(
@@ -70,7 +73,7 @@ def schedule_report(ctx: Ctx, cmd: rg.ScheduleReport) -> Reply:
         ctx.session.add(schedule)
     schedule.target_name, schedule.weekday, schedule.at_time = target.name, cmd.weekday, cmd.at
     schedule.created_by_id = ctx.me.id
-    tz = ctx.workspace.timezone  # reports go out at the workspace's local time
+    tz = (me.timezone or ws.timezone) if own else ws.timezone
     headline = ctx.tr(
         "report.scheduled",
         where=_where(ctx, schedule),

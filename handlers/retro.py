@@ -1,6 +1,7 @@
 """A launch's retro: shipped on the planned date or not (and what moved it), each department's
-items on time and late, the work that slipped most and the time it spent blocked, and the
-work still open (candidates to carry over to the next version).
+items on time and late, the work that slipped most and the time it spent blocked, the feedback
+logged on it (counts by triage state, kind and department, where there is any), and the work
+still open (candidates to carry over to the next version).
 
 From the launch's own history (created with a date, rescheduled, postponed, launched) and its
 work's (:mod:`handlers.timeline`). Sent by the scheduler at T+7 and when the PM closes the
@@ -16,10 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers import views
+from handlers.feedback_views import counts_text, kind_fields
 from handlers.i18n import Translator
 from handlers.replies import Reply, Section, Tone
 from handlers.timeline import TaskTimeline, timelines
+from storage import feedback as feedback_store
 from storage import launch_plans, progress
+from storage.feedback import LaunchFeedback
 from storage.models import Launch, LaunchEvent, TaskKind, TaskStatus
 
 RETRO_DAYS = 7  # T+7: a week after the launch
@@ -57,6 +61,9 @@ def compose_retro(session: Session, launch: Launch, *, lang: str, zone: ZoneInfo
     sections = [_dates_section(tr, zone, planned, shipped, history)]
     sections.append(_departments_section(tr, zone, [t for t in work if t.task.kind == TaskKind.ITEM]))
     sections.extend(_slips_and_blocks(tr, work, now))
+    feedback = feedback_store.launch_feedback(session, launch)
+    if feedback.total:
+        sections.append(_feedback_section(tr, feedback))
     carry = [t.task for t in work if t.task.status in TaskStatus.OPEN]
     today = now.astimezone(zone).date()
     if carry:
@@ -70,6 +77,12 @@ def compose_retro(session: Session, launch: Launch, *, lang: str, zone: ZoneInfo
     return Reply(
         tr("retro.headline", launch=launch.name), tuple(sections), tone=tone, ephemeral=False, language=lang
     )
+
+
+def _feedback_section(tr: Translator, feedback: LaunchFeedback) -> Section:
+    """What users said after the launch: counts by triage state, kind and department."""
+    title = tr("retro.feedback_title", n=feedback.total)
+    return Section(title=title, text=counts_text(feedback, tr), fields=kind_fields(feedback, tr))
 
 
 def _dates_section(

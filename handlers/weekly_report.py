@@ -24,7 +24,7 @@ from handlers.i18n import Translator
 from handlers.replies import Reply, Section, Tone
 from handlers.timeline import TaskTimeline, timelines
 from storage import progress, repo
-from storage.models import Launch, LaunchStatus, TaskEvent, TaskStatus, Workspace
+from storage.models import Launch, LaunchStatus, Task, TaskEvent, TaskStatus, Workspace
 
 WEEK = timedelta(days=7)
 MAX_LAUNCHES = 8  # the coming (and last week's) launches a report covers
@@ -80,16 +80,21 @@ def compose_weekly_report(
     for event in events:
         by_task.setdefault(event.task_id, []).append(event)
     work = timelines(window, events)
+    rows_of: dict[int | None, list[Task]] = {}
+    for row in launch_rows:
+        rows_of.setdefault(row.launch_id, []).append(row)
+    work_of: dict[int | None, list[TaskTimeline]] = {}
+    for timeline in work:
+        work_of.setdefault(timeline.task.launch_id, []).append(timeline)
     sections: list[Section] = []
     nearest: Burnup | None = None
     for launch in launches:
-        mine_rows = [t for t in launch_rows if t.launch_id == launch.id]
+        mine_rows = rows_of.get(launch.id, [])
         mine_events = [e for t in mine_rows for e in by_task.get(t.id, ())]
         burnup = build_burnup(launch, mine_rows, mine_events, calendar=calendar, zone=zone, now=now)
         if nearest is None and launch.launch_date >= week.today and launch.status == LaunchStatus.PLANNED:
             nearest = burnup
-        mine = [t for t in work if t.task.launch_id == launch.id]
-        sections.append(_launch_section(week, launch, burnup, mine, calendar))
+        sections.append(_launch_section(week, launch, burnup, work_of.get(launch.id, []), calendar))
     if not sections:
         sections.append(Section(text=week.tr("report.no_launches")))
     sections.append(_on_time_section(week, work))

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, lazyload
 
 from storage.models import Launch, Task, TaskEvent, TaskStatus, Workspace
 
+# Progress never names a task's creator: it is not joined into every row.
+_NO_CREATOR = lazyload(Task.creator)
+
 
 def launch_work(session: Session, launch: Launch) -> list[Task]:
     """The launch's items and linked tasks, whatever their status now (a deleted one counted
@@ -28,7 +31,9 @@ def launches_work(session: Session, launches: Sequence[Launch]) -> list[Task]:
     query = select(Task).where(
         Task.workspace_id == launches[0].workspace_id, Task.launch_id.in_([launch.id for launch in launches])
     )
-    return list(session.scalars(query.order_by(Task.number)).unique())
+    # Their launch is one the caller holds: the session's identity map gives it without SQL.
+    rows = query.order_by(Task.number).options(_NO_CREATOR, lazyload(Task.launch))
+    return list(session.scalars(rows).unique())
 
 
 def tasks_open_during(session: Session, workspace: Workspace, since: datetime, until: datetime) -> list[Task]:
@@ -40,7 +45,7 @@ def tasks_open_during(session: Session, workspace: Workspace, since: datetime, u
         Task.created_at <= until,
         or_(Task.status.in_(TaskStatus.OPEN), Task.updated_at >= since),
     )
-    return list(session.scalars(query.order_by(Task.number)).unique())
+    return list(session.scalars(query.order_by(Task.number).options(_NO_CREATOR)).unique())
 
 
 def events_of(

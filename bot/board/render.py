@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from markupsafe import Markup
 
 from bot.board import svg
-from handlers import views
+from handlers import feedback_views, views
 from handlers.board_pages import (
     WEEK_CHOICES,
     DepartmentPage,
@@ -25,12 +26,16 @@ from handlers.overview_commands import risk_text
 from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
+from storage.feedback import FeedbackEntry, LaunchFeedback
 from storage.models import Department, Person, Task
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 SLACK_REDIRECT = "https://slack.com/app_redirect"  # Slack's documented link that opens a conversation by id
+SLACK_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # a workspace's domain: <domain>.slack.com
+SLACK_ID = re.compile(r"[A-Z0-9]{2,30}")
+SLACK_TS = re.compile(r"\d{10}\.\d{6}")
 
 
 @dataclass(frozen=True)
@@ -140,17 +145,38 @@ class PageRenderer:
     def command(self, task: Task) -> str:
         return f"/coord show #{task.number}"
 
+    def feedback_counts(self, feedback: LaunchFeedback) -> str:
+        return feedback_views.counts_text(feedback, self.tr)
+
+    def feedback_kind(self, entry: FeedbackEntry) -> str:
+        return feedback_views.kind_label(entry.kind, self.tr)
+
+    def feedback_state(self, entry: FeedbackEntry) -> str:
+        """Its triage state: new, accepted, its task, fixed, won't fix, duplicate."""
+        return feedback_views.status_label(entry, self.tr)
+
     def source(self, task: Task) -> SourceLink | None:
-        """Where in chat the task came from: Slack's permalink to the message (``chat.getPermalink``,
-        kept when the task was made from it), else on Slack the conversation it was made in."""
-        link = task.source_link
+        """Where in chat the task came from. On Slack: the permalink Slack gave for the message
+        (``chat.getPermalink``, kept when the task was made from it), else the message's permalink
+        in Slack's own form from the workspace's domain, else the conversation it was made in. On
+        Feishu: the AppLink to the chat kept when the task was made from a message there."""
+        workspace, link = self.ctx.workspace, task.source_link
         if link and urlsplit(link).scheme == "https":  # never a javascript: or other scheme as an href
-            return SourceLink(link, self.tr("board.source_message"))
-        workspace = self.ctx.workspace
-        if workspace.platform == "slack" and task.source_channel:
-            query = urlencode({"team": workspace.external_id, "channel": task.source_channel})
-            return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
-        return None
+            # Slack's is the message's permalink; Feishu's an AppLink that opens the chat.
+            return SourceLink(
+                link, self.tr(f"board.source_{'message' if workspace.platform == 'slack' else 'chat'}")
+            )
+        channel, ts = task.source_channel or "", task.source_message or ""
+        if workspace.platform != "slack" or not SLACK_ID.fullmatch(channel):
+            return None
+        if SLACK_DOMAIN.fullmatch(workspace.name or "") and SLACK_TS.fullmatch(ts):
+            url = f"https://{workspace.name}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            thread = task.source_thread or ""
+            if SLACK_TS.fullmatch(thread) and thread != ts:  # a reply: Slack opens it in its thread
+                url += "?" + urlencode({"thread_ts": thread, "cid": channel})
+            return SourceLink(url, self.tr("board.source_message"))
+        query = urlencode({"team": workspace.external_id, "channel": channel})
+        return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
 
     def risk(self, entry: RoadmapEntry) -> str:
         return plain_mentions(risk_text(entry, self.tr)) if entry.at_risk else ""

@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
     "retro.blocked_title": "Time spent blocked: {days} days in all",
     "retro.blocked": "#{number} {title} — {days} days",
     "retro.blocked_none": "Nothing was blocked.",
+    "retro.feedback_title": "Feedback ({n})",
     "retro.carry_title": "Carry-over candidates ({n})",
     "retro.carry_none": "Nothing left open.",
     "retro.sent": "Retro of {launch} sent to the launch channel and its PM.",

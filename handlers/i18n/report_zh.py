@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
     "retro.blocked_title": "阻塞时间：共 {days} 天",
     "retro.blocked": "#{number} {title} — {days} 天",
     "retro.blocked_none": "没有事项被阻塞。",
+    "retro.feedback_title": "用户反馈（{n}）",
     "retro.carry_title": "可结转到下个版本（{n}）",
     "retro.carry_none": "没有未完成的事项。",
     "retro.sent": "{launch} 的复盘已发到发布频道和产品经理。",

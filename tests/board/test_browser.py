@@ -145,6 +145,9 @@ def seed(core: Coordinator) -> None:
         "add marketing Press kit for v2.3 due 2026-12-04",
         "add ops Vendor contract for v3.0 due 2027-01-08",
         "block #27 legal review pending",
+        "feedback v2.3 bug The export button is hidden on small screens",
+        "feedback v2.3 request Dark mode for the dashboard",
+        "feedback F2 accept",
     ):
         outcome = core.handle_text(ada, text)
         assert outcome.reply.tone.value != "error", (text, outcome.reply.plain_text())
@@ -334,6 +337,9 @@ def test_every_text_has_enough_contrast_in_dark_and_light_mode(site: Site, brows
         checked = 0
         for path in ("/board/", "/board/launch/1", "/board/department/dev"):
             page.goto(site.live.url + path)
+            if path == "/board/launch/1":  # the launch's feedback, with its triage states, is checked too
+                assert page.locator("#feedback-1 .state").inner_text() == "new"
+                assert page.locator("#feedback-2 .state").inner_text() == "accepted"
             seen = page.evaluate(CONTRAST)
             assert (seen["body"] < 0.05) if scheme == "dark" else (seen["body"] > 0.8), seen["body"]
             poor = [t for t in seen["texts"] if t["ratio"] < (3 if t["large"] else 4.5)]

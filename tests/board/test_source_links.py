@@ -1,5 +1,6 @@
 """Board elements link back to the chat message their task came from: Slack's permalink when the
-task was made from a message, else the Slack conversation it was made in; never another scheme."""
+task was made from a message, else the message's permalink built from the workspace's domain,
+else the Slack conversation it was made in; never another scheme, never a malformed id."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import dataclasses
 import html
 import re
 
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from handlers.context import SourceMessage
+from storage.models import Workspace
 from tests.board.test_board_access import client, sign_in
 from tests.launch.conftest import Team, caller
 
@@ -62,3 +65,47 @@ def test_the_link_labels_speak_chinese(team: Team, client: TestClient) -> None:
     sign_in(client, team)
     page = client.get("/board/department/dev").text
     assert "Slack 中的来源消息" in page and links(page) == {"13": PERMALINK}
+
+
+def test_with_the_workspaces_domain_a_message_without_a_permalink_gets_slacks_own_form(
+    team: Team, client: TestClient
+) -> None:
+    team.ok("alice", "launch new v2 2026-12-15")
+    with team.db.transaction() as session:
+        session.execute(update(Workspace).values(name="acme"))  # Slack's team_domain, as a command gives it
+    add_from(
+        team, "add dev Flaky test for v2", SourceMessage("CTHREAD", "1700000000.000200", "1700000000.000200")
+    )
+    reply = SourceMessage("CTHREAD", "1700000123.000300", "1700000000.000200")  # a reply in that thread
+    add_from(team, "add dev Retry the upload for v2", reply)
+    add_from(team, "add dev Odd id for v2", SourceMessage("C<x>", "1700000000.000400"))
+    sign_in(client, team)
+    assert links(client.get("/board/department/dev").text) == {
+        "13": "https://acme.slack.com/archives/CTHREAD/p1700000000000200",
+        "14": "https://acme.slack.com/archives/CTHREAD/p1700000123000300?thread_ts=1700000000.000200&cid=CTHREAD",
+    }  # #15: not a Slack channel id, so no link at all
+
+
+def test_a_feishu_task_links_to_its_chat(team: Team, client: TestClient) -> None:
+    feishu = Team(team.core, team.db, team.clock, platform="feishu", workspace="tenant")
+    feishu.ok("ou_alice", "launch new v2 2026-12-15")
+    applink = "https://applink.feishu.cn/client/chat/open?openChatId=oc_launch"
+    outcome = feishu.core.handle_text(
+        dataclasses.replace(caller("ou_alice", workspace="tenant", platform="feishu"),
+                            replying_to=SourceMessage("oc_launch", "om_1", None, applink)),
+        "add dev Fix login for v2",
+    )  # fmt: skip
+    assert outcome.reply.tone.value != "error"
+    sign_in(client, feishu, "ou_alice")
+    page = client.get("/board/department/dev").text
+    assert links(page) == {"13": applink} and "飞书中的来源会话" in page  # a Feishu workspace speaks Chinese
+
+
+def test_a_workspace_first_met_without_its_domain_learns_it_from_a_later_command(team: Team) -> None:
+    team.ok("alice", "list mine")  # an event: no domain
+    with team.db.transaction() as session:
+        assert session.scalars(select(Workspace.name)).one() is None
+    named = dataclasses.replace(caller("alice"), workspace_name="acme")  # a slash command's team_domain
+    assert team.core.handle_text(named, "list mine").reply.tone.value != "error"
+    with team.db.transaction() as session:
+        assert session.scalars(select(Workspace.name)).one() == "acme"

@@ -1,12 +1,11 @@
-"""The weekly report and the retro on Feishu, end to end: @coordbot messages through the real server
-(encrypted, signed), the scheduler posting through the real lark client, and the burn-up uploaded
-as an image (im/v1/images) before the card that shows it."""
+"""The roadmap, the weekly report and the retro on Feishu, end to end: @coordbot messages through
+the real server (encrypted, signed), the scheduler posting through the real lark client, and the
+burn-up uploaded as an image (im/v1/images) before the card that shows it."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -48,8 +47,8 @@ def shown_image(fake: FakeFeishu, call: Call) -> tuple[str, Image.Image]:
     return key, Image.open(io.BytesIO(fake.images[key]))
 
 
-def posted_to(fake: FakeFeishu, receive_id: str) -> list[dict[str, Any]]:
-    return [c.card for c in fake.sent if c.body.get("receive_id") == receive_id and c.card]  # type: ignore[misc]
+def titled(fake: FakeFeishu, text: str) -> list[Call]:
+    return [c for c in fake.sent if c.card and title(c.card) == text]
 
 
 def test_report_now_answers_in_the_thread_then_uploads_the_burnup_and_shows_it(
@@ -98,12 +97,15 @@ def test_retro_in_english_answers_the_asker_then_close_sends_it_once(
     assert preview.path.endswith("/ephemeral/v1/send") and title(preview.card) == "Retro of v2"
     assert "Shipped on its planned date, Tue 12-15." in text_of(preview.card)
     assert "Retro of v2 sent" in text_of(ok(chat.say("retro v2 close")))
-
-    def retros() -> list[Any]:  # the channel's and the PM's, sent concurrently
-        found = [c for c in fake.sent if c.card and title(c.card) == "Retro of v2"]
-        return found if len(found) >= 2 else []
-
-    sent = fake.wait_for(retros)
+    fake.wait_for(lambda: len(titled(fake, "Retro of v2")) == 2)  # the channel's and the PM's
+    sent = titled(fake, "Retro of v2")
     assert sorted(c.body["receive_id"] for c in sent) == ["oc_group", "ou_alice"]
     assert "was sent already" in text_of(ok(chat.say("retro v2 close")))
-    assert len([c for c in fake.sent if c.card and title(c.card) == "Retro of v2"]) == 2
+    assert len(titled(fake, "Retro of v2")) == 2
+
+
+def test_the_roadmap_on_a_card_in_both_languages(chat: Chat) -> None:
+    card = ok(chat.say("路线图 12"))
+    assert "路线图（未来 12 周）：1 个发布" in text_of(card) and "v2 · 12月15日 周二" in text_of(card)
+    ok(chat.say("settings language en"))
+    assert "Roadmap, next 8 weeks: 1 launch" in text_of(ok(chat.say("roadmap")))

@@ -105,3 +105,19 @@ def test_retro_waits_for_the_launch_then_goes_once_to_channel_and_pm(team: Team)
     again = team.ok("alice", "retro v1 close")
     assert again.reply.headline.startswith("The retro of v1 was sent already") and not again.outbox
     team.refused("alice", "retro", "Say which launch")
+
+
+def test_the_retro_counts_the_feedback_logged_on_the_launch(team: Team) -> None:
+    launch(team)
+    team.clock.set(at(date(2026, 12, 16), 10))
+    assert "Feedback (" not in team.ok("alice", "retro v1").reply.plain_text()  # none logged: no section
+    team.ok("erin", "feedback v1 bug The export button is hidden")
+    team.ok("bob", "feedback v1 request Dark mode please", channel="C1")
+    team.ok("carol", "feedback v1 praise Love the new onboarding")
+    team.ok("frank", "feedback F1 +1")
+    team.ok("alice", "feedback F3 accept")
+    text = team.ok("alice", "retro v1").reply.plain_text()
+    assert "Feedback (3)" in text and "3 in all, 2 not triaged, 3 open" in text
+    assert "bug: 1" in text and "request: 1" in text and "praise: 1" in text
+    team.ok("alice", "settings language zh")
+    assert "用户反馈（3）" in team.ok("alice", "retro v1").reply.plain_text()

@@ -157,3 +157,18 @@ def test_the_retro_waits_for_working_hours_when_its_check_in_time_was_missed(
     assert not [m for m in messenger.sent if (m.key or "").startswith("retro:")]
     scheduler.tick(at(date(2026, 12, 23), 10, 0))  # the next working day's check-in time
     assert len([m for m in messenger.sent if (m.key or "").startswith("retro:")]) == 2
+
+
+def test_a_dm_report_goes_at_its_readers_own_time_zone_and_working_hours(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("bob", "me timezone Asia/Shanghai")
+    team.ok("bob", "me hours 10:00-19:00")
+    team.refused("bob", "report dm weekly fri 09:30", "09:30 is outside working hours here (10:00–19:00)")
+    shown = team.ok("bob", "report dm weekly fri 18:30").reply.plain_text()  # after the workspace's 18:00
+    assert "every fri at 18:30 (Asia/Shanghai)" in shown
+    scheduler.run_through(at(FRI, 9, 0), at(FRI, 11, 0))  # 18:30 in Shanghai is 10:30 UTC
+    (report,) = [m for m in messenger.sent if m.target.id == "bob" and m.reply.chart is None]
+    with team.db.transaction() as session:
+        row = session.scalars(select(Notification).where(Notification.key == report.key)).one()
+        assert row.created_at.replace(tzinfo=UTC) == at(FRI, 10, 30)

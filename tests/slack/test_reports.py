@@ -1,6 +1,6 @@
-"""The weekly report and the retro on Slack, end to end: signed slash commands through the real
-server, the scheduler posting through the real Slack messenger, and the burn-up uploaded by
-files_upload_v2 (files.getUploadURLExternal → upload → files.completeUploadExternal) to the fake."""
+"""The roadmap, the weekly report and the retro on Slack, end to end: signed slash commands through
+the real server, the scheduler posting through the real Slack messenger, and the burn-up uploaded
+by files_upload_v2 (files.getUploadURLExternal → upload → files.completeUploadExternal)."""
 
 from __future__ import annotations
 
@@ -125,3 +125,20 @@ def test_retro_close_posts_to_the_launch_channel_and_the_pm_once(
     (again,) = fake.wait_for("response_url")
     assert "The retro of v2 was sent already" in all_text(again.params["blocks"])
     assert not fake.calls_to("chat.postMessage")
+
+
+def test_the_roadmap_answers_the_asker_in_their_language(
+    slack: SlackSender, fake: FakeSlack, launch: Services
+) -> None:
+    slack.command("roadmap 12", user=ADMIN)
+    (answer,) = fake.wait_for("response_url")
+    check_blocks(answer.params["blocks"])
+    text = all_text(answer.params["blocks"])
+    assert (
+        "Roadmap, next 12 weeks: 1 launch, 0 at risk" in text
+        and "v2 · Tue 2026-12-15 · 14 working days left" in text
+    )
+    fake.clear()
+    slack.command("路线图", user=BOB)
+    (answer,) = fake.wait_for("response_url")
+    assert "路线图（未来 8 周）：1 个发布，0 个有风险" in all_text(answer.params["blocks"])
