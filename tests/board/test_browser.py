@@ -9,19 +9,25 @@ error and no request to another host; in dark and light mode every text (SVG lab
 every status mark has enough contrast against the background computed from the page's styles,
 and with JavaScript turned off the pages, links and tooltips still work. Screenshots at desktop
 and phone widths are kept in ``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes
-README's ``docs/board.png``).
+README's ``docs/board.png``). One more test starts the operator's own ``coordbot serve`` process
+and opens the link it hands out.
 
 When CI asked for the tests (``CI=true``) and Chromium is missing they fail; elsewhere they skip.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -38,7 +44,14 @@ from handlers.context import Caller
 from handlers.core import Coordinator
 from storage.db import Database
 from tests.board.conftest import START
-from tests.slack.conftest import ADMIN, TEST_CLIENT_OPTIONS, LiveServer, SlackSender, slack_settings
+from tests.slack.conftest import (
+    ADMIN,
+    SIGNING_SECRET,
+    TEST_CLIENT_OPTIONS,
+    LiveServer,
+    SlackSender,
+    slack_settings,
+)
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.limits import all_text
 
@@ -371,3 +384,71 @@ def test_the_board_works_without_javascript(site: Site, browser: Any) -> None:
         shoot(page, "department-no-script.png")
     finally:
         context.close()
+
+
+def test_coordbot_serve_hands_out_a_link_that_opens_the_board(browser: Any, tmp_path: Path) -> None:
+    """The operator's process: `coordbot serve` on its own database and the real clock, a link
+    asked for with signed slash commands, opened in the browser."""
+    fake = FakeSlack().start()
+    fake.add_user(ADMIN, "Ada", tz="UTC")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
+    env.update(
+        COORDBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        COORDBOT_PUBLIC_URL=base,
+        COORDBOT_LOG_LEVEL="WARNING",
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PYTHONPATH=str(ROOT),
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-scheduler",
+    ]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        with httpx.Client(timeout=10) as http:
+            deadline = time.monotonic() + 60
+            while True:  # bounded wait for the process to listen
+                assert process.poll() is None, log.read_text(errors="replace")
+                with contextlib.suppress(httpx.HTTPError):
+                    if http.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                assert time.monotonic() < deadline, "coordbot serve did not start"
+                time.sleep(0.05)
+            slack = SlackSender(base, fake, http)
+            launch_day = (datetime.now(UTC) + timedelta(days=21)).date().isoformat()
+            for n, text in enumerate((f"launch new v9 {launch_day}", "board"), start=1):
+                assert slack.command(text, user=ADMIN).status_code == 200
+                fake.wait_for("response_url", n)
+            answer = fake.calls_to("response_url")[-1]
+            found = re.search(re.escape(base) + r"/board/open/[\w-]+", all_text(answer.params["blocks"]))
+            assert found, answer.params
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(found.group(0))
+        assert urlparse(page.url).path == "/board/"
+        milestones = page.locator("svg.timeline .milestone").evaluate_all(
+            "els => els.map(e => e.dataset.launch)"
+        )
+        assert milestones == ["v9"] and errors == []
+        context.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        fake.stop()
