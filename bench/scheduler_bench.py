@@ -305,6 +305,8 @@ def _launch_items(rng: random.Random, w: int, launch_id: int, n: int, day: date)
 
 def _bulk_insert(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
     """COPY on PostgreSQL (an executemany of 100,000 rows takes most of a minute there)."""
+    if not rows:
+        return
     if conn.dialect.name != "postgresql":
         for start in range(0, len(rows), 10_000):
             conn.execute(insert(table), rows[start : start + 10_000])
