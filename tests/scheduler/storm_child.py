@@ -1,7 +1,8 @@
 """A replica for the two-replica SIGKILL test: ``python -m tests.scheduler.storm_child URL OUT AT
 DELAY WORKERS SEED``.
 
-Ticks the storm instant AT once (staggered like ``coordbot serve``), prints ``ticked``, then waits
+Prints ``ready`` and waits for a line on standard input (so that two replicas tick together), ticks
+the storm instant AT once (staggered like ``coordbot serve``), prints ``ticked``, then waits
 for a line on standard input and runs the ten minutes after AT (the retries and the
 reservations a killed replica left once their lease ran out). Its messenger appends each delivered
 key to OUT (flushed and fsynced, like a platform that has accepted it), DELAY seconds per send.
@@ -36,6 +37,8 @@ def main() -> None:
         ConcurrentSender(workers=int(workers)),
         stagger=random.Random(int(seed)),
     )
+    print("ready", flush=True)
+    sys.stdin.readline()
     scheduler.tick(at)
     print("ticked", flush=True)
     sys.stdin.readline()

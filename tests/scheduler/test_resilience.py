@@ -243,6 +243,12 @@ def test_two_replicas_and_a_sigkill_of_one_during_the_storm_deliver_each_message
             )  # fmt: skip
 
         killed, survivor = replica("killed", 1), replica("survivor", 2)
+        for child in (killed, survivor):  # both started (imports, connections) before either ticks
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        for child in (killed, survivor):
+            assert child.stdin is not None
+            child.stdin.write("\n")
+            child.stdin.flush()
         deadline = time.monotonic() + 60
         while len(_lines(out["killed"])) < 5 and time.monotonic() < deadline and killed.poll() is None:
             time.sleep(0.005)
