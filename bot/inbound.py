@@ -136,6 +136,13 @@ class WorkPool(ThreadPoolExecutor):
         self._queue_job(fn, args, {})
         return True
 
+    def expect(self) -> Callable[[], None]:
+        """Count work that is queued only later (held until an HTTP answer is sent) as busy now,
+        so :meth:`wait_idle` waits for it; call what is returned once it is queued or dropped."""
+        with self._idle:
+            self._busy += 1
+        return lambda: self._done(None)
+
     def _queue_job(self, fn: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> Future[Any]:
         try:
             future = super().submit(fn, *args, **kwargs)
@@ -248,7 +255,16 @@ class Pipeline:
             return
         held: HeldWork | None = getattr(self._answering, "held", None)
         if held is not None and self.work is not None:
-            held.hold(lambda: self._queue(ticket, job, tell))
+            expected = self.work.expect() if isinstance(self.work, WorkPool) else None
+
+            def start() -> None:
+                try:
+                    self._queue(ticket, job, tell)
+                finally:
+                    if expected is not None:
+                        expected()
+
+            held.hold(start)
         else:
             self._queue(ticket, job, tell)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
 
-from bot.inbound import Accepted, Pipeline
+from bot.inbound import Accepted, Pipeline, WorkPool
 
 
 class SlowInbox:
@@ -52,3 +53,17 @@ def test_a_full_work_pool_leaves_a_saved_request_in_the_inbox_and_runs_unsaved_o
     finally:
         release.set()
         pool.shutdown(wait=True)
+
+
+def test_waiting_for_idle_includes_work_held_until_the_answer_is_sent() -> None:
+    """Work held while an HTTP answer is made counts as busy from the moment it is held."""
+    pool = WorkPool(2, "test-held")
+    try:
+        queued = pool.expect()
+        assert not pool.wait_idle(0.01)  # held, not queued yet: not idle
+        ran = threading.Event()
+        pool.submit(ran.set)
+        queued()
+        assert pool.wait_idle(5) and ran.is_set()
+    finally:
+        pool.shutdown()
