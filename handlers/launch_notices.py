@@ -26,6 +26,7 @@ from handlers.launch_views import (
     signoff_buttons,
     signoff_lines,
 )
+from handlers.next_version import command_for, next_button
 from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
@@ -63,10 +64,13 @@ def compose_checkin(
     calendar: WorkCalendar | None = None,
     zone: ZoneInfo = UTC,
     feedback: LaunchFeedback | None = None,
+    asks_next: bool = False,
 ) -> Reply:
     """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
     if offset > 0:
-        return compose_followup(readiness, offset, today, lang, zone=zone, feedback=feedback)
+        return compose_followup(
+            readiness, offset, today, lang, zone=zone, feedback=feedback, asks_next=asks_next
+        )
     tr = Translator(lang)
     calendar = calendar or WorkCalendar()
     launch = readiness.launch
@@ -225,9 +229,11 @@ def compose_followup(
     *,
     zone: ZoneInfo = UTC,
     feedback: LaunchFeedback | None = None,
+    asks_next: bool = False,
 ) -> Reply:
     """T+1 / T+7: ask each department for feedback and open issues, show the feedback come in so far
-    (with a "Log feedback" button); list the follow-up work still open."""
+    (with a "Log feedback" button); list the follow-up work still open; with ``asks_next`` (T+7,
+    no next version yet) ask the PM whether to start the next version."""
     tr = Translator(lang)
     launch = readiness.launch
     since = (today - launch.launch_date).days
@@ -254,6 +260,10 @@ def compose_followup(
                 more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
             )
         )
+    if asks_next:
+        owner = mention(launch.owner.user_id, launch.owner.name) if launch.owner else tr("word.nobody")
+        ask = tr("next.ask", owner=owner, launch=launch.name, command=command_for(launch))
+        sections.append(Section(text=ask, buttons=(next_button(launch, tr("button.next_version")),)))
     sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
     return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
 
