@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         "db", help="database maintenance", description="Database maintenance on COORDBOT_DATABASE_URL."
     )
     db.add_argument("action", choices=("upgrade",), help="upgrade: apply the migrations the database lacks")
+    commands.add_parser(
+        "doctor",
+        help="check the settings: database, Slack, Feishu, channels, the ledger",
+        description="Check what the settings point at, one line each with how to fix a problem: "
+        "the database is reachable and migrated, the Slack token is valid and has the manifest's "
+        "scopes, the Feishu credentials give a tenant token, the configured channels can be posted "
+        "in, and the ledger holds no dead messages. Exits 1 when a check fails. Prints no secrets.",
+    )
     from bot import template_cli
 
     template_cli.add_parser(commands)
@@ -116,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"coordbot: {exc}", file=sys.stderr)
             return 2
-    quiet = command in ("console", "demo") and "COORDBOT_LOG_LEVEL" not in os.environ
+    quiet = command in ("console", "demo", "doctor") and "COORDBOT_LOG_LEVEL" not in os.environ
     logs.configure("WARNING" if quiet else settings.log_level.upper(), settings.log_format)
     try:
         if command == "console":
@@ -137,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
                 feishu_long_connection=getattr(args, "feishu_long_connection", False),
                 scheduler=not getattr(args, "no_scheduler", False),
             )
+        if command == "doctor":
+            from bot.doctor import run_doctor
+
+            return run_doctor(settings, sys.stdout)
         if command == "demo":
             from bot.demo import run_demo
 

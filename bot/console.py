@@ -42,6 +42,8 @@ CONSOLE_HELP = """Console commands:
   :user <name>        become another person (DMs and permissions follow)
   :channel <name>     move to another channel
   :advance <duration> move the clock forward (2h, 1d, 1w) and run the scheduler through it
+  :down <duration>    coordbot is down that long: the clock moves and nothing runs (the next
+                      :advance shows what it catches up: on time, late, or not at all)
   :now                show the console's clock
   :reply <msg> /coord …  run a command as a reply to message <msg> of this channel (a task it
                       adds reports its changes in that message's thread: [#channel thread <msg>])
@@ -185,6 +187,13 @@ class Console:
                 self.say(f"(:advance needs a duration up to {MAX_DURATION.days} days, like 2h, 1d or 1w)")
             else:
                 self._advance(delta)
+        elif verb == "down":
+            delta = parse_duration(" ".join(words[1:])) if len(words) >= 2 else None
+            if delta is None:
+                self.say(f"(:down needs a duration up to {MAX_DURATION.days} days, like 30m, 3h or 1d)")
+            else:
+                self.clock.set(self.clock.now() + delta)
+                self.say(f"(coordbot was down; clock: {self._local(self.clock.now())})")
         elif verb == "reply":
             line = " ".join(words[2:])
             if len(words) < 3 or not line.lower().startswith(("/coord", "coord ")):

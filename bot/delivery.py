@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.messenger import DeliveryError, MessengerRegistry
+from handlers import outbox as command_outbox
 from handlers.replies import Outbound
 from storage import notifications as ledger
 from storage.db import Database, DatabaseUnavailable
@@ -35,7 +36,8 @@ def deliver_outbox(
     now: Callable[[], datetime] | None = None,
 ) -> int:
     """Send a command's messages to others (e.g. "you were assigned #12"); returns how many went."""
-    messages = list(outbox)
+    # Those waiting for their recipient's working time are the scheduler's, then.
+    messages = [m for m in outbox if not (now is not None and command_outbox.deferred(m, now()))]
     held, taken = _take(messages, db, now) if db is not None and now is not None else (set(), {})
     sent = 0
     for message in messages:

@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from bot.app import Services
 from handlers.feed_commands import FEED_PATH
-from handlers.ical_feed import build_feed
 from storage.access_links import AccessPurpose, Grant, check_token
 from storage.db import DatabaseUnavailable
 from storage.models import Person, Workspace
@@ -33,6 +32,8 @@ NOT_FOUND = PlainTextResponse("Not found\n", status_code=404, headers=HEADERS)
 
 def feed_routes(services: Services) -> list[Route]:
     def feed(request: Request) -> Response:
+        from handlers.ical_feed import build_feed  # icalendar on the first feed, not at start-up
+
         # A plain function: Starlette runs it in the thread pool, off the event loop.
         token = str(request.path_params.get("token", ""))
         try:

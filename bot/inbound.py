@@ -11,7 +11,9 @@
 3. **run once** (:meth:`Pipeline.execute`, on the work pool): the adapter's *job* maps the payload
    to a :class:`Request` (who, where, what, where the answer goes); the core runs it in one
    transaction that also settles the inbox entry (the ``once`` guard: a second worker finds it
-   settled and changes nothing) and records the answer in the notification ledger.
+   settled and changes nothing) and records the answer in the notification ledger. A saved
+   request that finds the work pool full (:class:`WorkPool`, bounded) stays in the inbox for the
+   sweeper instead of in memory.
 4. **answer now, or defer**: after the commit the answer is sent (the adapter's ``answer``
    callback, else the platform's messenger) and its outcome recorded; a refused or lost answer is
    the scheduler's to send. When the database went away after the request was saved, the asker
@@ -99,22 +101,53 @@ Job = Callable[[], Request | None]  # maps the payload (may ask the platform); N
 Tell = Callable[[Reply], None]  # says something to the asker that is not the command's answer
 
 
-class WorkPool(ThreadPoolExecutor):
-    """The pool requests run on after their acknowledgement; knows when it has nothing to do."""
+WORK_CAPACITY = 500  # requests a pool holds (queued or running) before saved ones wait in the inbox
+OFFER_WAIT = 0.5  # seconds an acknowledgement may wait for room in a full pool (3 s allowed)
 
-    def __init__(self, workers: int, name: str) -> None:
+
+class WorkPool(ThreadPoolExecutor):
+    """The pool requests run on after their acknowledgement; knows when it has nothing to do.
+
+    It holds at most ``capacity`` jobs (queued or running): past a platform's capacity to do the
+    work, each queued request would hold its payload in memory until its turn. :meth:`offer`
+    waits a moment for room and says when there is none; the request is then left where it
+    already is, durable in the inbox, for the sweeper.
+    """
+
+    def __init__(
+        self, workers: int, name: str, *, capacity: int = WORK_CAPACITY, offer_wait: float = OFFER_WAIT
+    ) -> None:
         super().__init__(max_workers=workers, thread_name_prefix=name)
+        self.capacity = capacity
+        self.offer_wait = offer_wait
         self._idle = threading.Condition()
         self._busy = 0
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Queue ``fn`` whatever the pool holds (work nothing else would run)."""
         with self._idle:
             self._busy += 1
-        future = super().submit(fn, *args, **kwargs)
+        return self._queue_job(fn, args, kwargs)
+
+    def offer(self, fn: Callable[..., Any], /, *args: Any) -> bool:
+        """Queue ``fn`` if the pool has room within ``offer_wait`` seconds; False (not queued) if not."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._busy < self.capacity, self.offer_wait):
+                return False
+            self._busy += 1
+        self._queue_job(fn, args, {})
+        return True
+
+    def _queue_job(self, fn: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> Future[Any]:
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _future: Future[Any]) -> None:
+    def _done(self, _future: Future[Any] | None) -> None:
         with self._idle:
             self._busy -= 1
             self._idle.notify_all()
@@ -184,6 +217,14 @@ class Pipeline:
             return
         if self.work is None:
             self.run(ticket, job, tell)
+        elif ticket.saved and isinstance(self.work, WorkPool):
+            if not self.work.offer(self._logged, self.run, ticket, job, tell):
+                log.warning(
+                    "%s work pool full (%d requests): %s waits in the inbox for the sweeper",
+                    self.platform,
+                    self.work.capacity,
+                    ticket.key,
+                )
         else:
             self.work.submit(self._logged, self.run, ticket, job, tell)
 

@@ -12,7 +12,7 @@ early gets no more readiness check-ins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -38,14 +38,28 @@ class LaunchPost:
     key: str
     kind: str  # CHECKIN | FOLLOWUP | SIGNOFF (the ledger's notification kind)
     launch_id: int
+    workspace_id: int
     offset: int  # the check-in offset (calendar days); the sign-off request's working days
-    today: date
+    today: date  # the day it is posted
+    slot_day: date | None = None  # the day it was due, when posted late
 
 
 @lru_cache(maxsize=4096)
 def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
     """The workspace's working calendar (the one every day count of its launches uses)."""
     return calendar.workspace_calendar(info.workdays, info.holiday_region, info.language, info.company)
+
+
+@lru_cache(maxsize=4096)
+def office_calendar(info: WorkspaceInfo, region: str | None) -> WorkCalendar:
+    """The calendar of one of the workspace's offices: its own, or a department's (``region``)."""
+    own = workspace_calendar(info)
+    return own if region is None else replace(own, region=region)
+
+
+def calendars(info: WorkspaceInfo) -> dict[str | None, WorkCalendar]:
+    """Every calendar in use in the workspace: its own (key None) and its offices' (by region)."""
+    return {region: office_calendar(info, region) for region in (None, *sorted(info.offices.regions))}
 
 
 def checkin_key(launch_id: int, offset: int, launch_day: date) -> str:
@@ -57,35 +71,46 @@ def checkin_key(launch_id: int, offset: int, launch_day: date) -> str:
 def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[LaunchPost]:
     """Posts due at ``now`` and not yet claimed: one indexed read of the launches dated on the days
     that matter today, one of the ledger keys."""
-    wanted: dict[int, tuple[date, dict[date, int], frozenset[date]]] = {}
+    wanted: dict[int, tuple[date, dict[str | None, tuple[dict[date, int], frozenset[date]]]]] = {}
     for info in infos:
         tz = due.zone(info.timezone)
         today = due.local_date(now, tz)
         if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
             continue
-        on = due.checkins_on(today, due.parse_offsets(info.checkin_offsets), workspace_calendar(info))
-        asks = due.dates_with_working_offset(today, launch_notices.SIGNOFF_FROM, workspace_calendar(info))
-        if on or asks:
-            wanted[info.id] = (today, on, asks)
-    days = {d for _today, on, asks in wanted.values() for d in (*on, *asks)}
+        offsets = due.parse_offsets(info.checkin_offsets)
+        per_office = {
+            region: (
+                due.checkins_on(today, offsets, cal),
+                due.dates_with_working_offset(today, launch_notices.SIGNOFF_FROM, cal),
+            )
+            for region, cal in calendars(info).items()
+        }
+        if any(on or asks for on, asks in per_office.values()):
+            wanted[info.id] = (today, per_office)
+    by_id = {info.id: info for info in infos}
+    days = {d for _today, per in wanted.values() for on, asks in per.values() for d in (*on, *asks)}
     posts = []
     for row in scheduling.launch_dates_on(s, days):
         entry = wanted.get(row.workspace_id)
         if entry is None or not row.channel_id:
             continue
-        today, on, asks = entry
+        today, per_office = entry
+        # A launch posts on the calendar of its channel: a team channel of another office, its office's.
+        region = by_id[row.workspace_id].offices.of_channel(row.channel_id)
+        on, asks = per_office.get(region, per_office[None])
         launched = row.status == LaunchStatus.LAUNCHED
         if row.launch_date in on:
             offset = on[row.launch_date]
             if offset < 0 and launched:
                 continue  # it shipped early: no more readiness check-ins
             kind = FOLLOWUP if offset > 0 else CHECKIN
-            posts.append(
-                LaunchPost(checkin_key(row.id, offset, row.launch_date), kind, row.id, offset, today)
-            )
+            key = checkin_key(row.id, offset, row.launch_date)
+            posts.append(LaunchPost(key, kind, row.id, row.workspace_id, offset, today))
         elif row.launch_date in asks and not launched:
             key = f"signoff:launch:{row.id}:{row.launch_date.isoformat()}"
-            posts.append(LaunchPost(key, SIGNOFF, row.id, launch_notices.SIGNOFF_FROM, today))
+            posts.append(
+                LaunchPost(key, SIGNOFF, row.id, row.workspace_id, launch_notices.SIGNOFF_FROM, today)
+            )
     if not posts:
         return []
     existing = ledger.existing_keys(s, [p.key for p in posts])
@@ -124,8 +149,9 @@ def compose(
                 post.offset,
                 post.today,
                 info.language,
-                calendar=workspace_calendar(info),
+                calendar=office_calendar(info, info.offices.of_channel(launch.channel_id)),
                 zone=zone,
+                slot_day=post.slot_day,
                 feedback=feedback,
                 asks_next=asks_next,
             )

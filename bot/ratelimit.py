@@ -40,6 +40,7 @@ class Policy:
     per_target: Limit | None = None
     per_app: Limit | None = None  # shared by every workspace (Feishu's limits are the app's)
     default_method: Limit = Limit(rate=1.0, burst=5)
+    methods_per_app: bool = False  # per-method limits (and 429 holds) shared by every workspace
 
 
 # chat.postMessage: Slack does not publish the workspace-wide figure; ~10/s is what large apps see.
@@ -53,10 +54,13 @@ SLACK = Policy(
     per_target=Limit(rate=1.0, burst=3),
 )
 # Feishu: 1,000 a minute per app for sending, 50 a second for any call; 5 a second per receiver.
+# coordbot is one Feishu app for all its Feishu workspaces, so the app's limits (and a 429 that
+# says the app is over them) hold for every one of them.
 FEISHU = Policy(
     per_method={"im.message.create": Limit(rate=1000 / 60, burst=50)},
     per_target=Limit(rate=5.0, burst=5),
     per_app=Limit(rate=50.0, burst=50),
+    methods_per_app=True,
 )
 POLICIES = {"slack": SLACK, "feishu": FEISHU}
 
@@ -113,7 +117,7 @@ class RateLimiter:
         policy = self.policies.get(message.platform)
         if policy is None:
             return
-        key = (message.platform, message.workspace_external_id, method or method_of(message))
+        key = (message.platform, _method_scope(policy, message), method or method_of(message))
         bucket = self._bucket(key, policy.per_method.get(key[2], policy.default_method))
         bucket.held_until = max(bucket.held_until, self.monotonic() + max(seconds, 0.0))
         bucket.tokens = 0.0
@@ -126,7 +130,8 @@ class RateLimiter:
         workspace = message.workspace_external_id
         buckets = [
             self._bucket(
-                (message.platform, workspace, method), policy.per_method.get(method, policy.default_method)
+                (message.platform, _method_scope(policy, message), method),
+                policy.per_method.get(method, policy.default_method),
             )
         ]
         if policy.per_target is not None:
@@ -143,3 +148,8 @@ class RateLimiter:
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(limit, tokens=limit.burst, at=self.monotonic())
         return bucket
+
+
+def _method_scope(policy: Policy, message: Outbound) -> str:
+    """Whose per-method limit a message counts against: its workspace's, or the whole app's."""
+    return "app" if policy.methods_per_app else message.workspace_external_id

@@ -1,21 +1,27 @@
 """Planning the scheduler's weekly reports and launch retros: which are due, and their messages.
 
 A weekly report goes out once a week (its key names the schedule and the week's Monday) on its
-weekday at its local time; when that day is not a working day, on the working day before it in
-the same week, and not at all in a week off up to that day. A slot before the schedule was made
-is never sent, nor one of an earlier day (the scheduler was down): a report is never stale. The
-nearest launch's burn-up follows the text as a message of its own (``…:chart``).
+weekday at its local time, in working hours: on the channel's calendar (the workspace's, with
+the public holidays of the department whose channel it is) or, for a DM, the workspace's. When
+that day is not a working day it goes on the working day before it in the same week, and not at
+all in a week off up to that day. Its time was inside the working hours when it was scheduled
+(``report here weekly …`` refuses others); if the hours changed since, it goes at the start of
+the working day (a time before it) or an hour before its end (a time after it). A slot missed
+while the scheduler was down is caught up later that day but only until the end of working
+hours, never in the evening or on a later day: a report is never stale, nor sent at night. A
+slot before the schedule was made is never sent. The nearest launch's burn-up follows the text
+as a message of its own (``…:chart``).
 
-A launch's retro goes out on the first working day from T+7 (seven days after its date), at the
-workspace's check-in time, to the launch channel and the PM; its keys are those ``retro <launch>
-close`` uses, so it goes once whoever sends it first.
+A launch's retro goes out on the first working day from T+7 (seven days after its date), from
+the workspace's check-in time to the end of its working hours, to the launch channel and the
+PM; its keys are those ``retro <launch> close`` uses, so it goes once whoever sends it first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,12 +34,14 @@ from handlers.retro import RETRO_DAYS, compose_retro, retro_key
 from handlers.weekly_report import compose_weekly_report
 from storage import notifications as ledger
 from storage import report_schedules
-from storage.models import Launch, LaunchStatus, Person, ReportSchedule, Workspace
+from storage.models import Department, Launch, LaunchStatus, Person, ReportSchedule, Workspace
 from storage.scheduling import WorkspaceInfo
 
 REPORT, RETRO = "report", "retro"
 RETRO_WINDOW = timedelta(days=14)  # a retro not sent within two weeks of T+7 is not sent late
 _T10 = due.parse_hhmm("10:00")
+_T1800 = due.parse_hhmm("18:00")
+LAST_HOUR = timedelta(hours=1)  # a report set after (changed) working hours goes this long before their end
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,23 @@ def report_day(today: date, weekday: int, calendar: WorkCalendar) -> date | None
     return before if monday <= before < day else None
 
 
+def working_hours(info: WorkspaceInfo) -> tuple[time, time]:
+    """The workspace's working hours (its stored ``work_start``–``work_end``, local)."""
+    return due.parse_hhmm(info.work_start), due.parse_hhmm(info.work_end, _T1800)
+
+
+def slot_in_hours(at: time, hours: tuple[time, time]) -> time:
+    """``at`` if it is inside working ``hours``; else their start (before them) or their last hour."""
+    start, end = hours
+    if start <= at < end:
+        return at
+    if at < start:
+        return start
+    if end < time(1, 0):
+        return start
+    return max(start, (datetime.combine(date(2000, 1, 1), end) - LAST_HOUR).time())
+
+
 def report_key(schedule: ReportSchedule, today: date) -> str:
     return f"report:{schedule.id}:{(today - timedelta(days=today.weekday())).isoformat()}"
 
@@ -71,15 +96,35 @@ def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[
 
 
 def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
-    for schedule in report_schedules.of_workspaces(s, list(infos)):
+    schedules = report_schedules.of_workspaces(s, list(infos))
+    regions = _channel_regions(s, [sc for sc in schedules if sc.target_kind == "channel"])
+    for schedule in schedules:
         info = infos[schedule.workspace_id]
         tz = due.zone(info.timezone)
         today = due.local_date(now, tz)
-        if report_day(today, schedule.weekday, workspace_calendar(info)) != today:
+        calendar = workspace_calendar(info)
+        region = regions.get((schedule.workspace_id, schedule.target_id))
+        if schedule.target_kind == "channel" and region:
+            calendar = replace(calendar, region=region)
+        if report_day(today, schedule.weekday, calendar) != today:
             continue
-        slot = due.due_instant(today, due.parse_hhmm(schedule.at_time), tz)
-        if now >= slot >= schedule.created_at:
+        hours = working_hours(info)
+        slot = due.due_instant(today, slot_in_hours(due.parse_hhmm(schedule.at_time), hours), tz)
+        closing = due.due_instant(today, hours[1], tz)
+        if closing > now >= slot >= schedule.created_at:
             yield ReportPost(report_key(schedule, today), REPORT, info.id, schedule.id, today)
+
+
+def _channel_regions(s: Session, schedules: Sequence[ReportSchedule]) -> dict[tuple[int, str], str]:
+    """The public-holiday region of each department channel with its own (the channel's calendar)."""
+    if not schedules:
+        return {}
+    query = select(Department.workspace_id, Department.channel_id, Department.holiday_region).where(
+        Department.workspace_id.in_({sc.workspace_id for sc in schedules}),
+        Department.channel_id.in_({sc.target_id for sc in schedules}),
+        Department.holiday_region.is_not(None),
+    )
+    return {(ws, channel): region for ws, channel, region in s.execute(query) if channel and region}
 
 
 def _due_retros(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
@@ -87,8 +132,11 @@ def _due_retros(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> I
     for info in infos.values():
         tz = due.zone(info.timezone)
         today = due.local_date(now, tz)
-        if workspace_calendar(info).is_working_day(today) and due.reached(
-            now, today, due.parse_hhmm(info.checkin_time, _T10), tz
+        closing = due.due_instant(today, working_hours(info)[1], tz)
+        if (
+            workspace_calendar(info).is_working_day(today)
+            and due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz)
+            and now < closing
         ):
             days[info.id] = today
     if not days:

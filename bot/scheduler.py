@@ -22,12 +22,16 @@ One tick (every minute, driven by APScheduler, or by the console's simulated clo
 Because the decision is made from the database every tick, a restart on the same local day
 catches up whatever it missed; a stale message (yesterday's digest) is never composed, and one
 claimed but unsent expires at the end of its local day. Several processes may run this against
-one PostgreSQL database: keys and compare-and-set make every message go out once.
+one PostgreSQL database: keys and compare-and-set make every message go out once. So that they
+also share a storm (rather than one replica winning every claim while the others find them
+taken), each replica given a ``stagger`` claims the slot's sweeps and digest chunks in an order of
+its own: replicas ticking together start on different parts of the work.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -41,9 +45,11 @@ from sqlalchemy.orm import Session
 from bot import launch_posts, metrics, report_posts
 from bot.messenger import DeliveryError
 from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
-from handlers import due, notices
-from handlers.calendar import ALL_DAYS_MASK
+from handlers import due, notices, views
+from handlers.calendar import ALL_DAYS_MASK, WorkCalendar
+from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
+from handlers.working_time import WorkingTime
 from storage import inbox, report_schedules, scheduling
 from storage import notifications as ledger
 from storage.events import forget_events_before
@@ -58,6 +64,7 @@ log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
 SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
+DIGEST_CHUNK = 100  # digests composed and claimed per transaction (the unit replicas share)
 RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
 JOB_ID = "coordbot-scheduler-tick"
 FORGET_JOB_ID = "coordbot-forget-handled-events"
@@ -130,9 +137,18 @@ class _Person:
 class CoordScheduler:
     """Runs ticks for one process; any number of processes may share the database."""
 
-    def __init__(self, services: Services, sender: ConcurrentSender | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        sender: ConcurrentSender | None = None,
+        *,
+        stagger: random.Random | None = None,
+    ) -> None:
+        """``stagger``: claim a slot's work in an order of this replica's own (None: a stable order,
+        as the console and the demo want; ``coordbot serve`` gives each process its own)."""
         self.services = services
         self.sender = sender or ConcurrentSender()
+        self._stagger = stagger
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
         self._tick_started = time.monotonic()
@@ -157,11 +173,12 @@ class CoordScheduler:
             claimed: list[_Claimed] = []
             if plan.checkins:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
-            if plan.digests:
-                claimed.extend(self._guard(self._claim_digests, plan, now))
+            chunks = [plan.digests[i : i + DIGEST_CHUNK] for i in range(0, len(plan.digests), DIGEST_CHUNK)]
+            for chunk in self._staggered(chunks):
+                claimed.extend(self._guard(self._claim_digests, plan, now, chunk))
             if plan.reports:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
-            for sweep in plan.sweeps:
+            for sweep in self._staggered(plan.sweeps):
                 claimed.extend(self._guard(self._claim_sweep, plan, now, sweep))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
@@ -255,6 +272,12 @@ class CoordScheduler:
 
     # ------------------------------------------------------------------ planning
 
+    def _staggered(self, work: Sequence[Any]) -> list[Any]:
+        items = list(work)
+        if self._stagger is not None:
+            self._stagger.shuffle(items)
+        return items
+
     def _guard(self, step: Any, plan: _Plan, now: datetime, *args: Any) -> list[_Claimed]:
         try:
             return list(step(plan, now, *args))
@@ -285,7 +308,7 @@ class CoordScheduler:
                     weekday_bit=bits,
                 )
             )
-        plan.digests = [d.id for d in scheduling.due_digests(s, plan.windows)]
+        plan.digests = _unclaimed_digests(s, plan, now)
         # Weekly reports and launch retros (bot.report_posts).
         plan.reports = report_posts.find_due(s, infos, now)
         # Nudge sweeps: once per working day per timezone in use in a workspace (and per later
@@ -296,7 +319,7 @@ class CoordScheduler:
             for name, at_text in sorted(groups[info.id]):
                 tz = due.zone(name)
                 today = due.local_date(now, tz)
-                works = launch_posts.workspace_calendar(info).is_working_day(today)
+                works = any(c.is_working_day(today) for c in launch_posts.calendars(info).values())
                 if works and due.reached(now, today, due.parse_hhmm(at_text), tz):
                     where = name if at_text == _sweep_time(info, None) else f"{name}@{at_text}"
                     key = f"sweep:nudge:{info.id}:{where}:{today.isoformat()}"
@@ -308,29 +331,82 @@ class CoordScheduler:
         return plan
 
     def _claim_checkins(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests."""
-        composed = []
+        """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests.
+
+        A post whose slot was missed beyond the grace window (coordbot was down) is claimed for
+        the channel's next working morning, composed for that day and marked late — unless
+        another check-in of the launch is due that day (it supersedes the late one) or the launch
+        day is past by then. Claimed under its own key, it is posted once either way.
+        """
+        on_time, late = [], []
+        for post in plan.checkins:
+            info = plan.infos[post.workspace_id]
+            (late if _missed_slot(info, post.today, info.checkin_time, now) else on_time).append(post)
         with self.services.db.transaction() as s:
-            for post, launch, reply in launch_posts.compose(s, plan.checkins, plan.infos):
+            composed = []
+            for post, launch, reply in launch_posts.compose(s, on_time, plan.infos):
                 info = plan.infos[launch.workspace_id]
                 if reply is None:  # nothing to ask any more: remember it, so no tick asks again
                     ledger.mark(s, post.key, info.id, post.kind, now)
                     continue
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
                 composed.append(self._compose(info, post.key, post.kind, target, reply, post.today))
+            self._claim_late(s, plan, late, now)
             return self._claim_all(s, composed, now)
 
-    def _claim_digests(self, plan: _Plan, now: datetime) -> list[_Claimed]:
-        """Compose and claim the standup digests found due (re-checked under the transaction).
+    def _claim_late(
+        self, s: Session, plan: _Plan, late: list[launch_posts.LaunchPost], now: datetime
+    ) -> None:
+        """Claim missed launch posts for the next working morning (the retry path sends them then)."""
+        if not late:
+            return
+        launches = {row.id: row for row in scheduling.launches_by_id(s, [p.launch_id for p in late])}
+        moved = []
+        for post in late:
+            info, launch = plan.infos[post.workspace_id], launches.get(post.launch_id)
+            if launch is None:
+                continue
+            region = info.offices.of_channel(launch.channel_id)
+            calendar = launch_posts.office_calendar(info, region)
+            working = WorkingTime.of(calendar, info.timezone, info.work_start, info.work_end)
+            morning = working.next_working_morning(now)
+            day = morning.astimezone(working.zone).date()
+            newer = due.checkins_on(day, due.parse_offsets(info.checkin_offsets), calendar)
+            if launch.launch_date in newer or (post.offset <= 0 and day > launch.launch_date):
+                log.info("scheduler: %s missed its slot; superseded by %s's post", post.key, day)
+                ledger.mark(s, post.key, info.id, post.kind, now)
+                continue
+            moved.append((post, replace(post, today=day, slot_day=post.today), morning))
+        composed = []
+        by_key = {post.key: (post, morning) for post, post_then, morning in moved}
+        for post_then, launch, reply in launch_posts.compose(s, [m[1] for m in moved], plan.infos):
+            post, morning = by_key[post_then.key]
+            info = plan.infos[launch.workspace_id]
+            if reply is None:
+                ledger.mark(s, post.key, info.id, post.kind, now)
+                continue
+            tr = Translator(reply.language or info.language)
+            missed = views.day(post.today, tr, post_then.today, relative=False)
+            reply = replace(reply, headline=tr("sched.late", headline=reply.headline, day=missed))
+            target = Target.channel(launch.channel_id or "", launch.channel_name)
+            log.info("scheduler: %s missed its slot; posting it late at %s", post.key, morning.isoformat())
+            composed.append(
+                self._compose(info, post.key, post.kind, target, reply, post_then.today, not_before=morning)
+            )
+        self._claim_all(s, composed, now)  # not sent now: their not-before time has not come
 
-        One transaction for the round: the schedules, their channels' scopes (one query), each
-        channel's tasks (one query each, names looked up once per round), the claims (one
+    def _claim_digests(self, plan: _Plan, now: datetime, chunk: Sequence[int]) -> list[_Claimed]:
+        """Compose and claim the standup digests ``chunk`` of those found due (re-checked under the
+        transaction: a chunk another replica claimed first is found posted and skipped).
+
+        One transaction per chunk: the schedules, their channels' scopes (one query), each
+        channel's tasks (one query each, names looked up once per chunk), the claims (one
         multi-row insert) and the schedules' ``last_sent_at`` (one update).
         """
         with self.services.db.transaction() as s:
             due_now = []
             missed = []
-            for schedule in scheduling.due_digests(s, plan.windows, only=plan.digests):
+            for schedule in scheduling.due_digests(s, plan.windows, only=list(chunk), claim=True):
                 info = plan.infos.get(schedule.workspace_id)
                 if info is None:
                     continue
@@ -338,6 +414,11 @@ class CoordScheduler:
                 today = due.local_date(now, tz)
                 if not due.reached(now, today, due.parse_hhmm(schedule.at_time), tz):
                     continue  # the repeated hour of a fall-back night, before the first occurrence
+                office = launch_posts.office_calendar(info, info.offices.of_channel(schedule.channel_id))
+                if not _digest_days_on(info, office, today) & schedule.days:
+                    # a day off at the office of this team channel (another office works today)
+                    ledger.mark(s, _digest_key(info, schedule, today), info.id, "digest", now)
+                    continue
                 if _missed_slot(info, today, schedule.at_time, now):
                     log.info(
                         "scheduler: digest for %s missed its %s slot; dropped for today",
@@ -392,7 +473,7 @@ class CoordScheduler:
         today: date,
         now: datetime,
     ) -> tuple[ledger.NewNotification, Outbound]:
-        key = f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
+        key = _digest_key(info, schedule, today)
         since = schedule.last_sent_at or now - timedelta(hours=24)
         scope = scopes.get((info.id, schedule.channel_id), scheduling.ChannelScope())
         tasks = reader.digest(info.id, scope, today, since)
@@ -417,7 +498,7 @@ class CoordScheduler:
             return []  # another process did this sweep
         nudged: dict[int, _Person] = {}
         escalations: list[tuple[str, PersonRef, TaskRow, int]] = []
-        work_calendar = launch_posts.workspace_calendar(info)
+        offices = info.offices
         local = now.astimezone(due.zone(zone_name)).time()
         reader = scheduling.TaskReader(s)
         overdue = reader.overdue(info.id, today)
@@ -429,6 +510,8 @@ class CoordScheduler:
                 return False
             if _sweep_time(info, person) != sweep.at or person.away_on(today):
                 return False
+            if not launch_posts.office_calendar(info, offices.of_person(person.id)).is_working_day(today):
+                return False  # a day off at their office
             start = due.parse_hhmm(person.work_start or info.work_start)
             return start <= local < due.parse_hhmm(person.work_end or info.work_end, _T1800)
 
@@ -451,6 +534,7 @@ class CoordScheduler:
                     if here(person):
                         nudged.setdefault(person.id, _Person(person)).blocked.append(task)
                 continue
+            work_calendar = launch_posts.office_calendar(info, offices.of_department(task.department_id))
             late = work_calendar.working_days_between(task.due_date, today)
             primary = stand_in(task.assignee or lead or creator, lead)
             if primary is not None and here(primary):
@@ -529,6 +613,7 @@ class CoordScheduler:
         *,
         zone_name: str | None = None,
         expires: datetime | None = None,
+        not_before: datetime | None = None,
     ) -> tuple[ledger.NewNotification, Outbound]:
         """A ledger row carrying the whole message (a retry needs nothing else); it expires with its day."""
         outbound = Outbound(info.platform, info.external_id, target, reply, key=key)
@@ -542,6 +627,7 @@ class CoordScheduler:
             target_id=target.id,
             payload={"outbound": notices.outbound_to_dict(outbound)},
             expires_at=expires,
+            not_before=not_before,
         )
         return new, outbound
 
@@ -766,8 +852,12 @@ class CoordScheduler:
             ):
                 digest_times.setdefault(workspace_id, set()).add(at_time)
             report_times: dict[int, set[str]] = {}
-            for schedule in report_schedules.of_workspaces(s, [info.id for info in infos]):
-                report_times.setdefault(schedule.workspace_id, set()).add(schedule.at_time)
+            hours = {info.id: report_posts.working_hours(info) for info in infos}
+            for schedule in report_schedules.of_workspaces(s, list(hours)):
+                slot = report_posts.slot_in_hours(
+                    due.parse_hhmm(schedule.at_time), hours[schedule.workspace_id]
+                )
+                report_times.setdefault(schedule.workspace_id, set()).add(slot.strftime("%H:%M"))
         pairs: set[tuple[str, str]] = set()
         for info in infos:
             pairs.add((info.timezone, info.checkin_time))
@@ -809,6 +899,21 @@ def _missed_slot(info: WorkspaceInfo, today: date, at_text: str, now: datetime) 
     return now - slot > timedelta(minutes=info.late_grace_minutes) or now >= closing
 
 
+def _unclaimed_digests(s: Session, plan: _Plan, now: datetime) -> list[int]:
+    """The digest schedules due, less those whose day's key is taken (a day off at their
+    channel's office: the schedule is not marked posted, so its next digest covers the days off)."""
+    found = scheduling.due_digests(s, plan.windows)
+    if not found:
+        return []
+    keys = {}
+    for schedule in found:
+        info = plan.infos.get(schedule.workspace_id)
+        if info is not None:
+            keys[schedule.id] = _digest_key(info, schedule, due.local_date(now, due.zone(info.timezone)))
+    taken = ledger.existing_keys(s, keys.values())
+    return [schedule.id for schedule in found if keys.get(schedule.id) not in taken]
+
+
 def _sweep_time(info: WorkspaceInfo, person: PersonRef | None) -> str:
     """When a person's nudges are swept: the nudge time, or the start of their working hours if later."""
     start = (person.work_start if person is not None else None) or info.work_start
@@ -841,7 +946,14 @@ def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
     of its weekday (a schedule may choose a weekend day on purpose).
     """
     today = due.local_date(now, due.zone(info.timezone))
-    calendar = launch_posts.workspace_calendar(info)
+    bits = 0
+    for calendar in launch_posts.calendars(info).values():
+        bits |= _digest_days_on(info, calendar, today)
+    return bits
+
+
+def _digest_days_on(info: WorkspaceInfo, calendar: WorkCalendar, today: date) -> int:
+    """:func:`_digest_days` on one of the workspace's calendars."""
     weekday = 1 << today.weekday()
     works, usual = calendar.is_working_day(today), calendar.works_by_weekday(today)
     if usual and not works:
@@ -849,6 +961,10 @@ def _digest_days(info: WorkspaceInfo, now: datetime) -> int:
     if works and not usual:
         return weekday | (info.workdays & ALL_DAYS_MASK or ALL_DAYS_MASK)
     return weekday
+
+
+def _digest_key(info: WorkspaceInfo, schedule: DigestSchedule, today: date) -> str:
+    return f"digest:channel:{info.id}:{schedule.channel_id}:{today.isoformat()}"
 
 
 def _same(a: PersonRef | None, b: PersonRef | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import sys
 
 from bot.app import Services
@@ -67,7 +68,7 @@ def run_serve(
     if scheduler:
         from bot.scheduler import CoordScheduler
 
-        ticker = CoordScheduler(services)
+        ticker = CoordScheduler(services, stagger=random.Random())  # replicas share a storm
         ticker.start()
     import uvicorn
 

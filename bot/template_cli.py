@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
-from handlers import template_file
 from handlers.clock import SystemClock
 from storage.db import Database
 from storage.models import Workspace
@@ -51,6 +50,8 @@ WORKSPACE_HELP = "the workspace (its Slack team id, Feishu tenant key, or consol
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers import template_file  # YAML and the template checks: not at every start-up
+
     database = Database(settings.database_url)
     try:
         database.upgrade()
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(session: Session, workspace: Workspace, args: argparse.Namespace) -> int:
+    from handlers import template_file
+
     text = template_file.export_template(session, workspace, args.name)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -82,6 +85,8 @@ def _export(session: Session, workspace: Workspace, args: argparse.Namespace) ->
 
 
 def _import(session: Session, workspace: Workspace, args: argparse.Namespace) -> int:
+    from handlers import template_file
+
     try:
         text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

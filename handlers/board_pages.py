@@ -148,10 +148,10 @@ def _lanes(entry: RoadmapEntry) -> tuple[Lane, ...]:
     work = [*readiness.items, *readiness.followups, *readiness.open_tasks, *entry.done_tasks]
     departments: dict[int, Department] = {d.department.id: d.department for d in readiness.departments}
     for task in work:
-        departments.setdefault(task.department_id, task.department)
-    lanes = []
-    for department in sorted(departments.values(), key=lambda d: (d.position, d.id)):
-        mine = [t for t in work if t.department_id == department.id]
-        mine.sort(key=lambda t: (t.due_date is None, t.due_date or date.max, t.number))
-        lanes.append(Lane(department, tuple(mine)))
-    return tuple(lanes)
+        if task.department_id not in departments:  # read a task's department only when new
+            departments[task.department_id] = task.department
+    by_department: dict[int, list[Task]] = {}
+    for task in sorted(work, key=lambda t: (t.due_date is None, t.due_date or date.max, t.number)):
+        by_department.setdefault(task.department_id, []).append(task)
+    ordered = sorted(departments.values(), key=lambda d: (d.position, d.id))
+    return tuple(Lane(department, tuple(by_department.get(department.id, ()))) for department in ordered)

@@ -119,11 +119,12 @@ def build_burnup(
     start = min(launch.created_at.astimezone(zone).date(), launch.launch_date)
     last = max(_last_day(launch, today, zone), start)
     start = max(start, last - timedelta(days=MAX_DAYS - 1))
-    days = []
-    for offset in range((last - start).days + 1):
-        day = start + timedelta(days=offset)
-        instant = min(end_of_day(day, zone), now)
-        days.append(_count(counted, day, instant))
+    calendar_days = [start + timedelta(days=offset) for offset in range((last - start).days + 1)]
+    instants = [min(end_of_day(day, zone), now) for day in calendar_days]
+    days = [
+        BurnupDay(day, done, total)
+        for day, (done, total) in zip(calendar_days, _counts(counted, instants), strict=True)
+    ]
     return Burnup(
         launch_name=launch.name,
         start=start,
@@ -133,9 +134,24 @@ def build_burnup(
     )
 
 
-def _count(counted: Sequence[TaskTimeline], day: date, instant: datetime) -> BurnupDay:
-    states = [s for s in (t.state_at(instant) for t in counted) if s is not None]
-    return BurnupDay(day, sum(1 for s in states if s.status == TaskStatus.DONE), len(states))
+def _counts(counted: Sequence[TaskTimeline], instants: Sequence[datetime]) -> list[tuple[int, int]]:
+    """(done, total) of ``counted`` at each of ``instants`` (ascending), in one sweep over the
+    instants their states change at rather than every task's state on every day."""
+    changes: list[tuple[datetime, int, int]] = []
+    for timeline in counted:
+        done, total = 0, 0
+        for at, state in timeline.steps():
+            now_done, now_total = (0, 0) if state is None else (int(state.status == TaskStatus.DONE), 1)
+            if (now_done, now_total) != (done, total):
+                changes.append((at, now_done - done, now_total - total))
+                done, total = now_done, now_total
+    changes.sort(key=lambda change: change[0])
+    counts, done, total, index = [], 0, 0, 0
+    for instant in instants:
+        while index < len(changes) and changes[index][0] <= instant:
+            done, total, index = done + changes[index][1], total + changes[index][2], index + 1
+        counts.append((done, total))
+    return counts
 
 
 def launch_burnup(

@@ -98,7 +98,7 @@ class SetDue:
 @dataclass(frozen=True)
 class SnoozeTask:
     number: int
-    duration: timedelta
+    duration: timedelta | None  # None: until the next working day (``tomorrow``)
 
 
 @dataclass(frozen=True)

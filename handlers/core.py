@@ -185,7 +185,7 @@ class Coordinator:
         """
 
         def run(ctx: Ctx) -> Reply:
-            command = g.parse(text, ctx.today, ctx.calendar)
+            command = g.parse(text, ctx.today, lambda: ctx.calendar)
             if isinstance(command, g.Help):
                 return help_text.help_reply(ctx.tr, command.topic)
             return HANDLERS[type(command)](ctx, command)

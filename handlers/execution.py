@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,10 @@ from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
 from handlers.web_access import WebAccess
-from storage import company_days, repo
+from handlers.working_time import WorkingTime
+from storage import company_days, repo, scheduling
 from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
+from storage.scheduling import NO_OFFICES, Offices
 
 
 class CommandError(UsageError):
@@ -51,6 +53,25 @@ class Ctx:
         company = company_days.for_workspaces(self.session, [ws.id]).get(ws.id)
         return workspace_calendar(ws.workdays, ws.holiday_region, ws.language, company)
 
+    def working_time(self, person: Person) -> WorkingTime:
+        """``person``'s working time: their office's calendar, their time zone and hours (or the
+        workspace's)."""
+        ws = self.workspace
+        region = self._offices.of_person(person.id)
+        calendar = self.calendar if region is None else replace(self.calendar, region=region)
+        return WorkingTime.of(
+            calendar,
+            person.timezone or ws.timezone,
+            person.work_start or ws.work_start,
+            person.work_end or ws.work_end,
+        )
+
+    @cached_property
+    def _offices(self) -> Offices:
+        return scheduling.workspace_offices(self.session, self.workspace.id).get(
+            self.workspace.id, NO_OFFICES
+        )
+
     def department_calendar(self, department: Department | None) -> WorkCalendar:
         """A department's calendar: the workspace's, with its office's public holidays if it has its own."""
         if department is None or not department.holiday_region:
@@ -74,8 +95,21 @@ class Ctx:
                 workspace_external_id=self.workspace.external_id,
                 target=Target.user(person.user_id, person.name),
                 reply=replace(reply, language=self.tr.lang),
+                not_before=self.reachable_from(person),
             )
         )
+
+    def reachable_from(self, person: Person) -> datetime | None:
+        """When a DM may reach ``person``: None (now) inside their working time, else their next
+        working morning — after their away time, if they are away."""
+        working = self.working_time(person)
+        start = self.now
+        if person.away_from is not None and person.away_until is not None:
+            today = self.now.astimezone(working.zone).date()
+            if person.away_from <= today <= person.away_until:
+                start = working.opening(person.away_until + timedelta(days=1))
+        at = working.next_working_instant(start)
+        return None if at <= self.now else at
 
 
 def department(ctx: Ctx, word: str, usage: str) -> Department:

@@ -176,19 +176,26 @@ def task_number(token: str | None, usage: str) -> int:
 
 @dataclass(frozen=True)
 class _Dates:
-    """What dates are read against: the day it is, and the working calendar for working days."""
+    """What dates are read against: the day it is, and the working calendar for working days.
+
+    The calendar is asked for only when a date is read: building a workspace's calendar reads its
+    company days from the database, which a command without a date does not need.
+    """
 
     today: date
-    calendar: WorkCalendar
+    calendar: Callable[[], WorkCalendar]
 
     def read(self, text: str) -> date | None:
-        return parse_date(text, self.today, self.calendar)
+        return parse_date(text, self.today, self.calendar())
 
 
-def parse(text: str, today: date, calendar: WorkCalendar | None = None) -> Command:
+def parse(
+    text: str, today: date, calendar: WorkCalendar | Callable[[], WorkCalendar] | None = None
+) -> Command:
     """Parse one command line; raises :class:`UsageError` naming what was wrong.
 
-    ``calendar`` (the workspace's) counts working days in dates such as ``3 working days``.
+    ``calendar`` (the workspace's, or what gives it when a date is read) counts working days in
+    dates such as ``3 working days``.
     """
     if len(text) > MAX_TEXT:
         raise UsageError("err.too_long", None, {"limit": MAX_TEXT})
@@ -200,7 +207,12 @@ def parse(text: str, today: date, calendar: WorkCalendar | None = None) -> Comma
     verb = VERBS.get(tokens[0].lower())
     if verb is None:
         raise UsageError("err.unknown_verb", "help", {"verb": tokens[0][:40]})
-    return _PARSERS[verb](verb, tokens[1:], _Dates(today, calendar or WorkCalendar()))
+    if callable(calendar):
+        dates = _Dates(today, calendar)
+    else:
+        fixed = calendar or WorkCalendar()
+        dates = _Dates(today, lambda: fixed)
+    return _PARSERS[verb](verb, tokens[1:], dates)
 
 
 def _parse_help(_verb: str, args: list[str], _dates: _Dates) -> Command:
@@ -368,6 +380,12 @@ def _parse_due(_verb: str, args: list[str], dates: _Dates) -> Command:
     return SetDue(number, _parse_date_or_fail(args[1:], dates, "due", number=number))
 
 
+# ``snooze #3 tomorrow``: until the next working day's morning (a Friday's tomorrow is Monday)
+NEXT_WORKING_DAY_WORDS = frozenset(
+    {"tomorrow", "tmr", "tmrw", "next working day", "明天", "明日", "下个工作日", "下一个工作日"}
+)
+
+
 def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "snooze")
     raw = " ".join(args[1:])
@@ -378,6 +396,8 @@ def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     }
     if not raw:
         raise UsageError("err.missing_duration", "snooze", limits)
+    if raw.strip().lower() in NEXT_WORKING_DAY_WORDS:
+        return SnoozeTask(number, None)
     duration = parse_duration(raw)
     if duration is None:
         key = "err.bad_duration" if duration_seconds(raw) is None else "err.duration_out_of_range"

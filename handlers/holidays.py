@@ -22,8 +22,6 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any
 
-import holidays as vacanza
-
 log = logging.getLogger(__name__)
 
 NONE = "none"  # the region setting that turns public holidays off
@@ -48,6 +46,8 @@ _EMPTY = MappingProxyType({})
 @cache
 def supported_regions() -> MappingProxyType[str, frozenset[str]]:
     """Country codes of the library and their subdivision codes."""
+    import holidays as vacanza  # on first use: the library's import is a sizeable part of a start-up
+
     found = vacanza.list_supported_countries()
     return MappingProxyType({code: frozenset(s.upper() for s in subs) for code, subs in found.items()})
 
@@ -111,6 +111,8 @@ def note_unknown_year(workspace_id: int, region: str, year: int) -> None:
 
 
 def _library_calendar(country: str, subdivision: str | None, year: int, lang: str) -> Any:
+    import holidays as vacanza
+
     cls = vacanza.country_holidays(country).__class__
     languages = getattr(cls, "supported_languages", ())
     wanted = _LANGUAGES.get(lang)

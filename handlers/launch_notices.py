@@ -63,10 +63,15 @@ def compose_checkin(
     *,
     calendar: WorkCalendar | None = None,
     zone: ZoneInfo = UTC,
+    slot_day: date | None = None,
     feedback: LaunchFeedback | None = None,
     asks_next: bool = False,
 ) -> Reply:
-    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0)."""
+    """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0).
+
+    ``slot_day``: the day it was due, when it is posted later (late): "moved from" tells only of
+    a move off a day off, not of the delay.
+    """
     if offset > 0:
         return compose_followup(
             readiness, offset, today, lang, zone=zone, feedback=feedback, asks_next=asks_next
@@ -83,6 +88,8 @@ def compose_checkin(
         headline = tr(key, launch=launch.name, date=day(launch.launch_date, tr, today, relative=False))
     else:
         moved_from, left = due.checkin_headline_parts(today, offset, launch.launch_date, calendar)
+        if slot_day is not None:
+            moved_from, _left = due.checkin_headline_parts(slot_day, offset, launch.launch_date, calendar)
         moved = tr("sched.checkin.moved_from", day=_nearby_day(moved_from, today, tr)) if moved_from else ""
         headline = tr(
             "sched.checkin.headline", launch=launch.name, label=due.offset_label(offset), moved=moved, n=left

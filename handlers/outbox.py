@@ -3,8 +3,9 @@
 Each one is recorded in the notification ledger (:mod:`storage.notifications`, kind
 ``update``, a key of its own) inside the command's transaction, so it exists if and only if
 the change it reports does. The adapter sends it right after the commit
-(:func:`bot.delivery.deliver_outbox`); one the platform refused for now, or that a crash left
-unsent, is retried by the scheduler like any notification, and its key keeps a retry from
+(:func:`bot.delivery.deliver_outbox`), unless it waits for its recipient's working time
+(:attr:`Outbound.not_before`: the scheduler sends it then); one the platform refused for now,
+or that a crash left unsent, is retried by the scheduler like any notification, and its key keeps a retry from
 posting it twice (Feishu's ``uuid``, Slack's message metadata).
 
 The answer to the asker is recorded the same way (kind ``reply``, the key the adapter chose from
@@ -58,8 +59,17 @@ def record(session: Session, workspace_id: int, outbox: Sequence[Outbound], now:
     keyed = [
         replace(message, key=message.key or f"{KIND}:{workspace_id}:{uuid.uuid4().hex}") for message in outbox
     ]
-    ledger.claim_many(session, [ledger_row(m, workspace_id, KIND, now + TTL) for m in keyed], now)
+    rows = []
+    for message in keyed:
+        row = ledger_row(message, workspace_id, KIND, (message.not_before or now) + TTL)
+        rows.append(replace(row, not_before=message.not_before))
+    ledger.claim_many(session, rows, now)
     return keyed
+
+
+def deferred(message: Outbound, now: datetime) -> bool:
+    """Whether ``message`` waits in the ledger for its recipient's working time (the scheduler's)."""
+    return message.not_before is not None and message.not_before > now
 
 
 def record_answer(session: Session, workspace_id: int, answer: Outbound, now: datetime) -> int | None:

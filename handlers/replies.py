@@ -245,6 +245,9 @@ class Outbound:
     # after all (a lost answer, a crash mid-send): a messenger that can look checks before it
     # sends again. None on a first attempt.
     earlier_attempt_since: datetime | None = None
+    # Not to be sent before this instant: a DM waits for its recipient's working time (the ledger
+    # holds it until then; None: now).
+    not_before: datetime | None = None
 
 
 @dataclass

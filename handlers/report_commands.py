@@ -7,9 +7,9 @@ launch's PM's (or an admin's) and sends the retro once, to the launch channel an
 
 from __future__ import annotations
 
+from handlers import due, views
 from handlers import execution as ex
 from handlers import report_grammar as rg
-from handlers import views
 from handlers.burnup import launch_burnup, overdue_by_department
 from handlers.charts import burnup_chart, overdue_chart
 from handlers.execution import CommandError, Ctx
@@ -21,6 +21,8 @@ from handlers.weekly_report import compose_weekly_report
 from storage import notifications as ledger
 from storage import report_schedules
 from storage.models import LaunchStatus, ReportSchedule
+
+_T1800 = due.parse_hhmm("18:00")
 
 
 def chart_burnup(ctx: Ctx, cmd: rg.ChartBurnup) -> Reply:
@@ -55,6 +57,11 @@ def schedule_report(ctx: Ctx, cmd: rg.ScheduleReport) -> Reply:
     target = _target(ctx, cmd.where)
     if target.kind == "channel":
         require_admin(ctx)
+    ws = ctx.workspace
+    if not due.parse_hhmm(ws.work_start) <= due.parse_hhmm(cmd.at) < due.parse_hhmm(ws.work_end, _T1800):
+        raise CommandError(
+            "err.report_outside_hours", "report", {"time": cmd.at, "start": ws.work_start, "end": ws.work_end}
+        )
     schedule = report_schedules.find(ctx.session, ctx.workspace, target.kind, target.id)
     if schedule is None:
         schedule = ReportSchedule(

@@ -5,7 +5,7 @@ Who may run what is :mod:`handlers.permissions`; every change is a history event
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,6 @@ from handlers.replies import Reply, Section, Tone
 from storage import repo
 from storage.models import Launch, Person, Task, TaskStatus
 
-SNOOZE_BUTTON = timedelta(days=1)
 HISTORY_SHOWN = 15
 
 
@@ -337,7 +336,12 @@ def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
     require_task_permission(ctx, task, "snooze")
     if task.status == TaskStatus.DONE:
         raise _bad_transition(ctx, task, "snooze")
-    until = ctx.now + cmd.duration
+    # Back in the working time of whoever is nudged: the assignee (else the one snoozing).
+    working = ctx.working_time(task.assignee or ctx.me)
+    if cmd.duration is None:
+        until = working.next_working_morning(ctx.now)
+    else:
+        until = working.next_working_instant(ctx.now + cmd.duration)
     old = task.snoozed_until.isoformat() if task.snoozed_until else None
     task.snoozed_until = until
     _touch(ctx, task, "snoozed", {"snoozed_until": [old, until.isoformat()]})
@@ -379,5 +383,5 @@ def run_action(ctx: Ctx, action_id: str, value: str) -> Reply:
     if action_id in verbs:
         return change_status(ctx, g.ChangeStatus(verbs[action_id], number))
     if action_id == views.ACTION_SNOOZE:
-        return snooze(ctx, g.SnoozeTask(number, SNOOZE_BUTTON))
+        return snooze(ctx, g.SnoozeTask(number, None))
     raise CommandError("err.bad_action", None, {"action": action_id[:40]})

@@ -85,6 +85,14 @@ class TaskTimeline:
             state = replace(state, status=TaskStatus.TODO)
         return None if state.status in GONE else state
 
+    def steps(self) -> list[tuple[datetime, TaskState | None]]:
+        """The instants its state may change at, each with the state from then on: ``state_at`` is
+        the same from one instant up to the next (and ``None`` before the first)."""
+        points = {self.created_at, *(t for t in self._times if t > self.created_at)}
+        if self._unrecorded_done is not None and self._unrecorded_done > self.created_at:
+            points.add(self._unrecorded_done)
+        return [(point, self.state_at(point)) for point in sorted(points)]
+
     def done_at(self) -> datetime | None:
         """When it was last marked done (``None`` unless it is done now)."""
         if self.task.status != TaskStatus.DONE:

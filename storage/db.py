@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Column, Engine, Row, Table, create_engine, event
 from sqlalchemy import exc as sa
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -198,14 +201,28 @@ def _rollback_quietly(session: Session) -> None:
         log.debug("rollback on a broken connection failed")
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
+
+
 @functools.cache
 def _newest_revisions() -> frozenset[str]:
-    from alembic.script import ScriptDirectory
+    """The heads of coordbot's migrations, from the ``revision``/``down_revision`` lines of their files.
 
-    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    Read without alembic, whose import and script loading took most of a start-up that found the
+    database current (``tests/test_migrations.py`` checks this against alembic's own heads).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).update(_QUOTED.findall(value))
+    return frozenset(revisions - parents)
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -259,8 +276,13 @@ class Database:
         Replicas started together all call this: the upgrade runs under a lock — PostgreSQL's
         transaction-scoped advisory lock :data:`MIGRATION_LOCK`, SQLite's writer lock (the
         transaction begins ``IMMEDIATE``) — so one process migrates while the others wait, then
-        find the schema current and do nothing.
+        find the schema current and do nothing. A database already at the newest revisions is
+        told by one query, without loading alembic (every start-up of every replica asks).
         """
+        if self._current_revisions() == _newest_revisions():
+            return
+        from alembic import command
+
         config = _alembic_config()
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -270,11 +292,17 @@ class Database:
 
     def schema_revisions(self) -> tuple[set[str], set[str]]:
         """(the revisions the database is at, the newest revisions coordbot has) for readiness checks."""
-        from alembic.runtime.migration import MigrationContext
+        return self._current_revisions(), set(_newest_revisions())
 
+    def _current_revisions(self) -> set[str]:
+        """The revisions alembic recorded in the database (none before the first migration).
+
+        Raises SQLAlchemy's errors when the database cannot be reached (the caller reports it).
+        """
         with self.engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
-        return current, _newest_revisions()
+            if not sa_inspect(connection).has_table("alembic_version"):
+                return set()
+            return set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
 
     def dispose(self) -> None:
         self.engine.dispose()

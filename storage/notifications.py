@@ -81,6 +81,7 @@ class NewNotification:
     target_id: str
     payload: dict[str, Any] = field(default_factory=dict)
     expires_at: datetime | None = None
+    not_before: datetime | None = None  # held until then (a DM waiting for working hours)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def claim_many(session: Session, news: Sequence[NewNotification], now: datetime)
                 "payload": payload,
                 "status": PENDING,
                 "attempts": 0,
-                "next_attempt_at": now + LEASE,
+                "next_attempt_at": max(now + LEASE, new.not_before) if new.not_before else now + LEASE,
                 "created_at": now,
             }
         )

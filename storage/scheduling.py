@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all, update
@@ -23,6 +23,7 @@ from storage.company_days import NO_COMPANY_DAYS, CompanyDays
 from storage.launch_plans import ITEM_STATUSES
 from storage.models import (
     Department,
+    DepartmentMember,
     DigestSchedule,
     Launch,
     LaunchStatus,
@@ -33,6 +34,48 @@ from storage.models import (
     TaskStatus,
     Workspace,
 )
+
+
+@dataclass(frozen=True)
+class Offices:
+    """A workspace's departments with public holidays of their own (a team in another office).
+
+    Their team channels and their people (lead, members) follow that office's calendar; a
+    person in several such departments follows the first (by position). Empty for most
+    workspaces, so hashing and looking up stay cheap.
+    """
+
+    departments: tuple[tuple[int, str], ...] = ()  # (department id, region)
+    channels: tuple[tuple[str, str], ...] = ()  # (team channel id, region)
+    people: tuple[tuple[int, str], ...] = ()  # (person id, region)
+
+    @property
+    def regions(self) -> frozenset[str]:
+        return frozenset(region for _id, region in self.departments)
+
+    def of_department(self, department_id: int) -> str | None:
+        return self._by_department.get(department_id)
+
+    def of_channel(self, channel_id: str | None) -> str | None:
+        return self._by_channel.get(channel_id or "")
+
+    def of_person(self, person_id: int) -> str | None:
+        return self._by_person.get(person_id)
+
+    @cached_property
+    def _by_department(self) -> dict[int, str]:
+        return dict(self.departments)
+
+    @cached_property
+    def _by_channel(self) -> dict[str, str]:
+        return dict(self.channels)
+
+    @cached_property
+    def _by_person(self) -> dict[int, str]:
+        return dict(self.people)
+
+
+NO_OFFICES = Offices()
 
 
 @dataclass(frozen=True)
@@ -55,6 +98,7 @@ class WorkspaceInfo:
     work_end: str = "18:00"
     late_grace_minutes: int = 120
     company: CompanyDays = NO_COMPANY_DAYS
+    offices: Offices = NO_OFFICES
 
 
 @dataclass(frozen=True)
@@ -89,8 +133,53 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
         .where(Workspace.uninstalled_at.is_(None))
         .order_by(Workspace.id)
     ).all()
-    company = company_days.for_workspaces(session, [row.id for row in rows])
-    return [WorkspaceInfo(*row, company=company.get(row.id, NO_COMPANY_DAYS)) for row in rows]
+    ids = [row.id for row in rows]
+    company = company_days.for_workspaces(session, ids)
+    offices = workspace_offices(session)
+    return [
+        WorkspaceInfo(
+            *row, company=company.get(row.id, NO_COMPANY_DAYS), offices=offices.get(row.id, NO_OFFICES)
+        )
+        for row in rows
+    ]
+
+
+def workspace_offices(session: Session, workspace_id: int | None = None) -> dict[int, Offices]:
+    """The :class:`Offices` of every workspace (or one): one query, and one more only when some
+    department has a region of its own."""
+    query = select(
+        Department.workspace_id,
+        Department.id,
+        Department.channel_id,
+        Department.holiday_region,
+        Department.lead_id,
+    ).where(Department.holiday_region.is_not(None))
+    if workspace_id is not None:
+        query = query.where(Department.workspace_id == workspace_id)
+    rows = session.execute(query.order_by(Department.workspace_id, Department.position, Department.id)).all()
+    if not rows:
+        return {}
+    members: dict[int, list[int]] = defaultdict(list)
+    for department_id, person_id in session.execute(
+        select(DepartmentMember.department_id, DepartmentMember.person_id)
+        .where(DepartmentMember.department_id.in_([row.id for row in rows]))
+        .order_by(DepartmentMember.id)
+    ):
+        members[department_id].append(person_id)
+    found: dict[int, tuple[list[tuple[int, str]], dict[str, str], dict[int, str]]] = defaultdict(
+        lambda: ([], {}, {})
+    )
+    for ws_id, dept_id, channel_id, region, lead_id in rows:
+        departments, channels, people = found[ws_id]
+        departments.append((dept_id, region))
+        if channel_id:
+            channels.setdefault(channel_id, region)
+        for person_id in (*((lead_id,) if lead_id is not None else ()), *members[dept_id]):
+            people.setdefault(person_id, region)
+    return {
+        ws_id: Offices(tuple(d), tuple(c.items()), tuple(sorted(p.items())))
+        for ws_id, (d, c, p) in found.items()
+    }
 
 
 def person_zones(session: Session) -> dict[int, set[str]]:
@@ -181,12 +270,19 @@ def launch_details(session: Session, launch_ids: Sequence[int]) -> LaunchDetails
 
 
 def due_digests(
-    session: Session, windows: Sequence[DigestWindow], *, only: Sequence[int] | None = None
+    session: Session,
+    windows: Sequence[DigestWindow],
+    *,
+    only: Sequence[int] | None = None,
+    claim: bool = False,
 ) -> list[DigestSchedule]:
     """Enabled digest schedules whose local time has come today, on one of their days, not yet posted.
 
     One query for every timezone at once; a schedule already posted today is filtered out by the
     database (``last_sent_at`` before the local day's start), so an idle tick reads no rows.
+    ``claim`` locks the rows for the transaction and skips those another is composing now
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers): another replica moves
+    on to other digests instead of composing the same ones.
     """
     if not windows:
         return []
@@ -205,6 +301,8 @@ def due_digests(
     query = select(DigestSchedule).where(DigestSchedule.enabled.is_(True), or_(*conditions))
     if only is not None:
         query = query.where(DigestSchedule.id.in_(list(only)))
+    if claim:
+        query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query.order_by(DigestSchedule.id)))
 
 

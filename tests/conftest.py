@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, event, text
 
 from handlers.clock import ManualClock
 from storage.db import Database, _normalise_url
+from storage.models import Base
+from tests.cli import cli  # noqa: F401  (the fixture)
 
 # Properties are checked by their examples, not their speed: on a shared CI machine one example
 # can take longer than hypothesis's default 200 ms deadline.
@@ -30,8 +32,11 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 def _pg_schema_url(schema: str) -> str:
+    """The test's schema; commits do not wait for the server's disk (only a server crash, which no
+    test makes, could lose them), so PostgreSQL tests are not bound by this machine's fsync."""
     joiner = "&" if "?" in PG_URL else "?"
-    return f"{_normalise_url(PG_URL)}{joiner}options=-csearch_path%3D{schema}"
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    return f"{_normalise_url(PG_URL)}{joiner}options={options}"
 
 
 @pytest.fixture(scope="session")
@@ -64,14 +69,21 @@ def make_database_url(backend: str, tmp_path, request) -> Iterator[str]:  # type
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def backend(request) -> str:  # type: ignore[no-untyped-def]
+    """Every database test runs on SQLite, and on PostgreSQL when configured."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path, request) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A URL of an empty database: SQLite file, and a fresh PostgreSQL schema when configured."""
-    yield from make_database_url(request.param, tmp_path, request)
+    yield from make_database_url(backend, tmp_path, request)
 
 
-# Migrating every test's database from nothing costs ~0.3 s on SQLite and ~1 s on PostgreSQL; the
-# first migration in each test process is the real one, later databases get a copy of its result
-# (SQLite: the file; PostgreSQL: the same SQL statements replayed into the test's own schema).
+# Migrating every test's database from nothing costs ~0.3 s on SQLite and ~1 s on PostgreSQL. The
+# first migration in each test process is the real one. Later SQLite databases get a copy of its
+# file; on PostgreSQL each test process keeps one migrated schema and empties it for each test
+# (a new schema, replayed from the recorded statements, only if emptying it fails).
 _sqlite_template: list[str] = []
 _pg_statements: list[tuple[str, Any, bool]] = []
 
@@ -111,14 +123,80 @@ def _migrate_postgresql(database: Database) -> None:
     _pg_statements.extend(recorded)
 
 
+class ReusedSchema:
+    """This test process's migrated PostgreSQL schema, emptied before each test that takes it."""
+
+    def __init__(self, admin: Any) -> None:
+        self.admin = admin
+        self.name = ""
+        self.emptying = ""
+        self.abandoned: list[str] = []
+
+    def take(self) -> str:
+        if self.name and self._empty():
+            return _pg_schema_url(self.name)
+        if self.name:  # dropped at the end: a connection left behind may still hold its locks
+            self.abandoned.append(self.name)
+        self.name = f"w_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        database = Database(_pg_schema_url(self.name))
+        try:
+            _migrate_postgresql(database)
+        finally:
+            database.dispose()
+        self.emptying = self._emptying_sql()
+        return _pg_schema_url(self.name)
+
+    def _emptying_sql(self) -> str:
+        """One batch: delete every row (children first), restart every sequence."""
+        with self.admin.connect() as conn:
+            present = {
+                row[0]
+                for row in conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": self.name}
+                )
+            }
+        ordered = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
+        others = sorted(present - set(ordered) - {"alembic_version"})
+        deletes = "".join(f'DELETE FROM "{self.name}"."{table}";' for table in [*others, *ordered])
+        restart = (
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.relkind = 'S' AND n.nspname = '{self.name}'"
+        )
+        return f"SET LOCAL lock_timeout = '2s';{deletes}{restart}"
+
+    def _empty(self) -> bool:
+        try:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(self.emptying)
+        except Exception:  # a lock left by a killed process, a dropped table: start a new schema
+            return False
+        return True
+
+    def drop(self) -> None:
+        for name in [*self.abandoned, self.name]:
+            if name:
+                with self.admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
+@pytest.fixture(scope="session")
+def reused_schema(pg_admin_engine) -> Iterator[ReusedSchema]:  # type: ignore[no-untyped-def]
+    schema = ReusedSchema(pg_admin_engine)
+    yield schema
+    schema.drop()
+
+
 @pytest.fixture
-def db(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    if database_url.startswith("sqlite:///"):
-        _migrate_sqlite(database_url, tmp_path_factory)
-        database = Database(database_url)
+def db(backend: str, tmp_path, tmp_path_factory: pytest.TempPathFactory, request) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    """A migrated database with nothing in it, on each backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'coordbot-test.db'}"
+        _migrate_sqlite(url, tmp_path_factory)
+        database = Database(url)
     else:
-        database = Database(database_url)
-        _migrate_postgresql(database)
+        database = Database(request.getfixturevalue("reused_schema").take())
     yield database
     database.dispose()
 

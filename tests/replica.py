@@ -7,11 +7,12 @@ from typing import Any
 
 from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
+from tests.virtual_seconds import virtual_sender
 
 
 def scheduler_sends(services: Any, clock: ManualClock) -> tuple[int, int]:
     """How many messages a scheduler sends in the next 10 minutes, then in the two hours after."""
-    scheduler = CoordScheduler(services)
+    scheduler = CoordScheduler(services, virtual_sender())
     try:
         start = clock.now()
         first = scheduler.run_through(start, start + timedelta(minutes=10))

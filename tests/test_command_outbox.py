@@ -25,6 +25,7 @@ from storage import notifications as ledger
 from storage.db import Database
 from storage.models import Notification
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
+from tests.virtual_seconds import virtual_sender
 
 ASSIGN = "/coord add design Hero banner <@U2|bob> due fri"
 
@@ -85,7 +86,7 @@ def test_the_platform_away_delays_the_update_but_does_not_lose_it(
     assert deliver(outcome, services) == 0
     (row,) = updates(services.db)
     assert row.status == ledger.FAILED and "unavailable" in (row.last_error or "")
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         start = clock.now()
         assert scheduler.tick(start) == 0  # not before its backoff
@@ -101,7 +102,7 @@ def test_an_update_a_crash_left_unsent_goes_out_after_its_lease(
     core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
 ) -> None:
     core.handle_text(alice(), ASSIGN)  # committed; the process dies before deliver_outbox
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         assert scheduler.tick(clock.now()) == 0  # the sender's reservation still runs
         assert scheduler.run_through(clock.now(), clock.now() + ledger.LEASE + timedelta(minutes=1)) == 1
@@ -118,7 +119,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(
     assert deliver(outcome, services) == 0
     (row,) = updates(services.db)
     assert row.status == ledger.DEAD
-    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     try:
         scheduler.run_through(clock.now(), clock.now() + timedelta(hours=3))
     finally:
@@ -167,3 +168,49 @@ def test_a_thread_update_a_crash_left_unsent_goes_out_once_in_its_thread(
     assert sent.reply.headline.startswith("#1 started")
     (row,) = [n for n in updates(services.db) if n.target_id == "C9"]
     assert row.status == ledger.SENT and row.attempts == 1
+
+
+def _at(clock: ManualClock, *parts: int) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(*parts, tzinfo=UTC))
+
+
+def test_a_dm_after_hours_waits_for_the_recipients_working_morning(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    """Alice assigns at 20:00 on a Friday: her answer is immediate; bob's DM goes out on Monday at
+    09:00 (his working morning), by the scheduler, once, and not in the night or weekend before."""
+    _at(clock, 2026, 11, 27, 20)
+    outcome = core.handle_text(alice(), ASSIGN)
+    assert outcome.reply.plain_text().startswith("New task #1")  # the answer to what she did: now
+    assert deliver(outcome, services) == 0 and messenger.sent == []
+    (row,) = updates(services.db)
+    assert row.status == ledger.PENDING and row.next_attempt_at.isoformat().startswith("2026-11-30T09:00")
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    start = clock.now()
+    scheduler.run_through(start, start + timedelta(hours=60))  # up to Monday 08:00
+    assert messenger.sent == []
+    scheduler.run_through(start + timedelta(hours=60), start + timedelta(hours=62))
+    assert [m.target.id for m in messenger.sent if m.key == row.key] == ["U2"]
+    assert messenger.sent[0].key == row.key  # 09:00, before the day's nudges (09:30)
+    scheduler.run_through(start + timedelta(hours=62), start + timedelta(hours=90))
+    assert [m.key for m in messenger.sent].count(row.key) == 1
+
+
+def test_a_dm_waits_for_the_recipients_own_hours_zone_and_away_time(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    _at(clock, 2026, 11, 25, 9)  # Wed 09:00 UTC, 17:00 in Shanghai
+    bob = Caller("console", "T1", "U2", "Bob", "C1", "general")
+    core.handle_text(bob, "/coord me timezone Asia/Shanghai")
+    core.handle_text(bob, "/coord me hours 08:00-16:00")
+    outcome = core.handle_text(alice(), ASSIGN)
+    (message,) = outcome.outbox
+    assert message.not_before is not None and message.not_before.isoformat() == "2026-11-26T00:00:00+00:00"
+    core.handle_text(bob, "/coord me hours none")  # back to 09:00-18:00: 17:00 is inside them
+    (now_message,) = core.handle_text(alice(), "/coord due #1 mon").outbox
+    assert now_message.not_before is None
+    core.handle_text(bob, "/coord away 2026-11-20..2026-11-27")
+    (later,) = core.handle_text(alice(), "/coord due #1 tue").outbox
+    assert later.not_before is not None and later.not_before.isoformat() == "2026-11-30T01:00:00+00:00"

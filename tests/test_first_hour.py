@@ -235,7 +235,7 @@ def test_history_is_sentences_with_local_times(core: Coordinator, clock: ManualC
         "Wed 11-25 17:00 · @alice created it for dev",
         "@bob started it",
         "@bob moved the due date from Fri 12-04 to Tue 12-08",
-        "@bob snoozed it until 19:00 (Asia/Shanghai)",
+        "@bob snoozed it until Thu 11-26 09:00 (Asia/Shanghai)",  # 19:00 is after hours
         "@bob marked it blocked: waiting for keys",
         "@bob unblocked it",
         "@alice moved it from dev to design",
@@ -251,7 +251,7 @@ def test_history_is_sentences_with_local_times(core: Coordinator, clock: ManualC
         "11月25日 周三 17:00 · @alice 为研发创建了任务",
         "@bob 开始处理",
         "@bob 把截止日期从 12月4日 周五 改为 12月8日 周二",
-        "@bob 暂停提醒至 19:00（Asia/Shanghai）",
+        "@bob 暂停提醒至 11月26日 周四 09:00（Asia/Shanghai）",
         "@alice 把任务从研发转到设计",
         "@alice 取消了负责人（原为 @bob）",
     ):

@@ -89,3 +89,32 @@ def test_replicas_starting_together_on_a_fresh_database_migrate_once(database_ur
         assert current == heads
     finally:
         database.dispose()
+
+
+def test_the_newest_revisions_read_from_the_files_are_alembics_heads() -> None:
+    """Start-up compares the database with heads read from the migration files without alembic."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import _alembic_config, _newest_revisions
+
+    assert _newest_revisions() == set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def test_a_database_behind_is_upgraded_and_one_at_the_newest_is_left_alone(database_url: str) -> None:
+    from alembic import command
+
+    from storage.db import _alembic_config
+
+    database = Database(database_url)
+    try:
+        database.upgrade()
+        config = _alembic_config()
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "-1")
+        current, heads = database.schema_revisions()
+        assert current and current != heads
+        database.upgrade()
+        assert database.schema_revisions()[0] == heads
+    finally:
+        database.dispose()

@@ -11,19 +11,7 @@ from bot.messenger import DeliveryError, rate_limits_are_handed_back
 from bot.ratelimit import FEISHU, SLACK, Limit, Policy, RateLimiter
 from bot.sending import ConcurrentSender, Throttled
 from handlers.replies import Outbound, Reply, Target
-
-
-class FakeClock:
-    """Monotonic seconds that move only when the sender sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
+from tests.virtual_seconds import VirtualSeconds
 
 
 def message(
@@ -33,14 +21,14 @@ def message(
     return Outbound(platform, workspace, where, Reply(headline=f"m{n}"), key=f"{workspace}:{target}:{n}")
 
 
-def inline(policy: Policy, clock: FakeClock) -> ConcurrentSender:
+def inline(policy: Policy, clock: VirtualSeconds) -> ConcurrentSender:
     limiter = RateLimiter({"slack": policy}, monotonic=clock)
     return ConcurrentSender(limiter, workers=1, sleep=clock.sleep)
 
 
 def test_a_rate_limited_workspace_does_not_hold_back_the_others() -> None:
     """Workspace A has 60 messages under a tight limit; B's and C's go out long before A's end."""
-    clock = FakeClock()
+    clock = VirtualSeconds()
     policy = Policy(per_method={"chat.postMessage": Limit(rate=1.0, burst=1)})
     items = [message("A", f"UA{n}", n, kind="user") for n in range(60)]
     items += [message(w, f"U{w}{n}", n, kind="user") for w in ("B", "C") for n in range(5)]
@@ -57,7 +45,7 @@ def test_a_rate_limited_workspace_does_not_hold_back_the_others() -> None:
 
 
 def test_throttled_holds_that_workspace_and_method_only() -> None:
-    clock = FakeClock()
+    clock = VirtualSeconds()
     items = [message("A", f"UA{n}", n, kind="user") for n in range(3)]
     items += [message("B", f"UB{n}", n, kind="user") for n in range(3)]
     calls: list[tuple[float, str]] = []
@@ -81,7 +69,7 @@ def test_throttled_holds_that_workspace_and_method_only() -> None:
 
 
 def test_one_channel_keeps_its_order_and_its_per_channel_limit() -> None:
-    clock = FakeClock()
+    clock = VirtualSeconds()
     items = [message("A", "C1", n) for n in range(10)]
     seen: list[tuple[float, int]] = []
 
@@ -143,7 +131,7 @@ def test_an_attempt_that_raises_is_logged_and_the_rest_go_on(caplog) -> None:  #
 
 
 def test_waiting_reservations_are_renewed_and_lost_ones_dropped() -> None:
-    clock = FakeClock()
+    clock = VirtualSeconds()
     policy = Policy(per_method={"chat.postMessage": Limit(rate=0.1, burst=1)})
     items = [message("A", f"U{n}", n, kind="user") for n in range(4)]
     sent: list[str] = []
@@ -161,7 +149,7 @@ def test_waiting_reservations_are_renewed_and_lost_ones_dropped() -> None:
 
 
 def test_feishu_limits_are_the_apps_across_workspaces_and_five_a_second_per_chat() -> None:
-    clock = FakeClock()
+    clock = VirtualSeconds()
     limiter = RateLimiter({"feishu": FEISHU}, monotonic=clock)
     chat = [message("T1", "oc_1", n, platform="feishu") for n in range(10)]
     assert [limiter.try_take(m) for m in chat[:5]] == [0.0] * 5
@@ -169,10 +157,13 @@ def test_feishu_limits_are_the_apps_across_workspaces_and_five_a_second_per_chat
     others = [message(f"T{n}", f"oc_{n}", n, platform="feishu") for n in range(2, 60)]
     waits = [limiter.try_take(m) for m in others]
     assert waits[:45] == [0.0] * 45 and waits[45] > 0  # 50 a second across the app (5 taken above)
+    clock.sleep(1.0)
+    limiter.hold(others[0], 30)  # Feishu said the app is over its limit: every workspace waits
+    assert limiter.try_take(message("T99", "oc_99", 1, platform="feishu")) == 30
 
 
 def test_hold_stops_one_method_of_one_workspace() -> None:
-    clock = FakeClock()
+    clock = VirtualSeconds()
     limiter = RateLimiter(monotonic=clock)
     post = message("A", "C1", 1)
     limiter.hold(post, 10, "chat.postMessage")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode, urlsplit
 
-from jinja2 import Environment
 from markupsafe import Markup
 
 from bot.board import svg
@@ -26,6 +27,17 @@ from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
 from storage.models import Department, Person, Task
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+SLACK_REDIRECT = "https://slack.com/app_redirect"  # Slack's documented link that opens a conversation by id
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    url: str
+    label: str
+
 
 class PageRenderer:
     """Renders one request's page for ``ctx``'s reader."""
@@ -38,6 +50,8 @@ class PageRenderer:
         # A page names the same few days and people hundreds of times: say each once.
         self._days: dict[date | None, str] = {}
         self._people: dict[int | None, str] = {}
+        self._departments: dict[int, str] = {}
+        self._words: dict[tuple[str, str], str] = {}  # (key, value) -> the phrase, e.g. "due Fri 12-04"
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -97,7 +111,14 @@ class PageRenderer:
         return self._people[key]
 
     def department_name(self, department: Department) -> str:
-        return views.department_name(department, self.tr)
+        if department.id not in self._departments:
+            self._departments[department.id] = views.department_name(department, self.tr)
+        return self._departments[department.id]
+
+    def department_of(self, task: Task) -> str:
+        """The name of a task's department (said once per department, not loaded per task)."""
+        name = self._departments.get(task.department_id)
+        return name if name is not None else self.department_name(task.department)
 
     def state(self, task: Task) -> WorkState:
         return work_state(task, self.today)
@@ -105,11 +126,31 @@ class PageRenderer:
     def state_label(self, task: Task) -> str:
         state = self.state(task)
         if state == WorkState.OVERDUE:
-            return self.tr("board.state.overdue")
-        return views.status(task, self.tr)
+            return self._word("board.state.overdue", "")
+        return self._word(f"status.{task.status}", "")
+
+    def due(self, day: date | None) -> str:
+        return self._word("word.due", self.day(day))
+
+    def _word(self, key: str, value: str) -> str:
+        if (key, value) not in self._words:
+            self._words[key, value] = self.tr(key, date=value) if value else self.tr(key)
+        return self._words[key, value]
 
     def command(self, task: Task) -> str:
         return f"/coord show #{task.number}"
+
+    def source(self, task: Task) -> SourceLink | None:
+        """Where in chat the task came from: Slack's permalink to the message (``chat.getPermalink``,
+        kept when the task was made from it), else on Slack the conversation it was made in."""
+        link = task.source_link
+        if link and urlsplit(link).scheme == "https":  # never a javascript: or other scheme as an href
+            return SourceLink(link, self.tr("board.source_message"))
+        workspace = self.ctx.workspace
+        if workspace.platform == "slack" and task.source_channel:
+            query = urlencode({"team": workspace.external_id, "channel": task.source_channel})
+            return SourceLink(f"{SLACK_REDIRECT}?{query}", self.tr("board.source_channel"))
+        return None
 
     def risk(self, entry: RoadmapEntry) -> str:
         return plain_mentions(risk_text(entry, self.tr)) if entry.at_risk else ""
@@ -136,14 +177,15 @@ class PageRenderer:
         tr = self.tr
 
         def detail(task: Task, state: WorkState) -> str:
-            parts = [
-                f"#{task.number} {task.title}",
-                self.department_name(task.department),
-                self.who(task.assignee),
-            ]
-            parts.append(tr("word.due", date=self.day(task.due_date)))
-            parts.append(self.state_label(task))
-            return " · ".join(parts)
+            return " · ".join(
+                (
+                    f"#{task.number} {task.title}",
+                    self.department_of(task),
+                    self.who(task.assignee),
+                    self.due(task.due_date),
+                    self.state_label(task),
+                )
+            )
 
         def milestone(entry: RoadmapEntry) -> str:
             readiness = entry.readiness

@@ -15,10 +15,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -32,6 +32,9 @@ from handlers.roadmap import MAX_WEEKS
 from handlers.web_access import BOARD_SESSION_LIFETIME, WebAccess
 from storage.access_links import AccessPurpose, Grant, Refusal, check_token, issue_token, redeem_token
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,24 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+@cache
+def board_templates() -> Environment:
+    """The pages' templates, compiled once per process; they ship with the code, so no file is
+    checked for changes per page."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    templates = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    for name in templates.list_templates(extensions=["html"]):
+        templates.get_template(name)
+    return templates
 
 
 class RedeemLimiter:
@@ -94,12 +115,11 @@ class Board:
         self.default_language = default_language
         self.limiter = limiter or RedeemLimiter()
         self.monotonic = monotonic
-        self.templates = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+
+    @cached_property
+    def templates(self) -> Environment:
+        """The page templates, compiled with the first page (Jinja2 is not imported at start-up)."""
+        return board_templates()
 
     @property
     def routes(self) -> list[BaseRoute]:

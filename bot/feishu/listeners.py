@@ -24,7 +24,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlencode
 
-from lark_oapi.api.contact.v3 import GetUserRequest
 from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.json import JSON
@@ -392,6 +391,8 @@ class FeishuListeners:
         name: str | None = None
         ttl = NAME_MISS_TTL
         try:
+            from lark_oapi.api.contact.v3 import GetUserRequest  # on the first lookup: ~200 models
+
             request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
             response = self.client.contact.v3.user.get(request)
             if response.success() and response.data and response.data.user:

@@ -16,6 +16,7 @@ only then pays for the full import. :class:`FeishuClient` is ``lark.Client`` cut
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -109,7 +110,6 @@ def _completer(module: ModuleType) -> Any:
 
 load_lark_lightly()  # before the SDK imports below, whoever imports this module first
 
-from lark_oapi.api.contact.service import ContactService  # noqa: E402
 from lark_oapi.api.im.service import ImService  # noqa: E402
 from lark_oapi.core.const import APPLICATION_JSON, CONTENT_TYPE, UTF_8  # noqa: E402
 from lark_oapi.core.enum import LogLevel  # noqa: E402
@@ -120,6 +120,7 @@ from lark_oapi.core.model import BaseResponse, Config, RequestOption  # noqa: E4
 from lark_oapi.core.token import TokenManager, verify  # noqa: E402
 
 if TYPE_CHECKING:
+    from lark_oapi.api.contact.service import ContactService
     from lark_oapi.core.model import BaseRequest
 
 
@@ -139,7 +140,13 @@ class FeishuClient:
     def __init__(self, config: Config) -> None:
         self._config = config
         self.im = ImService(config)
-        self.contact = ContactService(config)
+
+    @functools.cached_property
+    def contact(self) -> ContactService:
+        """Built on the first name lookup: the contact service imports ~200 models (a start-up's tenth)."""
+        from lark_oapi.api.contact.service import ContactService
+
+        return ContactService(self._config)
 
     @property
     def config(self) -> Config:

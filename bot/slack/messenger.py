@@ -13,6 +13,11 @@ first attempt, ephemeral or in the channel as the reply says; a later attempt (t
 Slack refused it) posts to the answer's target instead. A ``member`` target is an ephemeral
 message (``chat.postEphemeral``): Slack keeps no copy, so it is never looked for.
 
+A DM's channel id (``D…``, from ``conversations.open``, or from a post's answer) is cached per
+workspace and person for :data:`DM_TTL`; an id Slack says is gone (``channel_not_found``, the
+person deactivated) is forgotten and opened afresh, and the person's profile is forgotten too
+(``on_user_gone``), so no later send or lookup trusts it.
+
 Reading history takes the ``channels:history``, ``groups:history`` and ``im:history`` scopes and,
 for a channel, membership. Where the bot cannot read it, the message is sent again — at least
 once rather than never — and a warning says why. A look that fails for a passing reason (Slack
@@ -39,11 +44,13 @@ from bot.chart_png import file_name, render_png
 from bot.messenger import Delivery, DeliveryError, beside_file
 from bot.slack.blocks import fallback_text, render_message
 from bot.slack.client import delivery_error
+from bot.ttl_cache import TtlCache
 from handlers.replies import Outbound, Reply, plain_mentions
 
 log = logging.getLogger(__name__)
 
 TokenLookup = Callable[[str], str | None]
+UserGone = Callable[[str, str], None]  # (team id, user id): Slack says this person is gone
 
 METADATA_TYPE = "coordbot_message"
 HISTORY_PAGE = 200  # messages per conversations.history page (Slack's advised maximum)
@@ -51,6 +58,9 @@ HISTORY_PAGES = 5  # pages looked through for an earlier attempt before giving u
 CLOCK_MARGIN = timedelta(minutes=2)  # the search starts this much before the earlier attempt
 # The request may have reached Slack: the answer, not the question, was lost.
 MAYBE_SENT = (URLError, ConnectionResetError, RemoteDisconnected, TimeoutError)
+DM_TTL = 24 * 3600.0  # seconds a DM channel id is trusted (Slack keeps it for the pair's lifetime)
+STALE_DM = frozenset({"channel_not_found", "is_archived"})  # a cached DM id that no longer works
+USER_GONE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 
 
 class SlackMessenger:
@@ -63,11 +73,39 @@ class SlackMessenger:
 
     platform = "slack"
 
-    def __init__(self, token_for: TokenLookup, client_factory: Callable[[str], WebClient]) -> None:
+    def __init__(
+        self,
+        token_for: TokenLookup,
+        client_factory: Callable[[str], WebClient],
+        *,
+        on_user_gone: UserGone | None = None,
+        dm_channels: TtlCache[tuple[str, str], str] | None = None,
+    ) -> None:
         self._token_for = token_for
         self._client_factory = client_factory
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        self._on_user_gone = on_user_gone
+        self.dm_channels: TtlCache[tuple[str, str], str] = dm_channels or TtlCache(DM_TTL)
+
+    def dm_channel(self, client: WebClient, team_id: str, user_id: str, *, fresh: bool = False) -> str:
+        """The DM channel id with ``user_id``: cached, else ``conversations.open`` (then cached)."""
+        key = (team_id, user_id)
+        channel = None if fresh else self.dm_channels.get(key)
+        if channel is None:
+            channel = str(client.conversations_open(users=user_id)["channel"]["id"])
+            self.dm_channels.put(key, channel)
+        return channel
+
+    def _gone(self, message: Outbound, exc: Exception) -> None:
+        """Forget what Slack says no longer exists: the DM channel id, and the person's profile."""
+        if message.target.kind not in ("user", "member") or not isinstance(exc, SlackApiError):
+            return
+        error = str((exc.response or {}).get("error") or "")
+        if error in STALE_DM or error in USER_GONE:
+            self.dm_channels.forget((message.workspace_external_id, message.target.id))
+        if error in USER_GONE and self._on_user_gone is not None:
+            self._on_user_gone(message.workspace_external_id, message.target.id)
 
     def client(self, team_id: str) -> WebClient:
         token = self._token_for(team_id)
@@ -108,6 +146,7 @@ class SlackMessenger:
         except MAYBE_SENT as exc:
             log.warning("slack delivery to %s: connection lost (%s); trying again", where, type(exc).__name__)
         except Exception as exc:
+            self._gone(message, exc)
             raise self._failed(exc, where) from None
         if message.key:
             found = self._find(client, message, None)
@@ -116,6 +155,7 @@ class SlackMessenger:
         try:
             return self._post(client, message, content)
         except Exception as exc:
+            self._gone(message, exc)
             raise self._failed(exc, where) from None
 
     def _respond(self, message: Outbound) -> Delivery:
@@ -151,7 +191,7 @@ class SlackMessenger:
         try:
             channel = target.id
             if target.kind in ("user", "member"):
-                channel = client.conversations_open(users=target.id)["channel"]["id"]
+                channel = self.dm_channel(client, message.workspace_external_id, target.id)
             if message.key and message.earlier_attempt_since is not None:
                 since = message.earlier_attempt_since - CLOCK_MARGIN
                 found = self._find(client, message, since, channel=channel, matches=_has_file(name))
@@ -161,6 +201,7 @@ class SlackMessenger:
         except DeliveryError:
             raise
         except Exception as exc:
+            self._gone(message, exc)
             raise self._failed(exc, where) from None
         uploaded = response.get("file") or {}
         return Delivery(message_id=f"{channel}:{uploaded.get('id')}")
@@ -176,7 +217,7 @@ class SlackMessenger:
         try:
             channel = target.id
             if target.kind in ("user", "member"):
-                channel = client.conversations_open(users=target.id)["channel"]["id"]
+                channel = self.dm_channel(client, message.workspace_external_id, target.id)
             if message.earlier_attempt_since is not None:
                 since = message.earlier_attempt_since - CLOCK_MARGIN
                 if self._find(client, message, since, channel=channel, matches=_has_file(file.name)):
@@ -191,6 +232,7 @@ class SlackMessenger:
         except DeliveryError:
             raise
         except Exception as exc:
+            self._gone(message, exc)
             raise self._failed(exc, target.label) from None
 
     def _post_ephemeral(self, client: WebClient, message: Outbound) -> Delivery:
@@ -208,6 +250,9 @@ class SlackMessenger:
         response = client.chat_postMessage(
             channel=message.target.id, unfurl_links=False, unfurl_media=False, **thread, **content
         )
+        landed = response.get("channel")
+        if message.target.kind == "user" and isinstance(landed, str) and landed.startswith("D"):
+            self.dm_channels.put((message.workspace_external_id, message.target.id), landed)  # for free
         return Delivery(message_id=f"{response.get('channel', message.target.id)}:{response.get('ts')}")
 
     @staticmethod
@@ -231,13 +276,36 @@ class SlackMessenger:
         None when it is not there, or when the bot cannot read the conversation (then the caller
         posts: at least once). Raises a transient :class:`DeliveryError` when Slack cannot be asked.
         """
+        matches = matches or _has_key(str(message.key))
+        if channel is not None or message.target.kind != "user":
+            fixed = channel or message.target.id
+            return self._search(client, message, since, matches, lambda: fixed)
+        team, user = message.workspace_external_id, message.target.id
+        cached = self.dm_channels.get((team, user)) is not None
+        try:
+            return self._search(
+                client, message, since, matches, lambda: self.dm_channel(client, team, user), cached=cached
+            )
+        except _StaleDm:  # the cached id is gone: once more with the DM Slack opens now
+            return self._search(
+                client, message, since, matches, lambda: self.dm_channel(client, team, user, fresh=True)
+            )
+
+    def _search(
+        self,
+        client: WebClient,
+        message: Outbound,
+        since: datetime | None,
+        matches: Callable[[dict[str, Any]], bool],
+        channel_of: Callable[[], str],
+        *,
+        cached: bool = False,
+    ) -> Delivery | None:
+        """:meth:`_find` in the conversation ``channel_of()`` names (raises :class:`_StaleDm` when
+        that was a ``cached`` DM id Slack no longer knows)."""
         where = message.target.label
         try:
-            matches = matches or _has_key(str(message.key))
-            if channel is None:
-                channel = message.target.id
-                if message.target.kind == "user":
-                    channel = client.conversations_open(users=message.target.id)["channel"]["id"]
+            channel = channel_of()
             cursor: str | None = None
             for _page in range(HISTORY_PAGES):
                 window = {
@@ -272,6 +340,10 @@ class SlackMessenger:
             error = delivery_error(exc, where)
             if not error.permanent:
                 raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
+            if cached and (exc.response or {}).get("error") in STALE_DM:
+                self.dm_channels.forget((message.workspace_external_id, message.target.id))
+                raise _StaleDm() from None
+            self._gone(message, exc)
             log.warning(
                 "slack: cannot read %s to check whether %s was already posted (%s); posting it again",
                 where,
@@ -282,6 +354,10 @@ class SlackMessenger:
         except Exception as exc:
             error = delivery_error(exc, where)
             raise DeliveryError(f"cannot check whether it was already posted: {error}") from None
+
+
+class _StaleDm(Exception):
+    """A cached DM channel id Slack answered ``channel_not_found`` for."""
 
 
 def upload_chart(

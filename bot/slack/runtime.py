@@ -202,7 +202,7 @@ def create_slack_runtime(
     users = UserDirectory(services.clock)
     listeners = SlackListeners(services, users, settings.slash_command, pipeline, forget_tokens=forget_tokens)
     listeners.register(bolt_app)
-    messenger = SlackMessenger(token_for, make_client)
+    messenger = SlackMessenger(token_for, make_client, on_user_gone=users.forget)
     return SlackRuntime(
         bolt_app=bolt_app,
         messenger=messenger,

@@ -2,7 +2,8 @@
 
 Display names, time zones and locales come from ``users.info`` (one call per person per TTL per
 process); when Slack cannot be asked, the payload's own ``user_name`` is used and nothing is
-cached, so the next request tries again.
+cached, so the next request tries again. A profile Slack says is gone (``user_not_found``, here
+or on a send to the person) is forgotten at once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from handlers.core import Profile
 
 log = logging.getLogger(__name__)
 
+GONE = frozenset({"user_not_found", "user_disabled"})  # users.info errors that end a cached profile
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 
 
@@ -69,6 +71,8 @@ class UserDirectory:
             response = client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.warning("users.info for %s failed: %s", user_id, type(exc).__name__)
+            if isinstance(exc, SlackApiError) and (exc.response or {}).get("error") in GONE:
+                self.forget(team_id, user_id)
             return None
         data = response.get("user") or {}
         profile = data.get("profile") or {}
@@ -86,6 +90,11 @@ class UserDirectory:
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return user
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Drop a cached profile: Slack said the person is gone (or a send to them said so)."""
+        with self._lock:
+            self._cache.pop((team_id, user_id), None)
 
     def caller(
         self,

@@ -64,7 +64,7 @@ MESSAGES: dict[str, str] = {
     "field.members": "Members",
     "button.start": "Start",
     "button.done": "Done",
-    "button.snooze": "Snooze 1 day",
+    "button.snooze": "Snooze till tomorrow",
     "button.unblock": "Unblock",
     "button.reopen": "Reopen",
     # tasks
@@ -208,7 +208,8 @@ MESSAGES: dict[str, str] = {
     "(its assignee, creator, department lead or an admin).",
     "help.due": "Change or clear (none) a task's due date (its assignee, creator, department lead or "
     "an admin).",
-    "help.snooze": "Pause a task's reminders for a while, up to {max_days} days (its assignee, creator, "
+    "help.snooze": "Pause a task's reminders for a while, up to {max_days} days, or until tomorrow (the "
+    "next working day); they come back within the assignee's working hours (its assignee, creator, "
     "department lead or an admin).",
     "help.rename": "Change a task's title (its assignee, creator, department lead or an admin).",
     "help.delete": "Delete a task; its history is kept (its assignee, creator, department lead or an admin).",
@@ -235,7 +236,7 @@ MESSAGES: dict[str, str] = {
     "usage.unblock": "/coord unblock #<id>",
     "usage.assign": "/coord assign #<id> @person|<dept>|none",
     "usage.due": "/coord due #<id> <date>|none",
-    "usage.snooze": "/coord snooze #<id> <duration>",
+    "usage.snooze": "/coord snooze #<id> <duration|tomorrow>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
     "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] "
@@ -263,7 +264,7 @@ MESSAGES: dict[str, str] = {
     "examples.unblock": "/coord unblock {task}",
     "examples.assign": "/coord assign {task} @bob · /coord assign {task} ops · /coord assign {task} none",
     "examples.due": "/coord due {task} tomorrow · /coord due {task} next fri · /coord due {task} none",
-    "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} 3d",
+    "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} tomorrow · /coord snooze {task} 3d",
     "examples.rename": "/coord rename {task} New onboarding copy",
     "examples.delete": "/coord delete {task}",
     "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "

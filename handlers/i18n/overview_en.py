@@ -86,6 +86,8 @@ MESSAGES: dict[str, str] = {
     "board.overdue_title": "Overdue ({n})",
     "board.blocked_title": "Blocked ({n})",
     "board.open_tasks_title": "Open tasks of this launch ({n})",
+    "board.source_message": "Source message in Slack",
+    "board.source_channel": "Source conversation in Slack",
     "board.nothing": "Nothing here.",
     "board.department_title": "{department}: open work by person",
     "board.unassigned": "Nobody yet",

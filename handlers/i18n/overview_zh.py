@@ -83,6 +83,8 @@ MESSAGES: dict[str, str] = {
     "board.overdue_title": "已逾期（{n}）",
     "board.blocked_title": "已阻塞（{n}）",
     "board.open_tasks_title": "此发布的未完成任务（{n}）",
+    "board.source_message": "Slack 中的来源消息",
+    "board.source_channel": "Slack 中的来源会话",
     "board.nothing": "这里没有内容。",
     "board.department_title": "{department}：按人员列出的未完成工作",
     "board.unassigned": "尚无负责人",

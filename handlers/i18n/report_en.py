@@ -46,8 +46,8 @@ MESSAGES: dict[str, str] = {
     "report.where_dm": "as a DM to {who}",
     "report.where_channel": "in #{channel}",
     "report.scheduled": "Weekly report scheduled {where} every {day} at {time} ({tz}).",
-    "report.schedule_note": "It goes out on working days only: when that day is off, on the working day "
-    "before it in the same week.",
+    "report.schedule_note": "It goes out on working days only, in working hours: when that day is off, "
+    "on the working day before it in the same week.",
     "report.stopped": "The weekly report {where} is stopped.",
     "report.none": "No weekly report is scheduled.",
     "report.list_headline": "{n} weekly {n:s/report/reports} scheduled",
@@ -57,6 +57,8 @@ MESSAGES: dict[str, str] = {
     "err.chart_args": "Say which chart: burnup <launch>, or overdue [weeks].",
     "err.bad_weeks": "“{text}” is not a number of weeks from 1 to {limit}.",
     "err.report_args": "Say where and when: here weekly fri 16:00, dm weekly mon 09:00, here off, or now.",
+    "err.report_outside_hours": "{time} is outside working hours here ({start}–{end}): reports go out "
+    "in working hours. Pick a time in them, or change them with settings hours.",
     "err.report_day": "“{text}” is not one day of the week; try fri or 周五.",
     "err.retro_args": "Say which launch: retro <launch>, or retro <launch> close to send it.",
     "err.retro_not_yet": "{launch} has not launched yet (its date is {date}); its retro comes after.",

@@ -46,7 +46,7 @@ MESSAGES: dict[str, str] = {
     "report.where_dm": "私信给 {who}",
     "report.where_channel": "发到 #{channel}",
     "report.scheduled": "已设置周报{where}，每{day} {time}（{tz}）。",
-    "report.schedule_note": "只在工作日发送：那天休息时，改在同一周的前一个工作日发送。",
+    "report.schedule_note": "只在工作日的工作时间发送：那天休息时，改在同一周的前一个工作日发送。",
     "report.stopped": "已停止{where}的周报。",
     "report.none": "没有设置周报。",
     "report.list_headline": "已设置 {n} 份周报",
@@ -57,6 +57,8 @@ MESSAGES: dict[str, str] = {
     "err.bad_weeks": "“{text}”不是 1 到 {limit} 之间的周数。",
     "err.report_args": "请说明发到哪里和什么时间：here weekly fri 16:00、dm weekly mon 09:00、here "
     "off 或 now。",
+    "err.report_outside_hours": "{time} 不在工作时间（{start}–{end}）内：周报只在工作时间发送。请选工作时间内"
+    "的时间，或用 settings hours 修改工作时间。",
     "err.report_day": "“{text}”不是一周中的某一天；试试 fri 或 周五。",
     "err.retro_args": "请说明哪个发布：retro <发布>，或 retro <发布> close 发送复盘。",
     "err.retro_not_yet": "{launch} 还没有发布（日期 {date}）；发布后才有复盘。",

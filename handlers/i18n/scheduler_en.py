@@ -6,6 +6,7 @@ MESSAGES: dict[str, str] = {
         "{launch} readiness check-in · {label}{moved} · {n} working {n:s/day/days} left"
     ),
     "sched.checkin.moved_from": " · moved from {day}",
+    "sched.late": "Late · {headline} (missed {day}'s slot while coordbot was down)",
     "sched.checkin.launch_day": "Launch day: {launch} ships today ({date})",
     "sched.checkin.readiness": "Readiness: {done}/{total} checklist items done",
     "sched.checkin.dept_ready": "{done}/{total} ✓ ready",

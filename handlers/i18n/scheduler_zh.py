@@ -4,6 +4,7 @@ MESSAGES: dict[str, str] = {
     # 发布就绪检查
     "sched.checkin.headline": "{launch} 发布就绪检查 · {label}{moved} · 还剩 {n} 个工作日",
     "sched.checkin.moved_from": "（由{day}提前）",
+    "sched.late": "【补发】{headline}（coordbot 停机错过了{day}的发送时间）",
     "sched.checkin.launch_day": "发布日：{launch} 今天发布（{date}）",
     "sched.checkin.readiness": "就绪进度：检查清单已完成 {done}/{total}",
     "sched.checkin.dept_ready": "{done}/{total} ✓ 已就绪",

@@ -200,7 +200,8 @@ MESSAGES: dict[str, str] = {
     "help.assign": "把任务分配给某人、转到其他部门，或用 none 取消负责人"
     "（负责人、创建人、部门负责人或管理员可操作）。",
     "help.due": "修改任务的截止日期，或用 none 清除（负责人、创建人、部门负责人或管理员可操作）。",
-    "help.snooze": "暂停任务提醒一段时间，最长 {max_days} 天（负责人、创建人、部门负责人或管理员可操作）。",
+    "help.snooze": "暂停任务提醒一段时间（最长 {max_days} 天），或到明天（下一个工作日）；"
+    "提醒在负责人的工作时间内恢复（负责人、创建人、部门负责人或管理员可操作）。",
     "help.rename": "修改任务标题（负责人、创建人、部门负责人或管理员可操作）。",
     "help.delete": "删除任务，历史记录仍保留（负责人、创建人、部门负责人或管理员可操作）。",
     "help.launch": "按模板创建发布（每个检查项都有负责人和按工作日从发布日倒推的截止日期），"
@@ -225,7 +226,7 @@ MESSAGES: dict[str, str] = {
     "usage.unblock": "/coord unblock #<id>",
     "usage.assign": "/coord assign #<id> @person|<dept>|none",
     "usage.due": "/coord due #<id> <date>|none",
-    "usage.snooze": "/coord snooze #<id> <duration>",
+    "usage.snooze": "/coord snooze #<id> <时长|明天>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
     "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] "
@@ -253,7 +254,7 @@ MESSAGES: dict[str, str] = {
     "examples.unblock": "/coord unblock {task}",
     "examples.assign": "/coord assign {task} @bob · /coord assign {task} 运营 · /coord assign {task} 无",
     "examples.due": "/coord due {task} 明天 · /coord due {task} 下周五 · /coord due {task} 无",
-    "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} 3天",
+    "examples.snooze": "/coord snooze {task} 2小时 · /coord snooze {task} 明天 · /coord snooze {task} 3天",
     "examples.rename": "/coord rename {task} 新版新手引导文案",
     "examples.delete": "/coord delete {task}",
     "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "

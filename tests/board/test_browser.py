@@ -5,8 +5,11 @@ browser for the module. A link is asked for with a signed Slack slash command (t
 API receives the answer), opened, and the pages are checked as a person sees them: launches and
 items on the timeline, at-risk and overdue styling, Chinese for a Chinese workspace, no reach
 into another workspace, an expired link refused, keyboard focus showing details, no console
-error and no request to another host. Screenshots at desktop and phone widths are kept in
-``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes README's ``docs/board.png``).
+error and no request to another host; in dark and light mode every text (SVG labels too) and
+every status mark has enough contrast against the background computed from the page's styles,
+and with JavaScript turned off the pages, links and tooltips still work. Screenshots at desktop
+and phone widths are kept in ``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes
+README's ``docs/board.png``).
 
 When CI asked for the tests (``CI=true``) and Chromium is missing they fail; elsewhere they skip.
 """
@@ -263,3 +266,102 @@ def test_an_expired_or_used_link_is_refused(site: Site, watched: Watched) -> Non
     used = site.slack_link()
     assert page.goto(used).status == 200
     assert page.goto(used).status == 410
+
+
+# The contrast of every piece of visible text against the background behind it, from the
+# computed styles: WCAG 2's ratio, 4.5 for text (3 for large text: 24px, or 18.66px bold), and
+# 3 for the chart's status marks and milestones (non-text contrast).
+CONTRAST = """() => {
+  const parse = (s) => {
+    const m = s && s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3]));
+  const luminance = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg && bg[3] > 0) layers.push(bg);
+    }
+    const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+    let colour = dark ? [18, 18, 18] : [255, 255, 255];  // the canvas
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (["SCRIPT", "STYLE", "title", "TITLE"].includes(el.tagName)) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || el.closest("[hidden]")) continue;
+    const svg = el instanceof SVGElement;
+    const ink = parse(svg ? style.fill : style.color);
+    const ground = behind(svg ? el.ownerSVGElement : el);
+    const [a, b] = [luminance(over(ink, ground)), luminance(ground)];
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    found.push({
+      text: el.textContent.trim().slice(0, 40), tag: el.tagName, cls: el.getAttribute("class") || "",
+      ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05),
+      large: size >= 24 || (bold && size >= 18.66),
+    });
+  }
+  const marks = [];  // status marks and milestones: non-text contrast (3) of their fill or outline
+  for (const el of document.querySelectorAll("svg .mark > :not(title), svg .milestone polygon")) {
+    const style = getComputedStyle(el), ground = luminance(behind(el.ownerSVGElement));
+    const ratios = [style.fill, style.stroke].map(parse).filter(Boolean).map((ink) => {
+      const a = luminance(ink);
+      return (Math.max(a, ground) + 0.05) / (Math.min(a, ground) + 0.05);
+    });
+    marks.push({what: el.parentElement.getAttribute("class"), ratio: Math.max(1, ...ratios)});
+  }
+  return {body: luminance(behind(document.body)), texts: found, marks: marks};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_every_text_has_enough_contrast_in_dark_and_light_mode(site: Site, browser: Any, scheme: str) -> None:
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(site.slack_link())
+        checked = 0
+        for path in ("/board/", "/board/launch/1", "/board/department/dev"):
+            page.goto(site.live.url + path)
+            seen = page.evaluate(CONTRAST)
+            assert (seen["body"] < 0.05) if scheme == "dark" else (seen["body"] > 0.8), seen["body"]
+            poor = [t for t in seen["texts"] if t["ratio"] < (3 if t["large"] else 4.5)]
+            assert not poor, (path, poor[:5])
+            faint = [m for m in seen["marks"] if m["ratio"] < 3]
+            assert not faint, (path, faint[:5])
+            checked += len(seen["texts"])
+        assert checked > 100  # the check saw the pages' text, SVG labels included
+        shoot(page, f"department-{scheme}.png")
+    finally:
+        context.close()
+
+
+def test_the_board_works_without_javascript(site: Site, browser: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site.slack_link())  # the link, its cookie and the redirect need no script
+        assert page.locator("h1").inner_text() == "Roadmap · next 12 weeks"
+        mark = page.locator("svg.timeline .mark[data-task='25']")
+        assert "#25 Fix login timeout" in mark.locator("title").text_content()  # the browser's own tooltip
+        assert page.locator("#detail").is_hidden()
+        page.click("a >> text=12 weeks")  # the range is a plain link
+        page.click("svg.timeline .milestone[data-launch='v2.3'] polygon")  # a chart element is a link
+        assert page.locator("h1").inner_text() == "Launch v2.3"
+        assert page.locator("#task-25 .state").first.inner_text() == "overdue"
+        page.click("header nav a >> text=dev")
+        assert page.locator("h1").inner_text().startswith("dev")
+        shoot(page, "department-no-script.png")
+    finally:
+        context.close()

@@ -41,6 +41,7 @@ from tests.slack.conftest import (
     slack_settings,
 )
 from tests.slack.fake_slack import FakeSlack
+from tests.virtual_seconds import virtual_sender
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = 120
@@ -169,7 +170,7 @@ def _recover_as_a_second_replica(url: str, fake: FakeSlack) -> None:
     services = make_services(slack_settings(url, fake), db, clock)
     runtime = create_slack_runtime(services, web_client_options=TEST_CLIENT_OPTIONS)
     services.messengers.register(runtime.messenger)
-    scheduler = CoordScheduler(services)
+    scheduler = CoordScheduler(services, virtual_sender())
     try:
         while runtime.recover() > 0:
             pass

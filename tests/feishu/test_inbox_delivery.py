@@ -19,6 +19,7 @@ from tests.feishu import events
 from tests.feishu.conftest import RecordingCoordinator
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.replica import scheduler_sends
+from tests.virtual_seconds import virtual_sender
 
 ME = BotIdentity(open_id=events.BOT_OPEN_ID, app_name="coordbot")
 
@@ -167,7 +168,7 @@ def test_old_entries_and_event_ids_are_forgotten(make_runtime, db, clock) -> Non
     assert runtime.listeners.wait_idle()
     press = events.card_action_event("task.done", "1")
     assert deliver(db, runtime, press) == 200  # a card action: its event id is recorded
-    scheduler = CoordScheduler(runtime.listeners.services)
+    scheduler = CoordScheduler(runtime.listeners.services, virtual_sender())
     assert scheduler.forget_handled() == 0
     clock.advance(KEEP_HANDLED + timedelta(minutes=1))
     assert scheduler.forget_handled() == 2

@@ -16,6 +16,7 @@ from storage.models import Launch, SignOff, Task
 from tests.feishu import events
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.test_e2e import ME, Chat, failed, ok, text_of
+from tests.virtual_seconds import virtual_sender
 
 BOB = events.mention(2, "ou_bob", "Bob Li")
 
@@ -81,7 +82,7 @@ def test_check_ins_across_a_reschedule_and_sign_off_from_the_card(
 ) -> None:
     ok(chat.say("部门 set 研发 lead @_user_2", mentions=[BOB]))
     ok(chat.say("发布 新建 v2 2026-12-15"))
-    scheduler = CoordScheduler(runtime.listeners.services)
+    scheduler = CoordScheduler(runtime.listeners.services, virtual_sender())
     try:
         scheduler.run_through(clock.now(), datetime(2026, 12, 9, 8, tzinfo=UTC))
         clock.set(datetime(2026, 12, 9, 8, tzinfo=UTC))

@@ -20,6 +20,7 @@ from handlers.replies import Outcome, Tone
 from storage.db import Database
 from storage.models import Task
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
+from tests.virtual_seconds import virtual_sender
 
 LAUNCH_DAY = date(2026, 12, 15)  # a Tuesday
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday, three weeks before
@@ -99,7 +100,7 @@ def scheduler(db: Database, clock: ManualClock, messenger: RecordingMessenger) -
     services = FakeServices(
         db=db, clock=clock, messengers=MessengerRegistry({"slack": messenger}), messenger=messenger
     )
-    sched = CoordScheduler(services)  # type: ignore[arg-type]
+    sched = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     yield sched
     sched.shutdown()
 

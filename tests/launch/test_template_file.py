@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from handlers import template_file
 from storage import repo
 from storage.models import TemplateItem, Workspace
+from tests.cli import InProcessCli
 from tests.launch.conftest import Team
-from tests.test_console import coordbot
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
@@ -126,46 +126,45 @@ def test_an_existing_template_is_replaced_only_when_asked(team: Team) -> None:
     assert lines == ["ops 1. Status page · T+2 · owner: lead"]
 
 
-def test_the_cli_exports_and_imports_a_workspaces_templates(tmp_path: Path) -> None:
+def test_the_cli_exports_and_imports_a_workspaces_templates(tmp_path: Path, cli: InProcessCli) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    first = coordbot(tmp_path, "template", "export", "standard", COORDBOT_DATABASE_URL=url)
+    first = cli("template", "export", "standard", COORDBOT_DATABASE_URL=url)
     assert first.returncode == 2 and "workspaces: none yet" in first.stderr
-    assert (
-        coordbot(tmp_path, "console", stdin="/coord dept list\n", COORDBOT_DATABASE_URL=url).returncode == 0
-    )
-    exported = coordbot(tmp_path, "template", "export", "standard", COORDBOT_DATABASE_URL=url)
+    assert cli("console", stdin="/coord dept list\n", COORDBOT_DATABASE_URL=url).returncode == 0
+    exported = cli("template", "export", "standard", COORDBOT_DATABASE_URL=url)
     assert exported.returncode == 0 and exported.stdout.startswith("name: standard\n")
     (tmp_path / "major.yaml").write_text(
         exported.stdout.replace("name: standard", "name: major"), encoding="utf-8"
     )
     (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
-    bad = coordbot(tmp_path, "template", "import", "bad.yaml", COORDBOT_DATABASE_URL=url)
+    bad = cli("template", "import", "bad.yaml", COORDBOT_DATABASE_URL=url)
     assert bad.returncode == 1
     assert (
         bad.stderr.splitlines()[0]
         == "bad.yaml:6: unknown department “qa” (departments: dev, design, marketing, ops)"
     )
     assert bad.stderr.splitlines()[-1] == "coordbot: nothing was changed (7 problem(s))"
-    good = coordbot(tmp_path, "template", "import", "major.yaml", COORDBOT_DATABASE_URL=url)
+    good = cli("template", "import", "major.yaml", COORDBOT_DATABASE_URL=url)
     assert good.returncode == 0 and good.stdout.strip() == "template major imported: 12 item(s) (the default)"
-    listed = coordbot(tmp_path, "console", stdin="/coord template list\n", COORDBOT_DATABASE_URL=url)
+    listed = cli("console", stdin="/coord template list\n", COORDBOT_DATABASE_URL=url)
     assert "major (default) · 12 items" in listed.stdout and "standard · 12 items" in listed.stdout
-    again = coordbot(tmp_path, "template", "import", "major.yaml", COORDBOT_DATABASE_URL=url)
+    again = cli("template", "import", "major.yaml", COORDBOT_DATABASE_URL=url)
     assert again.returncode == 1 and "use --replace" in again.stderr
-    help_text = coordbot(tmp_path, "template", "--help", COORDBOT_DATABASE_URL=url)
+    help_text = cli("template", "--help", COORDBOT_DATABASE_URL=url)
     assert help_text.returncode == 0 and "export" in help_text.stdout and "import" in help_text.stdout
 
 
-def test_the_cli_needs_to_know_which_workspace_when_there_are_several(team: Team, tmp_path: Path) -> None:
+def test_the_cli_needs_to_know_which_workspace_when_there_are_several(
+    team: Team, tmp_path: Path, cli: InProcessCli
+) -> None:
     with team.db.transaction() as s:
         repo.get_or_create_workspace(s, "feishu", "tenant", now=NOW, timezone="UTC", language="zh")
-    result = coordbot(tmp_path, "template", "export", "standard", COORDBOT_DATABASE_URL=team.db.url)
+    result = cli("template", "export", "standard", COORDBOT_DATABASE_URL=team.db.url)
     assert (
         result.returncode == 2
         and "choose one with --workspace; workspaces: slack:T1, feishu:tenant" in result.stderr
     )
-    chosen = coordbot(
-        tmp_path,
+    chosen = cli(
         "template",
         "export",
         "standard",

@@ -180,3 +180,50 @@ def test_departments_are_listed_even_with_nothing_overdue(team: Team) -> None:
     assert [d.department.key for d in series.departments] == keys
     assert all(d.counts == (0,) for d in series.departments)
     assert series.days == (team.clock.now().astimezone(UTC).date(),)
+
+
+def test_the_burnup_sweep_counts_what_each_days_states_say() -> None:
+    """Random histories (done, reopened, deleted, rows done without an event): the one-sweep
+    counts equal counting every task's state at the end of every day."""
+    import random
+
+    from handlers.burnup import _counts
+
+    rng = random.Random(18)
+    statuses = ["todo", "in_progress", "blocked", "done", "deleted"]
+    timelines, hits = [], []
+    for n in range(40):
+        created = START + timedelta(hours=rng.randrange(0, 24 * 20))
+        task = Task(
+            id=n,
+            status="todo",
+            due_date=None,
+            created_at=created,
+            department=Department(key="dev"),
+            done_at=None,
+        )
+        events, status, at_ = [], "todo", created
+        for k in range(rng.randrange(0, 6)):
+            at_ += timedelta(hours=rng.randrange(1, 72))
+            after = rng.choice(statuses)
+            events.append(
+                TaskEvent(
+                    id=n * 10 + k, task_id=n, at=at_, kind="status", changes={"status": [status, after]}
+                )
+            )
+            status = after
+        task.status = status
+        if status == "todo" and rng.random() < 0.3:  # done once without an event saying so
+            task.status, task.done_at = "done", created + timedelta(days=rng.randrange(1, 10))
+        timelines.append(TaskTimeline(task, events))
+        hits += [created, *(e.at for e in events), *([task.done_at] if task.done_at else [])]
+    instants = [START + timedelta(days=d, hours=23, minutes=59) for d in range(40)]
+    instants = sorted(
+        {*instants, *(t.created_at for t in timelines[:5]), *(e.at for e in events)}
+    )  # exact hits
+    expected = []
+    for instant in instants:
+        states = [s for s in (t.state_at(instant) for t in timelines) if s is not None]
+        expected.append((sum(s.status == TaskStatus.DONE for s in states), len(states)))
+    assert _counts(timelines, instants) == expected
+    assert expected[-1][1] > 0 and any(done for done, _total in expected)

@@ -3,11 +3,14 @@ never for a slot before the schedule was made, through the ledger like every sch
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, time, timedelta
 
-from bot.report_posts import report_day
+from sqlalchemy import select
+
+from bot.report_posts import report_day, slot_in_hours
 from bot.scheduler import CoordScheduler
 from handlers.calendar import WorkCalendar
+from storage.models import Notification
 from tests.launch.conftest import Team, at
 from tests.scheduler.conftest import RecordingMessenger
 
@@ -87,4 +90,70 @@ def test_the_retro_goes_at_t_plus_7_to_the_launch_channel_and_the_pm_once(
     scheduler.tick(at(date(2026, 12, 23), 10, 0))
     team.clock.set(at(date(2026, 12, 23), 11, 0))
     assert team.ok("alice", "retro v1 close").reply.headline.startswith("The retro of v1 was sent already")
+    assert len([m for m in messenger.sent if (m.key or "").startswith("retro:")]) == 2
+
+
+def test_a_report_goes_in_working_hours_and_a_missed_slot_is_caught_up_only_until_their_end(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "report here weekly fri 16:00")
+    scheduler.tick(at(FRI, 18, 0))  # the scheduler was down from before 16:00 to the end of the day
+    assert reports(messenger) == []
+    next_fri = FRI + timedelta(days=7)
+    scheduler.tick(at(next_fri, 17, 59))  # down at 16:00, back before the end: caught up
+    assert [target for _k, target, _c in reports(messenger)] == ["C1"]
+
+
+def test_a_report_time_outside_working_hours_is_refused_and_changed_hours_move_it_inside(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.refused("alice", "report here weekly fri 20:00", "20:00 is outside working hours here (09:00–18:00)")
+    team.refused("alice", "report dm weekly fri 07:30", "07:30 is outside working hours")
+    team.ok("alice", "settings language zh")
+    team.refused("alice", "report here weekly fri 18:00", "18:00 不在工作时间（09:00–18:00）内")
+    team.ok("alice", "settings language en")
+    team.ok("alice", "report here weekly fri 16:00")
+    team.ok("alice", "report dm weekly fri 09:30")
+    team.ok("alice", "settings hours 10:00-15:00")  # after scheduling: 16:00 is now after hours
+    scheduler.tick(at(FRI, 9, 30))
+    scheduler.tick(at(FRI, 9, 59))
+    assert reports(messenger) == []
+    scheduler.tick(at(FRI, 10, 0))  # the DM's 09:30 goes at the start of the working day
+    assert [target for _k, target, _c in reports(messenger)] == ["alice"]
+    scheduler.run_through(at(FRI, 10, 0), at(FRI, 14, 30))  # the channel's 16:00: an hour before their end
+    (channel,) = [m for m in messenger.sent if m.target.id == "C1"]
+    with team.db.transaction() as session:
+        row = session.scalars(select(Notification).where(Notification.key == channel.key)).one()
+        assert row.created_at.replace(tzinfo=UTC) == at(FRI, 14, 0)
+
+
+def test_a_department_channel_reports_on_its_own_public_holidays(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "dept set dev channel <#CD|dev>")
+    team.ok("alice", "dept set dev holidays SG")
+    team.ok("alice", "report here weekly fri 16:00", channel="CD")
+    team.ok("alice", "report here weekly fri 16:00")
+    christmas = date(2026, 12, 25)  # a Friday: a public holiday in SG, a working day for the workspace
+    scheduler.tick(at(christmas - timedelta(days=1), 16, 0))
+    assert [target for _k, target, _c in reports(messenger)] == ["CD"]
+    scheduler.tick(at(christmas, 16, 0))
+    assert [target for _k, target, _c in reports(messenger)] == ["CD", "C1"]
+
+
+def test_slot_in_hours_rules() -> None:
+    nine_six = (time(9, 0), time(18, 0))
+    assert slot_in_hours(time(16, 0), nine_six) == time(16, 0)
+    assert slot_in_hours(time(7, 0), nine_six) == time(9, 0)
+    assert slot_in_hours(time(18, 0), nine_six) == time(17, 0)
+    assert slot_in_hours(time(23, 0), (time(9, 0), time(9, 30))) == time(9, 0)  # a short day: its start
+
+
+def test_the_retro_waits_for_working_hours_when_its_check_in_time_was_missed(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "launch new v1 2026-12-15 <#CL|launch-v1>")
+    scheduler.tick(at(date(2026, 12, 22), 19, 0))  # T+7, after working hours: not now
+    assert not [m for m in messenger.sent if (m.key or "").startswith("retro:")]
+    scheduler.tick(at(date(2026, 12, 23), 10, 0))  # the next working day's check-in time
     assert len([m for m in messenger.sent if (m.key or "").startswith("retro:")]) == 2

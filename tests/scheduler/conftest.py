@@ -17,6 +17,7 @@ from handlers.clock import ManualClock
 from handlers.replies import Outbound
 from storage.db import Database
 from tests.scheduler import factories as f
+from tests.virtual_seconds import virtual_sender
 
 
 class RecordingMessenger:
@@ -74,7 +75,7 @@ def services(db: Database) -> FakeServices:
 
 @pytest.fixture
 def scheduler(services: FakeServices) -> Iterator[CoordScheduler]:
-    sched = CoordScheduler(services)  # type: ignore[arg-type]
+    sched = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
     yield sched
     sched.shutdown()
 

@@ -209,11 +209,16 @@ def digest(
     return d
 
 
-def seed_busy(s: Session, workspaces: int = 3, people: int = 8, tasks: int = 40) -> None:
+def seed_busy(
+    s: Session,
+    workspaces: int = 3,
+    people: int = 8,
+    tasks: int = 40,
+    zones: tuple[str, ...] = ("UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin"),
+) -> None:
     """Several workspaces in different zones, each with a launch, digests and overdue work for many people."""
     from datetime import timedelta
 
-    zones = ("UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin")
     for w in range(workspaces):
         ws = workspace(s, f"W{w}", timezone=zones[w % len(zones)])
         folks = [person(s, ws, f"U{w}_{n}", is_admin=n == 0) for n in range(people)]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import scheduler as scheduler_module
 from bot.messenger import DeliveryError, MessengerRegistry
 from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
@@ -22,6 +23,7 @@ from storage.db import Database
 from tests.conftest import make_database_url
 from tests.scheduler import factories as f
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
+from tests.virtual_seconds import virtual_sender
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # a Monday
@@ -37,7 +39,7 @@ def _reference_keys(tmp_path: Path, end: datetime) -> set[str]:
     services = FakeServices(
         db=db, clock=ManualClock(START), messengers=MessengerRegistry({"console": messenger})
     )
-    CoordScheduler(services).run_through(START, end)  # type: ignore[arg-type]
+    CoordScheduler(services, virtual_sender()).run_through(START, end)  # type: ignore[arg-type]
     db.dispose()
     keys = [m.key or "" for m in messenger.sent]
     assert len(keys) == len(set(keys))
@@ -82,7 +84,7 @@ def test_two_schedulers_on_one_postgresql_send_each_message_once(tmp_path: Path,
             services = FakeServices(
                 db=db, clock=ManualClock(START), messengers=MessengerRegistry({"console": messenger})
             )
-            scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+            scheduler = CoordScheduler(services, virtual_sender())  # type: ignore[arg-type]
             try:
                 for instant in instants:
                     barrier.wait(timeout=30)
@@ -159,3 +161,54 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
     assert set(delivered) == expected
     repeated = [k for k, n in delivered.items() if n > 1]
     assert len(repeated) <= in_flight, repeated  # at most the messages in flight at the kill
+
+
+@pytest.mark.postgres
+def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two replicas tick at the same 09:30: each takes a good part of the sweeps and digest chunks
+    (staggered claim order, digests skipped while the other composes them), none twice."""
+    monkeypatch.setattr(scheduler_module, "DIGEST_CHUNK", 8)
+    storm = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # a Tuesday
+    urls = make_database_url("postgresql", tmp_path, request)
+    url = next(urls)
+    try:
+        setup = Database(url)
+        setup.upgrade()
+        with setup.transaction() as s:
+            f.seed_busy(s, workspaces=24, people=5, tasks=10, zones=("UTC",))
+        setup.dispose()
+        barrier = threading.Barrier(2)
+        sent: dict[int, list[str]] = {}
+        errors: list[BaseException] = []
+
+        def replica(n: int) -> None:
+            db = Database(url)
+            messenger = RecordingMessenger()
+            services = FakeServices(
+                db=db, clock=ManualClock(storm), messengers=MessengerRegistry({"console": messenger})
+            )
+            scheduler = CoordScheduler(services, virtual_sender(), stagger=random.Random(n))  # type: ignore[arg-type]
+            try:
+                barrier.wait(timeout=30)
+                scheduler.tick(storm)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                sent[n] = [m.key or "" for m in messenger.sent]
+                db.dispose()
+
+        threads = [threading.Thread(target=replica, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        counts = Counter(sent[1] + sent[2])
+        assert [k for k, n in counts.items() if n > 1] == []
+        kinds = Counter(key.split(":")[0] for key in counts)
+        assert kinds["digest"] == 24 * 4 and kinds["nudge"] >= 24, kinds
+        for kind in ("digest", "nudge"):  # both replicas took a real part of each kind of work
+            mine = {n: sum(1 for key in sent[n] if key.startswith(f"{kind}:")) for n in (1, 2)}
+            assert min(mine.values()) >= 0.2 * kinds[kind], (kind, mine)
+    finally:
+        next(urls, None)

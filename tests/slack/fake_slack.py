@@ -66,6 +66,10 @@ class FakeSlack:
         self.uploaded: dict[str, bytes] = {}
         # Seconds part of the ``ts`` of new messages (tests on a manual clock set it to that clock)
         self.clock: Callable[[], float] = lambda: 1700000000.0
+        # The token's scopes, answered in auth.test's x-oauth-scopes header (None: no header)
+        self.scopes: list[str] | None = None
+        # conversations.info: channel id -> its fields (is_private, is_member, is_archived); others not found
+        self.channel_info: dict[str, dict[str, Any]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -278,11 +282,17 @@ class FakeSlack:
                 return script.status, script.body, script.headers
         ok: dict[str, Any] = {"ok": True}
         if method == "auth.test":
+            scopes = {"x-oauth-scopes": ",".join(self.scopes)} if self.scopes is not None else {}
             return (
                 200,
                 {**ok, "team_id": TEAM_ID, "team": "Acme", "user_id": BOT_USER_ID, "bot_id": BOT_ID},
-                {},
+                scopes,
             )
+        if method == "conversations.info":
+            info = self.channel_info.get(str(params.get("channel", "")))
+            if info is None:
+                return 200, {"ok": False, "error": "channel_not_found"}, {}
+            return 200, {**ok, "channel": {"id": params.get("channel"), **info}}, {}
         if method in ("chat.postMessage", "chat.update"):
             channel = params.get("channel", "")
             if channel.startswith("U"):  # a DM to a user id lands in the IM channel

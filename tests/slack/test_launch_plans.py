@@ -19,6 +19,7 @@ from storage.models import SignOff, Task
 from tests.slack.conftest import ADMIN, ALICE, BOB, CHANNEL, SlackSender
 from tests.slack.fake_slack import TEAM_ID, Call, FakeSlack
 from tests.slack.limits import all_text, check_blocks
+from tests.virtual_seconds import virtual_sender
 
 
 def admin(services: Services) -> Caller:
@@ -107,11 +108,11 @@ def test_admins_edit_templates_and_a_launch_comes_with_dated_owned_items_and_but
 def test_check_ins_follow_a_reschedule_once_and_the_signoff_buttons_work(
     slack: SlackSender, fake: FakeSlack, launch: Services, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    scheduler = CoordScheduler(launch)
+    scheduler = CoordScheduler(launch, virtual_sender())
     try:
         start = clock.now()
-        scheduler.run_through(start, datetime(2026, 12, 9, 8, tzinfo=UTC))  # T-14, T-7 out
-        clock.set(datetime(2026, 12, 9, 8, tzinfo=UTC))
+        scheduler.run_through(start, datetime(2026, 12, 9, 9, tzinfo=UTC))  # T-14, T-7 out
+        clock.set(datetime(2026, 12, 9, 9, tzinfo=UTC))  # inside bob's working hours: his DM is now
         slack.command("launch v2 date 2026-12-17", user=ADMIN)
         (moved,) = fake.wait_for("response_url")
         assert moved.params["response_type"] == "in_channel" and "moved launch v2" in moved.params["text"]
@@ -157,7 +158,7 @@ def test_an_overdue_item_reaches_its_owner_by_dm_with_its_buttons(
     launch: Services,
     clock,  # type: ignore[no-untyped-def]
 ) -> None:
-    scheduler = CoordScheduler(launch)
+    scheduler = CoordScheduler(launch, virtual_sender())
     try:
         scheduler.run_through(clock.now(), datetime(2026, 12, 2, 12, tzinfo=UTC))
     finally:

@@ -17,6 +17,8 @@ from bot.messenger import DeliveryError
 from bot.slack import messenger as slack_messenger
 from bot.slack.client import build_web_client
 from bot.slack.messenger import METADATA_TYPE, SlackMessenger
+from bot.slack.users import UserDirectory
+from handlers.clock import ManualClock
 from handlers.replies import Outbound, Reply, Target
 from tests.faults.flaky_front import FlakyFront
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
@@ -114,9 +116,49 @@ def test_a_retry_finds_the_dm_an_earlier_attempt_posted(fake: FakeSlack) -> None
     again = messenger.send(outbound(Target.user("U200"), since=NOW - timedelta(minutes=1)))
     assert again == first
     assert not fake.calls_to("chat.postMessage")
+    assert not fake.calls_to("conversations.open")  # the first post's answer named the DM channel
+    assert fake.calls_to("conversations.history")[0].params["channel"] == "D200"
+
+
+def test_a_dm_channel_is_opened_once_then_cached(fake: FakeSlack) -> None:
+    """A process that did not post the first attempt (a restart, another replica) opens the DM
+    once; its later retries to that person reuse the id."""
+    messenger_for(fake.api_url).send(outbound(Target.user("U200")))
+    fake.clear()
+    messenger = messenger_for(fake.api_url)
+    for _ in range(3):
+        messenger.send(outbound(Target.user("U200"), since=NOW - timedelta(minutes=1)))
     (opened,) = fake.calls_to("conversations.open")
     assert opened.params["users"] == "U200"
-    assert fake.calls_to("conversations.history")[0].params["channel"] == "D200"
+    assert [c.params["channel"] for c in fake.calls_to("conversations.history")] == ["D200"] * 3
+    assert not fake.calls_to("chat.postMessage")
+
+
+def test_a_cached_dm_channel_slack_no_longer_knows_is_opened_afresh(fake: FakeSlack) -> None:
+    messenger = messenger_for(fake.api_url)
+    messenger.send(outbound(Target.user("U200")))
+    messenger.dm_channels.put((TEAM_ID, "U200"), "D-gone")  # e.g. an id from before a migration
+    fake.clear()
+    fake.fail("conversations.history", "channel_not_found")
+    again = messenger.send(outbound(Target.user("U200"), since=NOW - timedelta(minutes=1)))
+    assert again.message_id and again.message_id.startswith("D200:")  # found, not posted again
+    assert not fake.calls_to("chat.postMessage")
+    assert len(fake.calls_to("conversations.open")) == 1
+    assert messenger.dm_channels.get((TEAM_ID, "U200")) == "D200"
+
+
+def test_a_person_slack_says_is_gone_is_forgotten(fake: FakeSlack) -> None:
+    gone: list[tuple[str, str]] = []
+    messenger = messenger_for(fake.api_url)
+    messenger._on_user_gone = lambda team, user: gone.append((team, user))
+    messenger.send(outbound(Target.user("U200")))
+    assert messenger.dm_channels.get((TEAM_ID, "U200")) == "D200"
+    fake.fail("chat.postMessage", "user_disabled")
+    with pytest.raises(DeliveryError) as refused:
+        messenger.send(outbound(Target.user("U200"), key="nudge:1:U200:2026-11-26"))
+    assert refused.value.permanent
+    assert messenger.dm_channels.get((TEAM_ID, "U200")) is None
+    assert gone == [(TEAM_ID, "U200")]
 
 
 def test_a_retry_posts_when_the_earlier_attempt_is_not_there(
@@ -179,3 +221,16 @@ def test_when_slack_cannot_be_asked_the_send_fails_to_be_retried(fake: FakeSlack
         messenger_for(fake.api_url).send(outbound(Target.channel("C100"), since=NOW))
     assert not raised.value.permanent
     assert not fake.calls_to("chat.postMessage")  # no blind second copy
+
+
+def test_a_profile_slack_says_is_gone_is_forgotten(fake: FakeSlack) -> None:
+    fake.add_user("U300", "Mia")
+    users = UserDirectory(ManualClock(NOW))
+    client = build_web_client("xoxb-test", fake.api_url)
+    assert users.lookup(client, TEAM_ID, "U300").name == "Mia"  # type: ignore[union-attr]
+    assert users.lookup(client, TEAM_ID, "U300") is not None  # cached: one users.info
+    assert len(fake.calls_to("users.info")) == 1
+    users.forget(TEAM_ID, "U300")  # a send said so
+    del fake.users["U300"]
+    assert users.lookup(client, TEAM_ID, "U300") is None
+    assert len(fake.calls_to("users.info", ok_only=False)) == 2

@@ -18,6 +18,7 @@ from bot.scheduler import CoordScheduler
 from storage.models import Task, Workspace
 from tests.slack.conftest import ALICE, CHANNEL, SIGNING_SECRET, SlackSender
 from tests.slack.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
+from tests.virtual_seconds import virtual_sender
 
 FORM = "application/x-www-form-urlencoded"
 WORDS = st.sampled_from(
@@ -133,7 +134,7 @@ def test_an_uninstall_stops_scheduling_and_keeps_the_data(
         while not _uninstalled(services):
             assert time.monotonic() < deadline, "the uninstall was not recorded"
             time.sleep(0.01)
-        scheduler = CoordScheduler(services)
+        scheduler = CoordScheduler(services, virtual_sender())
         try:
             start = services.clock.now()
             fake.clear()
