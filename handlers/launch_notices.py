@@ -255,7 +255,8 @@ def compose_followup(
         for d in readiness.departments
     )
     sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
-    sections.extend(received_sections(feedback or LaunchFeedback(), launch, tr))
+    names = {d.department.key: department_name(d.department, tr) for d in readiness.departments}
+    sections.extend(received_sections(feedback or LaunchFeedback(), launch, tr, names))
     open_items = (*readiness.open_followups, *readiness.open_items)
     if open_items:
         sections.append(_items_section(readiness, open_items, "sched.followup.open_items", today, tr, zone))
