@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -40,5 +41,10 @@ def test_demo_plays_every_kind_of_post(lang: str) -> None:
     assert text.count(t7) == 1
     # Marketing's first item was late a day: its owner was nudged like for any task.
     assert ("[DM @dave] You have 1 overdue task" if lang == "en" else "[DM @dave] 你有 1 个逾期任务") in text
+    if lang == "en":  # README's feedback transcript is what the demo prints
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+        block = readme.split("### Launch feedback and the next version", 1)[1].split("```text\n", 1)[1]
+        for line in block.split("```", 1)[0].splitlines():
+            assert line == "…" or line + "\n" in text, line
     # Whoever logged feedback hears once when it is resolved.
     assert text.count("[DM @dave] " + ("Your feedback F4" if lang == "en" else "你针对 v2.3 的反馈 F4")) == 1
