@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers import views
+from handlers.feedback_views import kind_label
 from handlers.i18n import Translator
-from handlers.replies import Reply, Section, Tone
+from handlers.replies import Field, Reply, Section, Tone
 from handlers.timeline import TaskTimeline, timelines
+from storage import feedback as feedback_store
 from storage import launch_plans, progress
+from storage.feedback import LaunchFeedback
 from storage.models import Launch, LaunchEvent, TaskKind, TaskStatus
 
 RETRO_DAYS = 7  # T+7: a week after the launch
@@ -66,10 +69,25 @@ def compose_retro(session: Session, launch: Launch, *, lang: str, zone: ZoneInfo
         )
     else:
         sections.append(Section(title=tr("retro.carry_title", n=0), text=tr("retro.carry_none")))
+    sections.append(feedback_section(tr, feedback_store.launch_feedback(session, launch)))
     tone = Tone.SUCCESS if shipped <= planned and not carry else Tone.INFO
     return Reply(
         tr("retro.headline", launch=launch.name), tuple(sections), tone=tone, ephemeral=False, language=lang
     )
+
+
+def feedback_section(tr: Translator, feedback: LaunchFeedback) -> Section:
+    """What users said: counts by kind and by triage state (the items are in ``feedback list``)."""
+    if not feedback.total:
+        return Section(title=tr("retro.feedback_title", n=0), text=tr("retro.feedback_none"))
+    kinds = tuple(
+        Field(kind_label(kind or None, tr), str(n))
+        for kind, n in sorted(feedback.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    states = " · ".join(
+        f"{tr(f'retro.feedback.{status}')} {n}" for status, n in sorted(feedback.by_status.items())
+    )
+    return Section(title=tr("retro.feedback_title", n=feedback.total), text=states, fields=kinds)
 
 
 def _dates_section(
