@@ -8,7 +8,7 @@ deleted tasks and cancelled items are in no list, as in chat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -21,8 +21,10 @@ from handlers.execution import Ctx
 from handlers.i18n import Translator
 from handlers.roadmap import DEFAULT_WEEKS, Roadmap, RoadmapEntry, build_roadmap, roadmap_entries
 from handlers.web_access import WebAccess
+from storage import feedback as feedback_store
 from storage import repo
 from storage.access_links import Grant
+from storage.feedback import LaunchFeedback
 from storage.models import Department, Launch, LaunchStatus, Person, Task, TaskStatus, Workspace
 
 BOARD_WEEKS = 12  # the roadmap page's default range (chat's is handlers.roadmap.DEFAULT_WEEKS)
@@ -87,6 +89,7 @@ class LaunchPage:
     lanes: tuple[Lane, ...]
     departments: tuple[Department, ...]
     burnup: Burnup
+    feedback: LaunchFeedback = field(default_factory=LaunchFeedback)
 
 
 def launch_page(ctx: Ctx, launch_id: int) -> LaunchPage | None:
@@ -100,7 +103,8 @@ def launch_page(ctx: Ctx, launch_id: int) -> LaunchPage | None:
     )
     lanes = _lanes(entry)
     chart = launch_burnup(ctx.session, launch, calendar=ctx.calendar, zone=ctx.zone, now=ctx.now)
-    return LaunchPage(entry, lanes, tuple(repo.departments(ctx.session, ctx.workspace)), chart)
+    feedback = feedback_store.launch_feedback(ctx.session, launch)
+    return LaunchPage(entry, lanes, tuple(repo.departments(ctx.session, ctx.workspace)), chart, feedback)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,13 @@ from handlers.board_pages import (
     work_state,
 )
 from handlers.execution import Ctx
+from handlers.feedback_views import counts_text, entry_line
 from handlers.overview_commands import risk_text
 from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
+from storage import repo
+from storage.feedback import FeedbackEntry, LaunchFeedback
 from storage.models import Department, Person, Task
 
 if TYPE_CHECKING:
@@ -139,6 +142,15 @@ class PageRenderer:
 
     def command(self, task: Task) -> str:
         return f"/coord show #{task.number}"
+
+    def feedback_line(self, entry: FeedbackEntry) -> str:
+        return entry_line(entry, self.tr)
+
+    def feedback_counts(self, feedback: LaunchFeedback) -> str:
+        names = {
+            d.key: self.department_name(d) for d in repo.departments(self.ctx.session, self.ctx.workspace)
+        }
+        return counts_text(feedback, self.tr, names)
 
     def source(self, task: Task) -> SourceLink | None:
         """Where in chat the task came from: Slack's permalink to the message (``chat.getPermalink``,
