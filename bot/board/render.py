@@ -144,7 +144,7 @@ class PageRenderer:
         return f"/coord show #{task.number}"
 
     def feedback_line(self, entry: FeedbackEntry) -> str:
-        return entry_line(entry, self.tr)
+        return plain_mentions(entry_line(entry, self.tr))
 
     def feedback_counts(self, feedback: LaunchFeedback) -> str:
         names = {

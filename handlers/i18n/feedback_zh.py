@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "next.carried_feedback": "从 {launch} 带入的反馈（{n}）",
     "next.nothing_carried": "{launch} 没有需要带入的未完成事项。",
     "next.lineage": "版本：{chain}",
+    "next.after": "{launch} 的下一版本",
     "err.not_allowed.carry": "只有 {launch} 的负责人（{owner}）和管理员可以带入它的未完成事项；"
     "加上“nocarry”可以不带入地开始下一版本。",
     "err.next_needs_from": "“items”和“nocarry”需要与“from <上一版本>”一起使用。",

@@ -46,6 +46,7 @@ def test_the_next_version_carries_open_tasks_and_feedback_and_lists_them(team: T
     shown = team.ok("bob", "launch v2.4").reply.plain_text()
     assert "Versions: v2.3 → [v2.4]" in shown and "Open tasks carried over from v2.3 (2)" in shown
     assert "Versions: [v2.3] → v2.4" in team.ok("bob", "launch v2.3").reply.plain_text()
+    assert "next version of v2.3" in team.ok("bob", "launch list").reply.plain_text()
     listed = team.ok("alice", "feedback list v2.4").reply.plain_text()
     assert "Open feedback on v2.4 (2)" in listed and "from v2.3" in listed
     assert team.ok("alice", "feedback list v2.3 all").reply.headline == "All feedback on v2.3 (1)"
