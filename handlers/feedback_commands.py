@@ -229,7 +229,8 @@ def to_task(ctx: Ctx, cmd: fg.FeedbackToTask) -> Reply:
         else None
     )
     title = capture.title_from(item.text, g.MAX_TITLE) or f"F{item.number}"
-    add = replace(cmd.task, title=title, launch=launch_name, description=item.text, source=source)
+    description = item.text if item.text != title else None  # the whole text, when the title is cut
+    add = replace(cmd.task, title=title, launch=launch_name, description=description, source=source)
     task, reply = task_commands.create(ctx, add)
     item.task_id, item.task = task.id, task
     item.department_id, item.department = task.department_id, task.department
