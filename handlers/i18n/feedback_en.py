@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "next.nothing_carried": "Nothing was open in {launch} to carry over.",
     "next.lineage": "Versions: {chain}",
     "next.after": "next version of {launch}",
+    "plan.feedback_title": "Feedback to plan: not triaged or accepted ({n}) — "
+    "/coord feedback F<n> task <dept>",
     "err.not_allowed.carry": "Only the owner of {launch} ({owner}) and admins take its open work along; "
     "add “nocarry” to start the next version without it.",
     "err.next_needs_from": "“items” and “nocarry” go with “from <earlier launch>”.",

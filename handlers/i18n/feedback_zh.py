@@ -99,6 +99,7 @@ MESSAGES: dict[str, str] = {
     "next.nothing_carried": "{launch} 没有需要带入的未完成事项。",
     "next.lineage": "版本：{chain}",
     "next.after": "{launch} 的下一版本",
+    "plan.feedback_title": "待规划的反馈：未分拣或已接受（{n}）— /coord feedback F<编号> task <部门>",
     "err.not_allowed.carry": "只有 {launch} 的负责人（{owner}）和管理员可以带入它的未完成事项；"
     "加上“nocarry”可以不带入地开始下一版本。",
     "err.next_needs_from": "“items”和“nocarry”需要与“from <上一版本>”一起使用。",

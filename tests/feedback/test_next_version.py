@@ -43,6 +43,7 @@ def test_the_next_version_carries_open_tasks_and_feedback_and_lists_them(team: T
         assert carried == 2
     plan = team.ok("alice", "plan v2.4").reply.plain_text()
     assert "from v2.3" in plan  # the task events /coord plan reads
+    assert "Feedback to plan: not triaged or accepted (2)" in plan and "F2 [request] Dark mode" in plan
     shown = team.ok("bob", "launch v2.4").reply.plain_text()
     assert "Versions: v2.3 → [v2.4]" in shown and "Open tasks carried over from v2.3 (2)" in shown
     assert "Versions: [v2.3] → v2.4" in team.ok("bob", "launch v2.3").reply.plain_text()
