@@ -104,7 +104,25 @@ SCRIPT: tuple[str, ...] = (
     ":advance 1d",  # Fri Dec 18: the T+1 follow-up asks each department for feedback
     ":user bob",
     "/coord check v2.3 dev 4",
-    ":advance 7d",  # Fri Dec 25: T+7 follow-up (Thu Dec 24)
+    ":user frank",  # feedback after the launch: logged, +1'd, triaged
+    "/coord feedback v2.3 bug Export button hidden on small screens",
+    ":user erin",
+    "/coord feedback v2.3 request Support asks for CSV export with dates",
+    "/coord feedback v2.3 question How do customers reset a stuck sync?",
+    ":user carol",
+    "/coord feedback F1 +1",
+    ":user dave",
+    "/coord feedback v2.3 praise The press loved the new onboarding",
+    ":advance 1d",  # Sat Dec 19
+    ":user alice",
+    "/coord feedback list v2.3 new",
+    "/coord feedback F1 task dev @bob",
+    "/coord feedback F2 accept",
+    "/coord feedback F4 wontfix praise: shared with the team, nothing to fix",
+    ":advance 6d",  # Fri Dec 25: the T+7 follow-up (Thu Dec 24) shows the feedback, asks for v2.4
+    ":user alice",
+    "/coord launch new v2.4 2027-01-28 from v2.3",  # the fix, F2 and F3 come along
+    "/coord plan v2.4",
 )
 
 

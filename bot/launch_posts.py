@@ -23,13 +23,14 @@ from handlers.calendar import WorkCalendar
 from handlers.readiness import build_readiness
 from handlers.replies import Reply
 from storage import feedback as feedback_store
+from storage import launch_plans, scheduling
 from storage import notifications as ledger
-from storage import scheduling
 from storage.company_days import CompanyDays
 from storage.models import Launch, LaunchStatus
 from storage.scheduling import WorkspaceInfo
 
 CHECKIN, FOLLOWUP, SIGNOFF = "checkin", "followup", "signoff"
+NEXT_VERSION_FROM = 7  # from the T+7 follow-up on, the PM is asked to start the next version
 _T10 = due.parse_hhmm("10:00")
 
 
@@ -148,7 +149,9 @@ def compose(
                 else launch_notices.compose_signoff_request(readiness, post.today, info.language, zone=zone)
             )
         else:
-            feedback = feedback_store.launch_feedback(s, launch) if post.kind == FOLLOWUP else None
+            followup = post.kind == FOLLOWUP
+            feedback = feedback_store.launch_feedback(s, launch) if followup else None
+            asks_next = followup and post.offset >= NEXT_VERSION_FROM and not launch_plans.has_next(s, launch)
             reply = launch_notices.compose_checkin(
                 readiness,
                 post.offset,
@@ -158,6 +161,7 @@ def compose(
                 zone=zone,
                 slot_day=post.slot_day,
                 feedback=feedback,
+                asks_next=asks_next,
             )
         composed.append((post, launch, reply))
     return composed

@@ -29,6 +29,7 @@ from handlers import (
     feedback_forms,
     help_text,
     launch_routes,
+    next_version_forms,
     overview_commands,
     report_commands,
     task_commands,
@@ -128,11 +129,13 @@ ACTIONS = (
     *TASK_ACTIONS,
     *launch_routes.ACTIONS,
     *FEEDBACK_ACTIONS,
+    *next_version_forms.ACTIONS,
 )  # every button id adapters route to handle_action
 FORMS: dict[str, Callable[[Ctx, FormSubmission], Reply]] = {
     **launch_routes.FORMS,
     capture.ACTION_CAPTURE: capture.submit_task_form,
     **feedback_forms.FORMS,
+    **next_version_forms.FORMS,
 }
 FORM_ACTIONS = frozenset(FORMS)  # forms the core runs the submissions of (and buttons opening one)
 
@@ -208,6 +211,8 @@ class Coordinator:
             run = launch_routes.run_action
         elif action_id in FEEDBACK_ACTIONS:
             run = feedback_forms.run_action
+        elif action_id in next_version_forms.ACTIONS:
+            run = next_version_forms.run_action
         outcome = self._run(
             caller,
             lambda ctx: run(ctx, action_id, value),

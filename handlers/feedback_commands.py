@@ -115,8 +115,9 @@ def list_feedback(ctx: Ctx, cmd: fg.ListFeedback) -> Reply:
     if not summary.total:
         return Reply(headline, (Section(text=ctx.tr("feedback.none_yet", launch=launch.name)),))
     items = tuple(entry_line(e, ctx.tr) for e in entries[:LIST_LIMIT])
+    names = {d.key: views.department_name(d, ctx.tr) for d in repo.departments(ctx.session, ctx.workspace)}
     sections = [
-        Section(text=counts_text(summary, ctx.tr), items=items, more=max(0, len(entries) - LIST_LIMIT))
+        Section(text=counts_text(summary, ctx.tr, names), items=items, more=max(0, len(entries) - LIST_LIMIT))
     ]
     sections.append(Section(context=ctx.tr("feedback.triage_how")))
     return Reply(headline, tuple(sections))
@@ -228,7 +229,8 @@ def to_task(ctx: Ctx, cmd: fg.FeedbackToTask) -> Reply:
         else None
     )
     title = capture.title_from(item.text, g.MAX_TITLE) or f"F{item.number}"
-    add = replace(cmd.task, title=title, launch=launch_name, description=item.text, source=source)
+    description = item.text if item.text != title else None  # the whole text, when the title is cut
+    add = replace(cmd.task, title=title, launch=launch_name, description=description, source=source)
     task, reply = task_commands.create(ctx, add)
     item.task_id, item.task = task.id, task
     item.department_id, item.department = task.department_id, task.department

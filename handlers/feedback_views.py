@@ -6,6 +6,8 @@ share), in the language of the translator given; nothing queries or sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from handlers.i18n import Translator
 from handlers.replies import Button, ButtonStyle, Field, Section
 from storage.feedback import FeedbackEntry, LaunchFeedback
@@ -50,10 +52,12 @@ def log_button(launch: Launch, tr: Translator) -> Button:
     return Button(ACTION_LOG, tr("button.feedback_log"), f"launch/{launch.id}", ButtonStyle.PRIMARY)
 
 
-def counts_text(summary: LaunchFeedback, tr: Translator) -> str:
-    """``5 in all, 2 not triaged yet · dev 3 · design 1 · no department 1``."""
+def counts_text(summary: LaunchFeedback, tr: Translator, names: Mapping[str, str] | None = None) -> str:
+    """``5 in all, 2 not triaged yet · dev 3 · design 1 · no department 1``; ``names`` are the
+    departments' names in the reader's language, by key."""
+    names = names or {}
     departments = " · ".join(
-        f"{key or tr('feedback.no_department')} {n}"
+        f"{names.get(key, key) if key else tr('feedback.no_department')} {n}"
         for key, n in sorted(summary.by_department.items(), key=lambda kv: (not kv[0], -kv[1], kv[0]))
     )
     head = tr("feedback.counts", n=summary.total, new=summary.untriaged, open=summary.open)
@@ -68,7 +72,9 @@ def kind_fields(summary: LaunchFeedback, tr: Translator) -> tuple[Field, ...]:
     )
 
 
-def received_sections(summary: LaunchFeedback, launch: Launch, tr: Translator) -> list[Section]:
+def received_sections(
+    summary: LaunchFeedback, launch: Launch, tr: Translator, names: Mapping[str, str] | None = None
+) -> list[Section]:
     """A follow-up's feedback so far: counts by kind and department, the items by kind, the button."""
     button = (log_button(launch, tr),)
     if not summary.total:
@@ -76,7 +82,7 @@ def received_sections(summary: LaunchFeedback, launch: Launch, tr: Translator) -
     sections = [
         Section(
             title=tr("feedback.so_far", n=summary.total),
-            text=counts_text(summary, tr),
+            text=counts_text(summary, tr, names),
             fields=kind_fields(summary, tr),
         )
     ]

@@ -222,8 +222,13 @@ def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:
     if not current:
         return Reply(ctx.tr("launch.list_empty"))
     items = []
+    names = {launch.id: launch.name for launch, _status in current}
     for launch, status in current[:UPCOMING_LIMIT]:
         readiness = launch_readiness(ctx.session, launch)
+        after = ""
+        if launch.previous_id is not None:
+            previous = names.get(launch.previous_id) or _name_of(ctx, launch.previous_id)
+            after = " · " + ctx.tr("next.after", launch=previous) if previous else ""
         items.append(
             ctx.tr(
                 "launch.list_entry",
@@ -234,9 +239,15 @@ def list_launches(ctx: Ctx, _cmd: lg.ListLaunches) -> Reply:
                 summary=readiness.summary(name(ctx.tr)) or ctx.tr("launch.no_items"),
                 tasks=len(readiness.open_tasks),
             )
+            + after
         )
     section = Section(items=tuple(items), more=max(0, len(current) - UPCOMING_LIMIT))
     return Reply(ctx.tr("launch.list_current", n=len(current)), (section,))
+
+
+def _name_of(ctx: Ctx, launch_id: int) -> str | None:
+    found = ctx.session.get(Launch, launch_id)
+    return found.name if found is not None and found.workspace_id == ctx.workspace.id else None
 
 
 def check(ctx: Ctx, cmd: g.CheckItem) -> Reply:

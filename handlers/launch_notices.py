@@ -26,6 +26,7 @@ from handlers.launch_views import (
     signoff_buttons,
     signoff_lines,
 )
+from handlers.next_version import command_for, next_button
 from handlers.notices import task_bucket
 from handlers.readiness import Readiness
 from handlers.replies import Field, Reply, Section, Tone, mention
@@ -64,6 +65,7 @@ def compose_checkin(
     zone: ZoneInfo = UTC,
     slot_day: date | None = None,
     feedback: LaunchFeedback | None = None,
+    asks_next: bool = False,
 ) -> Reply:
     """A launch-readiness check-in (offset < 0), the launch-day go/no-go (0) or a follow-up (> 0).
 
@@ -71,7 +73,9 @@ def compose_checkin(
     a move off a day off, not of the delay.
     """
     if offset > 0:
-        return compose_followup(readiness, offset, today, lang, zone=zone, feedback=feedback)
+        return compose_followup(
+            readiness, offset, today, lang, zone=zone, feedback=feedback, asks_next=asks_next
+        )
     tr = Translator(lang)
     calendar = calendar or WorkCalendar()
     launch = readiness.launch
@@ -232,9 +236,11 @@ def compose_followup(
     *,
     zone: ZoneInfo = UTC,
     feedback: LaunchFeedback | None = None,
+    asks_next: bool = False,
 ) -> Reply:
     """T+1 / T+7: ask each department for feedback and open issues, show the feedback come in so far
-    (with a "Log feedback" button); list the follow-up work still open."""
+    (with a "Log feedback" button); list the follow-up work still open; with ``asks_next`` (T+7,
+    no next version yet) ask the PM whether to start the next version."""
     tr = Translator(lang)
     launch = readiness.launch
     since = (today - launch.launch_date).days
@@ -249,7 +255,8 @@ def compose_followup(
         for d in readiness.departments
     )
     sections = [Section(title=tr("sched.followup.feedback"), items=asks)]
-    sections.extend(received_sections(feedback or LaunchFeedback(), launch, tr))
+    names = {d.department.key: department_name(d.department, tr) for d in readiness.departments}
+    sections.extend(received_sections(feedback or LaunchFeedback(), launch, tr, names))
     open_items = (*readiness.open_followups, *readiness.open_items)
     if open_items:
         sections.append(_items_section(readiness, open_items, "sched.followup.open_items", today, tr, zone))
@@ -261,6 +268,10 @@ def compose_followup(
                 more=max(0, len(readiness.open_tasks) - ITEM_LIMIT),
             )
         )
+    if asks_next:
+        owner = mention(launch.owner.user_id, launch.owner.name) if launch.owner else tr("word.nobody")
+        ask = tr("next.ask", owner=owner, launch=launch.name, command=command_for(launch))
+        sections.append(Section(text=ask, buttons=(next_button(launch, tr("button.next_version")),)))
     sections.append(Section(context=tr("sched.followup.how", launch=launch.name)))
     return Reply(headline, tuple(sections), tone=Tone.INFO, ephemeral=False, language=tr.lang)
 

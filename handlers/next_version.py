@@ -18,12 +18,13 @@ from handlers import launch_items, views
 from handlers.execution import CommandError, Ctx
 from handlers.feedback_views import entry_line
 from handlers.launch_permissions import is_launch_owner
-from handlers.replies import Section
+from handlers.replies import Button, ButtonStyle, Section
 from storage import feedback as feedback_store
 from storage import launch_plans, repo
 from storage import version_plans as vp
 from storage.models import Feedback, FeedbackStatus, Launch, LaunchTemplate, Task, TaskKind, TaskStatus
 
+ACTION_NEXT = "launch.next"  # the T+7 "Start the next version" button; value "launch/<launch id>"
 LIST_LIMIT = 20
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 
@@ -41,6 +42,15 @@ def suggested_name(previous: Launch) -> str:
         return f"{previous.name}-next"[:80]
     start, end = match.span(1)
     return previous.name[:start] + str(int(match.group(1)) + 1) + previous.name[end:]
+
+
+def command_for(launch: Launch) -> str:
+    """What to type to start the next version of ``launch``."""
+    return f"/coord launch new {suggested_name(launch)} <date> from {launch.name}"
+
+
+def next_button(launch: Launch, label: str) -> Button:
+    return Button(ACTION_NEXT, label, f"launch/{launch.id}", ButtonStyle.PRIMARY)
 
 
 def template_of(ctx: Ctx, previous: Launch, named: str | None) -> LaunchTemplate:

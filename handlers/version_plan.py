@@ -17,15 +17,17 @@ from handlers import execution as ex
 from handlers import plan_grammar as pg
 from handlers import views
 from handlers.execution import CommandError, Ctx
+from handlers.feedback_views import entry_line
 from handlers.launch_commands import phase
 from handlers.launch_views import name
 from handlers.permissions import OWNERS, task_roles
 from handlers.readiness import Readiness, build_readiness
 from handlers.replies import Reply, Section, Tone
+from storage import feedback as feedback_store
 from storage import repo
 from storage import version_plans as vp
 from storage.launch_plans import ITEM_STATUSES
-from storage.models import Launch, LaunchStatus, Task, TaskEvent, TaskStatus
+from storage.models import FeedbackStatus, Launch, LaunchStatus, Task, TaskEvent, TaskStatus
 
 DEPARTMENT_LIMIT = 30  # lines of one department shown; the rest are counted
 SECTION_LIMIT = 30
@@ -52,6 +54,12 @@ def show(ctx: Ctx, cmd: pg.ShowPlan) -> Reply:
         sections.append(_carried_section(ctx, current, carried))
     if cut:
         sections.append(_cut_section(ctx, cut))
+    waiting = feedback_store.of_launch(ctx.session, launch, FeedbackStatus.CARRIED)
+    if waiting:
+        entries = feedback_store.summarise(ctx.session, launch, waiting).entries
+        lines = tuple(entry_line(e, ctx.tr) for e in entries[:SECTION_LIMIT])
+        title = ctx.tr("plan.feedback_title", n=len(entries))
+        sections.append(Section(title=title, items=lines, more=max(0, len(entries) - SECTION_LIMIT)))
     if not current and not cut:
         sections.append(Section(text=ctx.tr("plan.empty", launch=launch.name)))
     return Reply(_headline(ctx, launch, current), tuple(sections))

@@ -341,3 +341,11 @@ def find_launch_for_update(session: Session, workspace: Workspace, name: str) ->
         session.execute(select(Launch.id).where(*where).with_for_update())
     query = select(Launch).where(*where).execution_options(populate_existing=True)
     return session.scalars(query).unique().one_or_none()
+
+
+def has_next(session: Session, launch: Launch) -> bool:
+    """Whether a launch was started as the next version of ``launch``."""
+    query = select(Launch.id).where(
+        Launch.workspace_id == launch.workspace_id, Launch.previous_id == launch.id
+    )
+    return session.scalar(query.limit(1)) is not None

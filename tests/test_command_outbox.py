@@ -8,6 +8,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from bot.delivery import deliver_outbox
 from bot.messenger import DeliveryError, MessengerRegistry
 from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
-from handlers.context import Caller
+from handlers.context import Caller, SourceMessage
 from handlers.core import Coordinator
 from handlers.replies import Outcome
 from storage import notifications as ledger
@@ -142,6 +143,31 @@ def test_with_the_ledger_away_the_update_is_left_to_the_scheduler(
     monkeypatch.setattr(ledger, "by_keys", away)
     assert deliver(outcome, services) == 0
     assert messenger.attempts == []  # not sent blind: the scheduler would not know
+
+
+def test_a_thread_update_a_crash_left_unsent_goes_out_once_in_its_thread(
+    core: Coordinator, services: FakeServices, messenger: RecordingMessenger, clock: ManualClock
+) -> None:
+    """Killed between the commit of ``start #1`` and its send: the ledger row the command wrote
+    is sent by the scheduler after its lease, once, as a reply in the task's source thread."""
+    source = SourceMessage("C9", "1700000000.000100")
+    deliver(core.handle_text(replace(alice(), replying_to=source), "/coord add dev Sync crashes"), services)
+    messenger.clear()
+    started = core.handle_text(alice(), "/coord start #1")  # committed; the process dies here
+    assert [m.target.thread for m in started.outbox] == [source.message_id]
+    scheduler = CoordScheduler(services)  # type: ignore[arg-type]
+    try:
+        assert scheduler.tick(clock.now()) == 0  # the dead sender's reservation still holds it
+        end = clock.now() + ledger.LEASE + timedelta(minutes=1)
+        assert scheduler.run_through(clock.now(), end) == 1
+        assert scheduler.run_through(end, end + 2 * ledger.LEASE) == 0
+    finally:
+        scheduler.shutdown()
+    (sent,) = messenger.sent
+    assert (sent.target.id, sent.target.thread) == ("C9", source.message_id)
+    assert sent.reply.headline.startswith("#1 started")
+    (row,) = [n for n in updates(services.db) if n.target_id == "C9"]
+    assert row.status == ledger.SENT and row.attempts == 1
 
 
 def _at(clock: ManualClock, *parts: int) -> None:

@@ -26,6 +26,7 @@ from handlers.overview_commands import risk_text
 from handlers.readiness import is_followup
 from handlers.replies import plain_mentions
 from handlers.roadmap import RoadmapEntry
+from storage import repo
 from storage.feedback import FeedbackEntry, LaunchFeedback
 from storage.models import Department, Person, Task
 
@@ -146,7 +147,10 @@ class PageRenderer:
         return f"/coord show #{task.number}"
 
     def feedback_counts(self, feedback: LaunchFeedback) -> str:
-        return feedback_views.counts_text(feedback, self.tr)
+        names = {
+            d.key: self.department_name(d) for d in repo.departments(self.ctx.session, self.ctx.workspace)
+        }
+        return feedback_views.counts_text(feedback, self.tr, names)
 
     def feedback_kind(self, entry: FeedbackEntry) -> str:
         return feedback_views.kind_label(entry.kind, self.tr)

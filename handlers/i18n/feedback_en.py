@@ -102,6 +102,9 @@ MESSAGES: dict[str, str] = {
     "next.carried_feedback": "Feedback carried over from {launch} ({n})",
     "next.nothing_carried": "Nothing was open in {launch} to carry over.",
     "next.lineage": "Versions: {chain}",
+    "next.after": "next version of {launch}",
+    "plan.feedback_title": "Feedback to plan: not triaged or accepted ({n}) — "
+    "/coord feedback F<n> task <dept>",
     "err.not_allowed.carry": "Only the owner of {launch} ({owner}) and admins take its open work along; "
     "add “nocarry” to start the next version without it.",
     "err.next_needs_from": "“items” and “nocarry” go with “from <earlier launch>”.",
@@ -120,4 +123,12 @@ MESSAGES: dict[str, str] = {
     "next.form.carry_yes": "Open tasks and untriaged or accepted feedback",
     "next.form.carry_no": "Nothing",
     "button.next_version": "Start the next version",
+    "retro.feedback_title": "Feedback ({n})",
+    "retro.feedback_none": "No feedback was logged (/coord feedback <launch> <text…>).",
+    "retro.feedback.new": "not triaged",
+    "retro.feedback.accepted": "accepted",
+    "retro.feedback.task": "being fixed",
+    "retro.feedback.done": "fixed",
+    "retro.feedback.wontfix": "won't fix",
+    "retro.feedback.duplicate": "duplicates",
 }

@@ -98,6 +98,8 @@ MESSAGES: dict[str, str] = {
     "next.carried_feedback": "从 {launch} 带入的反馈（{n}）",
     "next.nothing_carried": "{launch} 没有需要带入的未完成事项。",
     "next.lineage": "版本：{chain}",
+    "next.after": "{launch} 的下一版本",
+    "plan.feedback_title": "待规划的反馈：未分拣或已接受（{n}）— /coord feedback F<编号> task <部门>",
     "err.not_allowed.carry": "只有 {launch} 的负责人（{owner}）和管理员可以带入它的未完成事项；"
     "加上“nocarry”可以不带入地开始下一版本。",
     "err.next_needs_from": "“items”和“nocarry”需要与“from <上一版本>”一起使用。",
@@ -115,4 +117,12 @@ MESSAGES: dict[str, str] = {
     "next.form.carry_yes": "未完成任务以及未分拣或已接受的反馈",
     "next.form.carry_no": "不带入",
     "button.next_version": "开始下一版本",
+    "retro.feedback_title": "反馈（{n}）",
+    "retro.feedback_none": "没有记录反馈（/coord feedback <发布> <内容…>）。",
+    "retro.feedback.new": "未分拣",
+    "retro.feedback.accepted": "已接受",
+    "retro.feedback.task": "修复中",
+    "retro.feedback.done": "已修复",
+    "retro.feedback.wontfix": "不修复",
+    "retro.feedback.duplicate": "重复",
 }

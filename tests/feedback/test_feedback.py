@@ -82,7 +82,7 @@ def test_triage_into_a_task_links_it_and_its_done_tells_everyone_once(team: Team
     number = int(made.reply.headline.split("#")[1].split()[0])
     task = team.item(number)
     assert task.title == "Export button hidden on small screens" and task.launch.name == "v2.4"
-    assert task.description == "Export button hidden on small screens" and task.assignee.user_id == "bob"
+    assert task.description is None and task.assignee.user_id == "bob"  # the title says it all
     assert f"→ #{number}" in team.ok("erin", "feedback list v2.3").reply.plain_text()
     team.refused("alice", "feedback F1 task design", f"already being done as #{number}")
     done = team.ok("bob", f"done #{number}")
@@ -215,3 +215,13 @@ def test_the_t1_followup_shows_the_feedback_so_far_with_a_log_button(
     assert "bug (2)" in body and "F2 Sync fails offline — @Bob · new" in body and "praise (1)" in body
     buttons = [b for section in post.reply.sections for b in section.buttons if b.action_id == ACTION_LOG]
     assert len(buttons) == 1 and buttons[0].label == "Log feedback"
+
+
+def test_a_task_from_long_feedback_has_a_cut_title_and_the_whole_text_as_its_description(team: Team) -> None:
+    launch_v23(team)
+    text = "The export " + "really " * 40 + "fails on large workspaces"
+    team.ok("erin", f"feedback v2.3 bug {text}")
+    made = team.ok("alice", "feedback F1 task dev")
+    number = int(made.reply.headline.split("#")[1].split()[0])
+    task = team.item(number)
+    assert task.title.endswith("…") and len(task.title) <= 200 and task.description == text

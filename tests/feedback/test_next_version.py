@@ -4,9 +4,12 @@ and ``/coord plan v2.4`` showing what came from v2.3."""
 
 from __future__ import annotations
 
-from handlers.replies import plain_mentions
+from datetime import timedelta
+
+from handlers.next_version import ACTION_NEXT
+from handlers.replies import FormSubmission, plain_mentions
 from storage.models import Feedback, Launch
-from tests.launch.conftest import Team
+from tests.launch.conftest import LAUNCH_DAY, Team, at, caller
 
 
 def v23_with_work(team: Team) -> None:
@@ -40,9 +43,11 @@ def test_the_next_version_carries_open_tasks_and_feedback_and_lists_them(team: T
         assert carried == 2
     plan = team.ok("alice", "plan v2.4").reply.plain_text()
     assert "from v2.3" in plan  # the task events /coord plan reads
+    assert "Feedback to plan: not triaged or accepted (2)" in plan and "F2 [request] Dark mode" in plan
     shown = team.ok("bob", "launch v2.4").reply.plain_text()
     assert "Versions: v2.3 → [v2.4]" in shown and "Open tasks carried over from v2.3 (2)" in shown
     assert "Versions: [v2.3] → v2.4" in team.ok("bob", "launch v2.3").reply.plain_text()
+    assert "next version of v2.3" in team.ok("bob", "launch list").reply.plain_text()
     listed = team.ok("alice", "feedback list v2.4").reply.plain_text()
     assert "Open feedback on v2.4 (2)" in listed and "from v2.3" in listed
     assert team.ok("alice", "feedback list v2.3 all").reply.headline == "All feedback on v2.3 (1)"
@@ -68,3 +73,38 @@ def test_only_the_earlier_launchs_owner_takes_its_work_along_and_bad_words_are_n
     team.refused("alice", "launch new v2.5 2027-02-20 items", "go with “from <earlier launch>”")
     team.refused("alice", "launch new v2.5 2027-02-20 from v9", "v9")
     team.refused("alice", "launch new v2.5 2027-02-20 from v2.3 items template standard", "not both")
+
+
+def test_the_t7_followup_asks_to_start_the_next_version_with_a_prefilled_form(
+    team: Team,
+    scheduler,  # type: ignore[no-untyped-def]
+    messenger,  # type: ignore[no-untyped-def]
+) -> None:
+    v23_with_work(team)
+    for days in (1, 7):
+        scheduler.tick(at(LAUNCH_DAY + timedelta(days=days), 10))
+    posts = {
+        (m.key or "").rsplit(":", 1)[-1]: m for m in messenger.sent if (m.key or "").startswith("checkin:")
+    }
+    assert ACTION_NEXT not in [b.action_id for s in posts["T+1"].reply.sections for b in s.buttons]
+    t7 = posts["T+7"].reply
+    assert "@Alice: ready to plan what comes after v2.3? Start the next version: " in plain_mentions(
+        t7.plain_text()
+    )
+    assert "/coord launch new v2.4 <date> from v2.3" in t7.plain_text()
+    (button,) = [b for s in t7.sections for b in s.buttons if b.action_id == ACTION_NEXT]
+    pressed = team.press("alice", button.action_id, button.value)
+    form = pressed.reply.form
+    assert form is not None and pressed.reply.headline == "/coord launch new v2.4 <date> from v2.3"
+    assert {i.name: i.initial for i in form.inputs} == {
+        "name": "v2.4",
+        "date": None,
+        "plan": "template",
+        "carry": "yes",
+    }
+    bad = team.core.submit_form(caller("alice"), FormSubmission(form.action_id, form.value, {"name": "v2.4"}))
+    assert bad.error_field == "date"
+    values = {"name": "v2.4", "date": "2027-01-20", "plan": "template", "carry": "yes"}
+    made = team.core.submit_form(caller("alice"), FormSubmission(form.action_id, form.value, values))
+    assert made.reply.headline.startswith("Launch v2.4, the next version of v2.3"), made.reply.plain_text()
+    assert "Open tasks carried over from v2.3 (2)" in made.reply.plain_text()

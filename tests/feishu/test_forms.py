@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from handlers.feedback_views import ACTION_LOG
 from handlers.launch_views import ACTION_POSTPONE, ACTION_SIGNOFF_NOT_READY
-from storage.models import Department, Launch, SignOff
+from handlers.next_version import ACTION_NEXT
+from storage.models import Department, Feedback, Launch, SignOff
 from tests.feishu import events
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.test_e2e import Chat, ok
@@ -113,3 +115,32 @@ def test_postpone_takes_its_date_from_the_card_date_picker(chat: Chat, fake: Fak
     assert moved["toast"]["type"] != "error", moved
     with db.transaction() as session:
         assert str(session.scalars(select(Launch.launch_date)).one()) == "2026-12-18"
+
+
+def test_log_feedback_opens_a_card_form_that_logs_it(chat: Chat, fake: FakeFeishu, db) -> None:  # type: ignore[no-untyped-def]
+    launch, _ = ids(db)
+    pressed = chat.press(ACTION_LOG, f"launch/{launch}", user="ou_bob")
+    assert "card" not in pressed and pressed["toast"]["type"] != "error"
+    card = form_card(fake, "ou_bob")
+    assert card["header"]["title"]["content"] == "记录反馈"
+    names = [e.get("name") for e in form_of(card)["elements"] if e.get("name")]
+    assert names[:2] == ["kind", "text"], names
+    assert submit(chat, card, "ou_bob", kind="bug", text="  ")["toast"]["type"] == "error"
+    logged = submit(chat, card, "ou_bob", kind="bug", text="导出按钮在小屏幕上看不到")
+    assert logged["toast"]["type"] == "success" and "F1" in logged["toast"]["content"]
+    with db.transaction() as session:
+        item = session.scalars(select(Feedback)).one()
+        assert (item.kind, item.text, item.author.user_id) == ("bug", "导出按钮在小屏幕上看不到", "ou_bob")
+
+
+def test_start_the_next_version_opens_a_prefilled_card_form(chat: Chat, fake: FakeFeishu, db) -> None:  # type: ignore[no-untyped-def]
+    launch, _ = ids(db)
+    chat.press(ACTION_NEXT, f"launch/{launch}", user="ou_alice")
+    card = form_card(fake, "ou_alice")
+    name = next(e for e in form_of(card)["elements"] if e.get("name") == "name")
+    assert name["default_value"] == "v3"
+    made = submit(chat, card, "ou_alice", name="v3", date="2027-01-20 +0800", plan="template", carry="yes")
+    assert made["toast"]["type"] == "success", made
+    with db.transaction() as session:
+        v2, v3 = session.scalars(select(Launch).order_by(Launch.id)).all()
+        assert v3.name == "v3" and v3.previous_id == v2.id and str(v3.launch_date) == "2027-01-20"

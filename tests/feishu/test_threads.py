@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from storage.models import Feedback, Task
+from storage.models import Feedback, FeedbackVote, Task
 from tests.feishu import events
 from tests.feishu.fake_feishu import FakeFeishu
 from tests.feishu.test_e2e import ME, Chat, ok
@@ -72,3 +72,9 @@ def test_a_reply_that_logs_feedback_keeps_the_message_and_its_link(chat: Chat, f
             "om_said",
         )
         assert item.source_link == "https://applink.feishu.cn/client/chat/open?openChatId=oc_group"
+    pressed = chat.press("feedback.vote", "F1", user="ou_bob")
+    assert pressed["toast"]["type"] == "success" and "F1" in pressed["toast"]["content"], pressed
+    again = chat.press("feedback.vote", "F1", user="ou_bob")
+    assert again["toast"]["type"] != "error" and "已经" in again["toast"]["content"], again
+    with db.transaction() as session:
+        assert session.scalars(select(func.count()).select_from(FeedbackVote)).one() == 1

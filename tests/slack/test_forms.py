@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from bot.app import Services
 from bot.slack import forms
+from handlers.feedback_views import ACTION_LOG
 from handlers.launch_views import ACTION_GO_RISK, ACTION_POSTPONE, ACTION_SIGNOFF_NOT_READY
-from storage.models import Department, Launch, SignOff
+from handlers.next_version import ACTION_NEXT
+from storage.models import Department, Feedback, Launch, SignOff
 from tests.slack.conftest import ADMIN, ALICE, BOB, CHANNEL, SlackSender
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_launch_plans import launch  # noqa: F401  (the fixture)
@@ -119,3 +121,35 @@ def test_a_modal_that_cannot_open_leaves_the_command_to_type(
     (answer,) = fake.wait_for("response_url")
     assert answer.params["response_type"] == "ephemeral"
     assert "/coord signoff v2 dev not ready" in html.unescape(answer.params["text"])
+
+
+def test_the_followup_buttons_open_the_feedback_and_next_version_modals(
+    slack: SlackSender,
+    fake: FakeSlack,
+    launch: Services,  # noqa: F811
+) -> None:
+    launch_id, _ = ids(launch)
+    view = press(slack, fake, ACTION_LOG, f"launch/{launch_id}", BOB)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["kind"]["type"] == "static_select" and inputs["text"]["multiline"] is True
+    kind = {"value": {"type": "static_select", "selected_option": {"value": "request"}}}
+    done = slack.view_submission(view, {"kind": kind, "text": text_input("Dark mode please")}, user=BOB)
+    assert done.status_code == 200 and done.text == ""
+    with launch.db.transaction() as session:
+        item = session.scalars(select(Feedback)).one()
+        assert (item.number, item.kind, item.text) == (1, "request", "Dark mode please")
+    fake.clear()
+    view = press(slack, fake, ACTION_NEXT, f"launch/{launch_id}", ADMIN)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["name"]["initial_value"] == "v3" and inputs["date"]["type"] == "datepicker"
+    values = {
+        "name": text_input("v3"),
+        "date": {"value": {"type": "datepicker", "selected_date": "2027-01-20"}},
+        "plan": {"value": {"type": "static_select", "selected_option": {"value": "template"}}},
+        "carry": {"value": {"type": "static_select", "selected_option": {"value": "yes"}}},
+    }
+    made = slack.view_submission(view, values, user=ADMIN)
+    assert made.status_code == 200 and made.text == "", made.text
+    with launch.db.transaction() as session:
+        names = session.scalars(select(Launch.name).order_by(Launch.id)).all()
+        assert names[-1] == "v3"
