@@ -55,13 +55,18 @@ def log_button(launch: Launch, tr: Translator) -> Button:
 def counts_text(summary: LaunchFeedback, tr: Translator, names: Mapping[str, str] | None = None) -> str:
     """``5 in all, 2 not triaged yet · dev 3 · design 1 · no department 1``; ``names`` are the
     departments' names in the reader's language, by key."""
+    departments = department_counts(summary, tr, names)
+    head = tr("feedback.counts", n=summary.total, new=summary.untriaged, open=summary.open)
+    return f"{head} · {departments}" if departments else head
+
+
+def department_counts(summary: LaunchFeedback, tr: Translator, names: Mapping[str, str] | None = None) -> str:
+    """``dev 3 · design 1 · no department 1`` (most first; ``names`` as for :func:`counts_text`)."""
     names = names or {}
-    departments = " · ".join(
+    return " · ".join(
         f"{names.get(key, key) if key else tr('feedback.no_department')} {n}"
         for key, n in sorted(summary.by_department.items(), key=lambda kv: (not kv[0], -kv[1], kv[0]))
     )
-    head = tr("feedback.counts", n=summary.total, new=summary.untriaged, open=summary.open)
-    return f"{head} · {departments}" if departments else head
 
 
 def kind_fields(summary: LaunchFeedback, tr: Translator) -> tuple[Field, ...]:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.feedback_views import counts_text, kind_fields
+from handlers.feedback_views import department_counts, kind_fields
 from handlers.i18n import Translator
 from handlers.replies import Reply, Section, Tone
 from handlers.timeline import TaskTimeline, timelines
@@ -82,7 +82,12 @@ def compose_retro(session: Session, launch: Launch, *, lang: str, zone: ZoneInfo
 def _feedback_section(tr: Translator, feedback: LaunchFeedback) -> Section:
     """What users said after the launch: counts by triage state, kind and department."""
     title = tr("retro.feedback_title", n=feedback.total)
-    return Section(title=title, text=counts_text(feedback, tr), fields=kind_fields(feedback, tr))
+    states = " · ".join(
+        f"{tr(f'retro.feedback.{status}')} {n}" for status, n in sorted(feedback.by_status.items())
+    )
+    departments = department_counts(feedback, tr)
+    text = f"{states} · {departments}" if departments else states
+    return Section(title=title, text=text, fields=kind_fields(feedback, tr))
 
 
 def _dates_section(

@@ -123,8 +123,6 @@ MESSAGES: dict[str, str] = {
     "next.form.carry_yes": "Open tasks and untriaged or accepted feedback",
     "next.form.carry_no": "Nothing",
     "button.next_version": "Start the next version",
-    "retro.feedback_title": "Feedback ({n})",
-    "retro.feedback_none": "No feedback was logged (/coord feedback <launch> <text…>).",
     "retro.feedback.new": "not triaged",
     "retro.feedback.accepted": "accepted",
     "retro.feedback.task": "being fixed",

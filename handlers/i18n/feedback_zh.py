@@ -117,8 +117,6 @@ MESSAGES: dict[str, str] = {
     "next.form.carry_yes": "未完成任务以及未分拣或已接受的反馈",
     "next.form.carry_no": "不带入",
     "button.next_version": "开始下一版本",
-    "retro.feedback_title": "反馈（{n}）",
-    "retro.feedback_none": "没有记录反馈（/coord feedback <发布> <内容…>）。",
     "retro.feedback.new": "未分拣",
     "retro.feedback.accepted": "已接受",
     "retro.feedback.task": "修复中",

@@ -117,7 +117,7 @@ def test_the_retro_counts_the_feedback_logged_on_the_launch(team: Team) -> None:
     team.ok("frank", "feedback F1 +1")
     team.ok("alice", "feedback F3 accept")
     text = team.ok("alice", "retro v1").reply.plain_text()
-    assert "Feedback (3)" in text and "3 in all, 2 not triaged, 3 open" in text
+    assert "Feedback (3)" in text and "accepted 1 · not triaged 2" in text
     assert "bug: 1" in text and "request: 1" in text and "praise: 1" in text
     team.ok("alice", "settings language zh")
     assert "用户反馈（3）" in team.ok("alice", "retro v1").reply.plain_text()
