@@ -17,14 +17,9 @@ When CI asked for the tests (``CI=true``) and Chromium is missing they fail; els
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,9 +39,9 @@ from handlers.context import Caller
 from handlers.core import Coordinator
 from storage.db import Database
 from tests.board.conftest import START
+from tests.serve_process import start_serve
 from tests.slack.conftest import (
     ADMIN,
-    SIGNING_SECRET,
     TEST_CLIENT_OPTIONS,
     LiveServer,
     SlackSender,
@@ -391,44 +386,9 @@ def test_coordbot_serve_hands_out_a_link_that_opens_the_board(browser: Any, tmp_
     asked for with signed slash commands, opened in the browser."""
     fake = FakeSlack().start()
     fake.add_user(ADMIN, "Ada", tz="UTC")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
-    env.update(
-        COORDBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
-        COORDBOT_PUBLIC_URL=base,
-        COORDBOT_LOG_LEVEL="WARNING",
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PYTHONPATH=str(ROOT),
-    )
-    argv = [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-scheduler",
-    ]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT)
+    process, base = start_serve(f"sqlite:///{tmp_path / 'serve.db'}", fake, tmp_path)
     try:
         with httpx.Client(timeout=10) as http:
-            deadline = time.monotonic() + 60
-            while True:  # bounded wait for the process to listen
-                assert process.poll() is None, log.read_text(errors="replace")
-                with contextlib.suppress(httpx.HTTPError):
-                    if http.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                assert time.monotonic() < deadline, "coordbot serve did not start"
-                time.sleep(0.05)
             slack = SlackSender(base, fake, http)
             launch_day = (datetime.now(UTC) + timedelta(days=21)).date().isoformat()
             for n, text in enumerate((f"launch new v9 {launch_day}", "board"), start=1):

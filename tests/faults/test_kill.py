@@ -8,12 +8,9 @@ and PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -30,11 +27,11 @@ from storage import inbox
 from storage import notifications as ledger
 from storage.db import Database
 from storage.models import Task
+from tests.serve_process import start_serve
 from tests.slack.conftest import (
     ADMIN,
     ALICE,
     BOB,
-    SIGNING_SECRET,
     TEST_CLIENT_OPTIONS,
     SlackSender,
     make_services,
@@ -46,51 +43,6 @@ from tests.virtual_seconds import virtual_sender
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = 120
 KILL_AFTER = 50  # acknowledgements
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(url: str, fake: FakeSlack, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEISHU_", "COORDBOT_"))}
-    env.update(
-        COORDBOT_DATABASE_URL=url,
-        COORDBOT_LOG_LEVEL="WARNING",
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        PYTHONPATH=str(ROOT),
-    )
-    argv = [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-scheduler",
-    ]
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "coordbot serve did not start"
-        time.sleep(0.05)
 
 
 def _burst(base: str, fake: FakeSlack, halfway: threading.Event) -> dict[str, str]:
@@ -127,7 +79,7 @@ def test_sigkill_mid_burst_every_acknowledged_command_runs_once_and_is_answered(
     fake = FakeSlack().start()
     for user, name in ((ADMIN, "Ada"), (ALICE, "Alice"), (BOB, "Bob")):
         fake.add_user(user, name)
-    process, base = _serve(database_url, fake, tmp_path)
+    process, base = start_serve(database_url, fake, tmp_path)
     try:
         halfway = threading.Event()
         killer = threading.Thread(target=_kill, args=(process, halfway), daemon=True)
