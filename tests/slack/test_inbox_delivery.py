@@ -7,6 +7,7 @@ work pool that drops what it is given.
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Executor, Future
 from datetime import timedelta
@@ -37,9 +38,11 @@ class Dropped(Executor):
 
     def __init__(self) -> None:
         self.dropped = 0
+        self.handed = threading.Event()  # work reaches the pool just after the answer is sent
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.dropped += 1
+        self.handed.set()
         return Future()
 
 
@@ -83,7 +86,7 @@ def test_a_command_is_saved_before_the_ack_and_runs_after_a_crash(
     body = slack.command_body("add dev Ship the build")
     response = slack.post(urlencode(body), "application/x-www-form-urlencoded")
     assert response.status_code == 200
-    assert dropped.dropped == 1
+    assert dropped.handed.wait(10) and dropped.dropped == 1
     (entry,) = entries(services)
     assert entry.key == f"trigger:{body['trigger_id']}" and entry.done_at is None
     assert body["token"] not in entry.payload and body["response_url"] in entry.payload
