@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.app import Services
 from bot.scheduler import CoordScheduler
+from bot.slack.runtime import SlackRuntime
 from storage.models import Task, Workspace
 from tests.slack.conftest import ALICE, CHANNEL, SIGNING_SECRET, SlackSender
 from tests.slack.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
@@ -123,7 +124,7 @@ def _uninstall(slack: SlackSender, kind: str) -> None:
 
 
 def test_an_uninstall_stops_scheduling_and_keeps_the_data(
-    slack: SlackSender, fake: FakeSlack, services: Services
+    slack: SlackSender, fake: FakeSlack, services: Services, runtime: SlackRuntime
 ) -> None:
     for kind in ("app_uninstalled", "tokens_revoked"):
         body = slack.command_body("add dev Kept across a reinstall due today")
@@ -134,6 +135,10 @@ def test_an_uninstall_stops_scheduling_and_keeps_the_data(
         while not _uninstalled(services):
             assert time.monotonic() < deadline, "the uninstall was not recorded"
             time.sleep(0.01)
+        # The answer reaches the fake before its ledger row is settled: a scheduler running days
+        # ahead would take that row's lease as lapsed and send it again.
+        pool = runtime.pipeline.work
+        assert pool is not None and pool.wait_idle()  # type: ignore[attr-defined]
         scheduler = CoordScheduler(services, virtual_sender())
         try:
             start = services.clock.now()
