@@ -2,8 +2,9 @@
 
 The token is looked up by its hash (:mod:`storage.access_links`) and opens only the workspace and
 person it was issued for; an unknown, revoked or malformed one answers 404 and says nothing more.
-Calendar apps poll the feed, so it is cheap (a few queries) and never cached by proxies. The
-token is never logged (uvicorn's access log is off; errors here name no path).
+Calendar apps poll the feed, so it is cheap (a few queries in a read-only transaction, which
+never waits behind commands) and never cached by proxies. The token is never logged (uvicorn's
+access log is off; errors here name no path).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def feed_routes(services: Services) -> list[Route]:
         # A plain function: Starlette runs it in the thread pool, off the event loop.
         token = str(request.path_params.get("token", ""))
         try:
-            with services.db.transaction() as session:
+            with services.db.reading() as session:  # read-only: never waits behind commands
                 now = services.clock.now()
                 grant = check_token(session, token, purpose=AccessPurpose.CALENDAR, now=now)
                 if not isinstance(grant, Grant):

@@ -1,9 +1,10 @@
 """The database handle: engine, one-transaction sessions, SQLite pragmas and migrations.
 
-Whatever goes wrong with the database inside :meth:`Database.transaction` leaves it as one
-exception, :class:`DatabaseUnavailable`: callers above ``storage/`` never catch SQLAlchemy's
-classes. :func:`insert_if_absent` is the one ``INSERT … ON CONFLICT DO NOTHING`` every
-once-only record (inbox entries, ledger rows, workspaces, people) is written with.
+Whatever goes wrong with the database inside :meth:`Database.transaction` (or the read-only
+:meth:`Database.reading`) leaves it as one exception, :class:`DatabaseUnavailable`: callers above
+``storage/`` never catch SQLAlchemy's classes. :func:`insert_if_absent` is the one
+``INSERT … ON CONFLICT DO NOTHING`` every once-only record (inbox entries, ledger rows,
+workspaces, people) is written with.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x636F6F7264  # "coord": the advisory lock key replicas migrate under
 _CONFLICT_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+READ_ONLY = "coordbot_read_only"  # the execution option of Database.reading's transactions
 
 
 class DatabaseUnavailable(Exception):
@@ -108,12 +110,25 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
             # Take the write lock at the start so concurrent commands queue instead of failing
-            # with "database is locked" when a reader later tries to write.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # with "database is locked" when a reader later tries to write. A read-only
+            # transaction (Database.reading) begins deferred and query-only instead: it takes no
+            # write lock, and a write in it fails at once rather than waiting for one.
+            reading = bool(conn.get_execution_options().get(READ_ONLY))
+            if conn.info.get(READ_ONLY, False) != reading:  # the flag outlives the transaction
+                conn.exec_driver_sql(f"PRAGMA query_only={'ON' if reading else 'OFF'}")
+                conn.info[READ_ONLY] = reading
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         _disable_pysqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "begin")
+    def _read_only(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")  # the transaction's first statement
+
+    return engine
 
 
 def _disable_pysqlite_transactions(engine: Engine) -> None:
@@ -233,8 +248,11 @@ class Database:
         self.url = _normalise_url(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer, and every transaction here starts with BEGIN IMMEDIATE. Threads of
-        # this process queue for it on a lock: SQLite's own busy handler polls with sleeps growing
+        self._reading_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        # SQLite has one writer, and every write transaction here starts with BEGIN IMMEDIATE.
+        # Threads of this process queue for it on a lock: SQLite's own busy handler polls with sleeps growing
         # to 100 ms, which under concurrent commands turned 10 ms transactions into 1 s tails.
         self._sqlite_writer = _SqliteWriter() if self.is_sqlite else None
 
@@ -269,6 +287,28 @@ class Database:
             session.close()
             if queued:
                 writer.release()  # type: ignore[union-attr]
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction, for requests that only read (the web board, calendar feeds).
+
+        Pages must not wait behind commands: on SQLite it begins deferred (no write lock, and not
+        queued for this process's writer turn; WAL lets it read while another connection writes),
+        on PostgreSQL it is ``READ ONLY``. A write inside it fails on both (SQLite: ``query_only``)
+        and leaves as :class:`DatabaseUnavailable`, like any other database failure.
+        """
+        session = self._reading_sessions()
+        try:
+            yield session
+            session.commit()  # not rollback: objects read stay loaded after the block
+        except _DATABASE_ERRORS as exc:
+            _rollback_quietly(session)
+            raise DatabaseUnavailable.from_error(exc) from exc
+        except BaseException:
+            _rollback_quietly(session)
+            raise
+        finally:
+            session.close()
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent, and once across processes).

@@ -4,7 +4,8 @@
 and answers with a session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS, 12 hours) and a
 redirect that drops the token from the address bar. Every other page reads that cookie; a page
 shows one workspace, the cookie's, so an id of another workspace is a 404 whoever asks.
-Tokens never reach a log line. Pages are rendered by plain functions, which Starlette runs in its
+Tokens never reach a log line. Pages only read, in :meth:`Database.reading` (redeeming a link
+writes, in a transaction). Pages are rendered by plain functions, which Starlette runs in its
 thread pool (the database is synchronous), never on the event loop.
 """
 
@@ -203,7 +204,7 @@ class Board:
     def _page(self, request: Request, body: Callable[[Any, PageRenderer], str | None]) -> Response:
         token = request.cookies.get(COOKIE, "")
         now = self.clock.now()
-        with self.db.transaction() as session:
+        with self.db.reading() as session:  # pages only read: they never wait behind commands
             grant = (
                 check_token(session, token, purpose=AccessPurpose.BOARD_SESSION, now=now) if token else None
             )
