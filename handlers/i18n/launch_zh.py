@@ -23,6 +23,8 @@ MESSAGES: dict[str, str] = {
     "launch.items_given": "{who} 把发布 {launch} 的 {n} 个检查项交给了你",
     "launch.note_past": "有 {n} 个检查项的日期已过（{offsets}）：用 /coord launch <发布> <部门> <编号> "
     "due <日期> 改期。",
+    "launch.note_day_off": "⚠ {date} 不是工作日；检查项从这一天按工作日倒推。如果不是有意的：/coord launch "
+    "{name} date <日期>。",
     "launch.note_no_lead": "{departments} 的检查项在设置部门负责人之前没有负责人（/coord dept set <部门> "
     "lead @某人）。",
     "launch.items_to_lead": "你现在负责 {department} 的 {n} 个未完成检查项",
