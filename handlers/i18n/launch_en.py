@@ -139,7 +139,8 @@ MESSAGES: dict[str, str] = {
     "create, copy, edit, reorder and pick the default. Files: coordbot template export|import.",
     "help.signoff": "Go/no-go: a department lead signs their department off for a launch, ready or "
     "not ready (with the reason). Asked for from T-2 working days on.",
-    "usage.template": "/coord template list | show <name> | new <name> [from <name>] | default <name> "
+    "usage.template": "/coord template list | show <name> | new <name> [from <name>] "
+    "| copy <name> <new name> | default <name> "
     "| delete <name> | <name> add <dept> <text…> [at T-<n>|T+<n>] [owner @person|lead|pm] "
     "| <name> remove <dept> <n> | <name> move <dept> <n> to <m>",
     "usage.launch_item": "/coord launch <name> add <dept> <text…> [due <date>|at T-<n>] [owner @person] "

@@ -135,7 +135,8 @@ MESSAGES: dict[str, str] = {
     "管理员可以新建、复制、编辑、排序并设定默认模板。文件：coordbot template export|import。",
     "help.signoff": "发布决策：部门负责人为本部门签核，就绪或未就绪（写明原因）。"
     "从发布前 2 个工作日开始提醒。",
-    "usage.template": "/coord template list | show <名称> | new <名称> [from <名称>] | default <名称> "
+    "usage.template": "/coord template list | show <名称> | new <名称> [from <名称>] "
+    "| copy <名称> <新名称> | default <名称> "
     "| delete <名称> | <名称> add <部门> <内容…> [at T-<n>|T+<n>] [owner @某人|lead|pm] "
     "| <名称> remove <部门> <编号> | <名称> move <部门> <编号> to <位置>",
     "usage.launch_item": "/coord launch <发布> add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] "
