@@ -99,7 +99,7 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
             n=len(items),
         )
     reply = readiness_reply(ctx, readiness)
-    notes = launch_items.planning_notes(ctx, items)
+    notes = launch_items.planning_notes(ctx, launch, items)
     along = next_version.carried_sections(ctx, launch, carried, previous) if previous and cmd.carry else []
     return Reply(headline, (*along, *reply.sections, *notes), tone=Tone.SUCCESS, ephemeral=False)
 

@@ -159,9 +159,18 @@ def tell_owners(ctx: Ctx, launch: Launch, items: Sequence[Task]) -> None:
         ctx.dm(person, Reply(headline, (Section(items=lines),), tone=Tone.INFO, language=ctx.tr.lang))
 
 
-def planning_notes(ctx: Ctx, items: Sequence[Task]) -> list[Section]:
-    """What the PM should fix right away: dates already past, departments without a lead."""
-    notes = []
+def day_off_note(ctx: Ctx, launch: Launch) -> list[Section]:
+    """A launch on a day off is allowed (a weekend release) but said, since its items count back from it."""
+    if ctx.calendar.is_working_day(launch.launch_date):
+        return []
+    when = views.day(launch.launch_date, ctx.tr, ctx.today, relative=False)
+    return [Section(text=ctx.tr("launch.note_day_off", date=when, name=launch.name))]
+
+
+def planning_notes(ctx: Ctx, launch: Launch, items: Sequence[Task]) -> list[Section]:
+    """What the PM should fix right away: a launch on a day off, dates already past, departments
+    without a lead."""
+    notes = day_off_note(ctx, launch)
     late = [i for i in items if i.due_date is not None and i.due_date < ctx.today]
     if late:
         labels = ", ".join(due.offset_label(i.due_offset) for i in late if i.due_offset is not None)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from handlers import launch_grammar as lg
+from handlers import launch_items, views
 from handlers import launch_permissions as perm
-from handlers import views
 from handlers.execution import CommandError, Ctx
 from handlers.launch_commands import readiness_reply
 from handlers.launch_views import signoff_lines
@@ -84,7 +84,8 @@ def reschedule(ctx: Ctx, cmd: lg.RescheduleLaunch) -> Reply:
     tell_everyone(ctx, launch, notice, {t.department_id for t, _b in moved}, moved)
     ctx.session.flush()
     sections = readiness_reply(ctx, launch_readiness(ctx.session, launch)).sections
-    return Reply(headline, (what, *sections), tone=Tone.WARNING, ephemeral=False)
+    day_off = launch_items.day_off_note(ctx, launch)
+    return Reply(headline, (what, *day_off, *sections), tone=Tone.WARNING, ephemeral=False)
 
 
 def move_launch(ctx: Ctx, launch: Launch, day: date) -> list[tuple[Task, date | None]]:

@@ -75,6 +75,7 @@ TemplateCommand = (
 VERBS = {"template": "template", "templates": "template", "tpl": "template", "模板": "template"}
 _SHOW = {"show", "info", "查看"}
 _FROM = {"from", "从", "复制"}
+_COPY = {"copy", "clone", "拷贝", "复制"}
 _DEFAULT = {"default", "默认"}
 _DELETE = {"delete", "remove", "删除"}
 _MOVE = {"move", "reorder", "移动"}
@@ -98,6 +99,11 @@ def parse_template(_verb: str, args: list[str], reader: g.DateReader) -> Templat
         if len(args) == 4 and args[2].lower() in _FROM:
             return NewTemplate(_template_name(args[1]), _template_name(args[3]))
         raise g.UsageError("err.template_new_args", USAGE)
+    if sub in _COPY:  # copy <from> [to|as] <new>: the same as new <new> from <from>
+        names = [a for a in args[1:] if a.lower() not in _TO | {"as"}]
+        if len(names) != 2 or len(args) > 4:
+            raise g.UsageError("err.template_new_args", USAGE)
+        return NewTemplate(_template_name(names[1]), _template_name(names[0]))
     named = {**dict.fromkeys(_SHOW, ShowTemplate), **dict.fromkeys(_DEFAULT, SetDefaultTemplate)}
     named.update(dict.fromkeys(_DELETE, DeleteTemplate))
     if sub in named:

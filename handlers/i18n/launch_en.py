@@ -25,6 +25,8 @@ MESSAGES: dict[str, str] = {
     "launch.items_given": "{who} gave you {n} {n:s/item/items} of launch {launch}",
     "launch.note_past": "{n} {n:s/item is/items are} already past {n:s/its/their} date ({offsets}): "
     "re-date with /coord launch <name> <dept> <n> due <date>.",
+    "launch.note_day_off": "⚠ {date} is not a working day here; the items count working days back from "
+    "it. If that was not meant: /coord launch {name} date <date>.",
     "launch.note_no_lead": "Items of {departments} have no owner until a lead is set "
     "(/coord dept set <dept> lead @person).",
     "launch.items_to_lead": "You now own {n} open launch {n:s/item/items} of {department}",
@@ -137,7 +139,8 @@ MESSAGES: dict[str, str] = {
     "create, copy, edit, reorder and pick the default. Files: coordbot template export|import.",
     "help.signoff": "Go/no-go: a department lead signs their department off for a launch, ready or "
     "not ready (with the reason). Asked for from T-2 working days on.",
-    "usage.template": "/coord template list | show <name> | new <name> [from <name>] | default <name> "
+    "usage.template": "/coord template list | show <name> | new <name> [from <name>] "
+    "| copy <name> <new name> | default <name> "
     "| delete <name> | <name> add <dept> <text…> [at T-<n>|T+<n>] [owner @person|lead|pm] "
     "| <name> remove <dept> <n> | <name> move <dept> <n> to <m>",
     "usage.launch_item": "/coord launch <name> add <dept> <text…> [due <date>|at T-<n>] [owner @person] "

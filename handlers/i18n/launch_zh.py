@@ -23,6 +23,8 @@ MESSAGES: dict[str, str] = {
     "launch.items_given": "{who} 把发布 {launch} 的 {n} 个检查项交给了你",
     "launch.note_past": "有 {n} 个检查项的日期已过（{offsets}）：用 /coord launch <发布> <部门> <编号> "
     "due <日期> 改期。",
+    "launch.note_day_off": "⚠ {date} 不是工作日；检查项从这一天按工作日倒推。如果不是有意的：/coord launch "
+    "{name} date <日期>。",
     "launch.note_no_lead": "{departments} 的检查项在设置部门负责人之前没有负责人（/coord dept set <部门> "
     "lead @某人）。",
     "launch.items_to_lead": "你现在负责 {department} 的 {n} 个未完成检查项",
@@ -133,7 +135,8 @@ MESSAGES: dict[str, str] = {
     "管理员可以新建、复制、编辑、排序并设定默认模板。文件：coordbot template export|import。",
     "help.signoff": "发布决策：部门负责人为本部门签核，就绪或未就绪（写明原因）。"
     "从发布前 2 个工作日开始提醒。",
-    "usage.template": "/coord template list | show <名称> | new <名称> [from <名称>] | default <名称> "
+    "usage.template": "/coord template list | show <名称> | new <名称> [from <名称>] "
+    "| copy <名称> <新名称> | default <名称> "
     "| delete <名称> | <名称> add <部门> <内容…> [at T-<n>|T+<n>] [owner @某人|lead|pm] "
     "| <名称> remove <部门> <编号> | <名称> move <部门> <编号> to <位置>",
     "usage.launch_item": "/coord launch <发布> add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] "

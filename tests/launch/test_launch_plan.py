@@ -212,3 +212,27 @@ def test_starting_blocking_and_snoozing_an_item_follow_the_same_rule(team: Team)
     team.ok("frank", "block #1 waiting for review")
     team.ok("frank", "snooze #1 1d")
     assert team.item(1).status == "blocked" and team.item(1).snoozed_until is not None
+
+
+@pytest.mark.parametrize(
+    ("day", "day_off"),
+    [
+        ("2026-12-15", False),  # a Tuesday
+        ("2026-12-20", True),  # a Sunday
+        ("2026-12-19", False),  # a Saturday made a working day below
+        ("2026-12-24", True),  # a Thursday made a company day off below
+    ],
+)
+def test_a_launch_on_a_day_off_is_made_but_said_when_created_and_when_moved(
+    team: Team, day: str, day_off: bool
+) -> None:
+    team.ok("alice", "holiday workday 2026-12-19")
+    team.ok("alice", "holiday add 2026-12-24 Company day")
+    warning = "is not a working day here"
+    created = new_launch(team, f"launch new v1 {day}")
+    assert (warning in created) is day_off
+    assert team.tasks(kind="item")  # made either way
+    moved = team.ok("alice", "launch v1 date 2026-12-27").reply.plain_text()  # a Sunday
+    assert "Sun 2026-12-27 is not a working day here" in moved
+    back = team.ok("alice", "launch v1 date 2026-12-22").reply.plain_text()
+    assert warning not in back

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from handlers.replies import plain_mentions
@@ -102,3 +103,19 @@ def test_an_empty_template_makes_a_launch_with_no_items(team: Team) -> None:
     assert "from template blank (0 items)" in created.headline
     assert team.tasks(kind="item") == []
     assert date(2026, 11, 27) > team.clock.now().date()
+
+
+@pytest.mark.parametrize(
+    "text", ["template copy standard hotfix", "template copy standard to hotfix", "模板 复制 standard hotfix"]
+)
+def test_copy_names_the_source_first_like_new_from(team: Team, text: str) -> None:
+    team.ok("alice", text)
+    assert lines(team.ok("alice", "template show hotfix")) == lines(
+        team.ok("alice", "template show standard")
+    )
+
+
+@pytest.mark.parametrize("text", ["template copy standard", "template copy standard a b"])
+def test_copy_without_exactly_two_names_gives_the_usage(team: Team, text: str) -> None:
+    team.refused("alice", text, "copy <name> <new name>")
+    assert "hotfix" not in team.ok("alice", "template list").reply.plain_text()
