@@ -12,9 +12,8 @@ early gets no more readiness check-ins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,6 @@ from handlers.replies import Reply
 from storage import feedback as feedback_store
 from storage import launch_plans, scheduling
 from storage import notifications as ledger
-from storage.company_days import CompanyDays
 from storage.models import Launch, LaunchStatus
 from storage.scheduling import WorkspaceInfo
 
@@ -47,24 +45,10 @@ class LaunchPost:
     slot_day: date | None = None  # the day it was due, when posted late
 
 
-def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
-    """The workspace's working calendar (the one every day count of its launches uses)."""
-    return _calendar(info.workdays, info.holiday_region, info.language, info.company, None)
-
-
-def office_calendar(info: WorkspaceInfo, region: str | None) -> WorkCalendar:
-    """The calendar of one of the workspace's offices: its own, or a department's (``region``)."""
-    return _calendar(info.workdays, info.holiday_region, info.language, info.company, region)
-
-
-@lru_cache(maxsize=4096)
-def _calendar(
-    workdays: int, own_region: str | None, language: str, company: CompanyDays, region: str | None
-) -> WorkCalendar:
-    """Cached per calendar's parts, not per :class:`WorkspaceInfo` (cheaper to hash: a tick builds
-    new ones), so one tick asks the holiday library nothing and builds no calendar."""
-    found = calendar.workspace_calendar(workdays, own_region, language, company)
-    return found if region is None else replace(found, region=region)
+def office_calendar(info: WorkspaceInfo, region: str | None = None) -> WorkCalendar:
+    """The calendar of one of the workspace's offices: its own (``region`` None), or a
+    department's (its ``region``) — :func:`handlers.calendar.working_calendar` of the settings."""
+    return calendar.working_calendar(info.workdays, info.holiday_region, info.language, info.company, region)
 
 
 def calendars(info: WorkspaceInfo) -> dict[str | None, WorkCalendar]:
