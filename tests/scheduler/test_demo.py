@@ -17,7 +17,7 @@ def test_demo_plays_every_kind_of_post(lang: str) -> None:
     text = out.getvalue()
     labels = {
         "en": ("readiness check-in · T-14", "T-7", "T-3", "T-1", "Launch day", "follow-up · T+1", "T+7",
-               "Standup digest", "overdue task", "Escalation", "standard: 10 checklist items, 2 after the launch",
+               "Standup digest", "overdue task", "Escalation", "10 checklist items, 2 after the launch",
                "moved launch v2.3 from Tue 2026-12-15 to Thu 2026-12-17", "go/no-go sign-off",
                "ops — ✗ not ready", "go for v2.3", "Weekly report ·", "Readiness burn-up of v2.3",
                "Retro of v2.3", "[chart] ", "Logged F1 (bug) on v2.3", "+1 on F1 (v2.3): 1 vote",
