@@ -78,3 +78,9 @@ def test_a_reply_that_logs_feedback_keeps_the_message_and_its_link(chat: Chat, f
     assert again["toast"]["type"] != "error" and "已经" in again["toast"]["content"], again
     with db.transaction() as session:
         assert session.scalars(select(func.count()).select_from(FeedbackVote)).one() == 1
+    ok(chat.say("反馈 F1 不修复 下个版本再说"))
+    (told,) = fake.wait_for(lambda: [c for c in fake.answers if c.path.endswith("/om_said/reply")])
+    assert told.body["reply_in_thread"] is True and told.body["uuid"]
+    assert "v2.3 的反馈 F1 不会修复" in told.card["header"]["title"]["content"]  # type: ignore[index]
+    dms = [c for c in fake.answers if c.body.get("receive_id") in ("ou_alice", "ou_bob")]
+    assert len(dms) == 1  # bob, who +1'd (alice logged it and resolved it: she hears it here)
