@@ -85,6 +85,9 @@ MESSAGES: dict[str, str] = {
     "feedback.resolved.wontfix": "Your feedback F{number} on {launch} will not be fixed ({who}): {reason}",
     "feedback.resolved.duplicate": "Your feedback F{number} on {launch} is a duplicate of F{original} "
     "({who}); you will hear when that one is resolved",
+    "feedback.thread.wontfix": "F{number} on {launch} will not be fixed ({who}): {reason}",
+    "feedback.thread.duplicate": "F{number} on {launch} is a duplicate of F{original} ({who}): "
+    "it is followed there",
     "feedback.form.title": "Log feedback",
     "feedback.form.submit": "Log it",
     "feedback.form.kind": "Kind",

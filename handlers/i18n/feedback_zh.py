@@ -82,6 +82,9 @@ MESSAGES: dict[str, str] = {
     "feedback.resolved.wontfix": "你针对 {launch} 的反馈 F{number} 不会修复（{who}）：{reason}",
     "feedback.resolved.duplicate": "你针对 {launch} 的反馈 F{number} 与 F{original} 重复（{who}）；"
     "那条解决时你会收到通知",
+    "feedback.thread.wontfix": "{launch} 的反馈 F{number} 不会修复（{who}）：{reason}",
+    "feedback.thread.duplicate": "{launch} 的反馈 F{number} 与 F{original} 重复（{who}）："
+    "在 F{original} 跟进",
     "feedback.form.title": "记录反馈",
     "feedback.form.submit": "记录",
     "feedback.form.kind": "类型",
