@@ -52,6 +52,7 @@ PHONE = {"width": 390, "height": 844}
 FORM = "application/x-www-form-urlencoded"
 ZH_TEAM = "T0ZHTEAM"
 ZHANG = "UZHANG"
+DOMAINS = {TEAM_ID: "acme", ZH_TEAM: "chuntian"}  # the workspaces' Slack domains
 
 
 def _chromium_or_fail() -> None:
@@ -122,7 +123,7 @@ class Serve:
 
     def say(self, text: str, *, team: str = TEAM_ID, user: str = ADMIN) -> Any:
         """A signed slash command; its answer at the response URL."""
-        body = self.slack.command_body(text, user=user, team_id=team, team_domain=team.lower())
+        body = self.slack.command_body(text, user=user, team_id=team, team_domain=DOMAINS[team])
         trigger = body["trigger_id"]
         assert self.slack.post(urlencode(body), FORM).status_code == 200
         (answer,) = self.fake.wait_for("response_url", where=lambda call: call.path.endswith(trigger))
@@ -162,7 +163,7 @@ def install(http: httpx.Client, base: str, fake: FakeSlack, team: str, installer
         "token_type": "bot",
         "access_token": f"xoxb-{team.lower()}",
         "bot_user_id": "UBOT",
-        "team": {"id": team, "name": team},
+        "team": {"id": team, "name": DOMAINS[team].title()},
         "enterprise": None,
         "is_enterprise_install": False,
     }
