@@ -12,8 +12,9 @@ with guessed ids, a used, expired or revoked link refused, keyboard focus showin
 security headers, no console error and no request to another host; in dark and light mode
 every text (SVG labels too) and every status mark has enough contrast against the background
 computed from the page's styles, and with JavaScript turned off the pages, links and tooltips
-still work. Expiry is not waited for: the link ``coordbot serve`` handed out is aged in its
-database, as if it had been issued eleven minutes ago. Screenshots at desktop and phone widths
+still work. Expiry is not waited for: a link ``coordbot serve`` handed out is aged in its
+database, as if handed out a minute before or after the lifetime the process was given
+(``COORDBOT_BOARD_LINK_MINUTES``) ran out. Screenshots at desktop and phone widths
 are kept in ``artifacts/board/`` (``COORDBOT_UPDATE_DOCS=1`` also refreshes README's
 ``docs/board.png``).
 
@@ -52,6 +53,7 @@ PHONE = {"width": 390, "height": 844}
 FORM = "application/x-www-form-urlencoded"
 ZH_TEAM = "T0ZHTEAM"
 ZHANG = "UZHANG"
+LINK_MINUTES = 5  # the module's serve shortens board links from the default 10 minutes
 DOMAINS = {TEAM_ID: "acme", ZH_TEAM: "chuntian"}  # the workspaces' Slack domains
 
 
@@ -133,7 +135,9 @@ class Serve:
         """A board link asked for with ``/coord board``, as Slack would send it."""
         answer = self.say("board", team=team, user=user)
         assert answer.params.get("response_type") == "ephemeral"  # for the asker only
-        found = re.search(re.escape(self.base) + r"/board/open/[\w-]+", all_text(answer.params["blocks"]))
+        text = all_text(answer.params["blocks"])
+        assert f"within {LINK_MINUTES} minutes" in text or f"{LINK_MINUTES} 分钟内" in text, text
+        found = re.search(re.escape(self.base) + r"/board/open/[\w-]+", text)
         assert found, answer.params
         return found.group(0)
 
@@ -224,7 +228,12 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
     fake.add_user(BOB, "Bob", tz="UTC")
     fake.add_user(ZHANG, "张伟", tz="UTC", locale="zh-CN")
     process, base = start_serve(
-        database_url, fake, folder, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret"
+        database_url,
+        fake,
+        folder,
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="client-secret",
+        COORDBOT_BOARD_LINK_MINUTES=str(LINK_MINUTES),
     )
     try:
         with httpx.Client(timeout=10) as http:
@@ -378,13 +387,14 @@ def test_a_chinese_workspace_renders_chinese_and_cannot_reach_another(serve: Ser
 def test_a_used_expired_or_revoked_link_is_refused(serve: Serve, watched: Watched) -> None:
     page = watched.page
     expired = serve.link()
-    serve.age(expired, timedelta(minutes=11))  # handed out eleven minutes ago: past its ten
+    serve.age(expired, timedelta(minutes=LINK_MINUTES + 1))  # handed out just over its lifetime ago
     response = page.goto(expired)
     assert response.status == 410
     assert "This link no longer works" in page.locator("h1").inner_text()
     assert "/coord board" in page.content()
     assert page.goto(serve.base + "/board/").status == 401  # and no session was started
     used = serve.link()
+    serve.age(used, timedelta(minutes=LINK_MINUTES - 1))  # a minute left: it still opens
     assert page.goto(used).status == 200
     assert page.goto(used).status == 410
     assert page.goto(serve.base + "/board/").status == 200  # the first opening's session holds
@@ -512,10 +522,12 @@ def test_coordbot_serve_with_one_bot_token_hands_out_a_link_and_limits_redemptio
 ) -> None:
     """The operator's simplest setup (SLACK_BOT_TOKEN, one workspace) on its own process: a link
     asked for with signed slash commands opens the board; then redeeming links from one address
-    is cut off after 10 in a minute."""
+    is cut off after 10 in a minute; the log at INFO says what happened, never with a token."""
     fake = FakeSlack().start()
     fake.add_user(ADMIN, "Ada", tz="UTC")
-    process, base = start_serve(f"sqlite:///{tmp_path / 'serve.db'}", fake, tmp_path)
+    process, base = start_serve(
+        f"sqlite:///{tmp_path / 'serve.db'}", fake, tmp_path, COORDBOT_LOG_LEVEL="INFO"
+    )
     try:
         with httpx.Client(timeout=10) as http:
             slack = SlackSender(base, fake, http)
@@ -539,9 +551,20 @@ def test_coordbot_serve_with_one_bot_token_hands_out_a_link_and_limits_redemptio
             context.close()
             guesses = [http.get(f"{base}/board/open/guess{n}").status_code for n in range(10)]
             assert guesses == [404] * 9 + [429]  # the link opened above was the first of ten
-            assert "too many link redemptions" in (tmp_path / "serve.log").read_text()
-            assert "guess" not in (tmp_path / "serve.log").read_text()
+        log = (tmp_path / "serve.log").read_text()
+        assert "link redeemed" in log and "link refused" in log and "too many link redemptions" in log
+        assert found.group(0).rsplit("/", 1)[1] not in log and "guess" not in log  # no token is logged
     finally:
         process.terminate()
         process.wait(timeout=20)
         fake.stop()
+
+
+def test_a_missing_chromium_fails_the_tests_when_ci_asked_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}.CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        _chromium_or_fail()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _chromium_or_fail()
