@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -112,6 +113,7 @@ def test_serve_without_credentials_says_what_is_missing(cli: InProcessCli) -> No
     result = cli("serve")
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "FEISHU_APP_ID" in result.stderr
+    assert gc.isenabled()  # switched off for the start-up, on again when serve returns
 
 
 def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path, cli: InProcessCli) -> None:
