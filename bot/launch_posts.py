@@ -12,9 +12,8 @@ early gets no more readiness check-ins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -25,13 +24,14 @@ from handlers.replies import Reply
 from storage import feedback as feedback_store
 from storage import launch_plans, scheduling
 from storage import notifications as ledger
-from storage.company_days import CompanyDays
 from storage.models import Launch, LaunchStatus
 from storage.scheduling import WorkspaceInfo
 
 CHECKIN, FOLLOWUP, SIGNOFF = "checkin", "followup", "signoff"
 NEXT_VERSION_FROM = 7  # from the T+7 follow-up on, the PM is asked to start the next version
 _T10 = due.parse_hhmm("10:00")
+ONE_DAY = timedelta(days=1)
+CATCH_UP_DAYS = timedelta(days=31)  # a longer outage catches up only its last month's posts
 
 
 @dataclass(frozen=True)
@@ -45,24 +45,10 @@ class LaunchPost:
     slot_day: date | None = None  # the day it was due, when posted late
 
 
-def workspace_calendar(info: WorkspaceInfo) -> WorkCalendar:
-    """The workspace's working calendar (the one every day count of its launches uses)."""
-    return _calendar(info.workdays, info.holiday_region, info.language, info.company, None)
-
-
-def office_calendar(info: WorkspaceInfo, region: str | None) -> WorkCalendar:
-    """The calendar of one of the workspace's offices: its own, or a department's (``region``)."""
-    return _calendar(info.workdays, info.holiday_region, info.language, info.company, region)
-
-
-@lru_cache(maxsize=4096)
-def _calendar(
-    workdays: int, own_region: str | None, language: str, company: CompanyDays, region: str | None
-) -> WorkCalendar:
-    """Cached per calendar's parts, not per :class:`WorkspaceInfo` (cheaper to hash: a tick builds
-    new ones), so one tick asks the holiday library nothing and builds no calendar."""
-    found = calendar.workspace_calendar(workdays, own_region, language, company)
-    return found if region is None else replace(found, region=region)
+def office_calendar(info: WorkspaceInfo, region: str | None = None) -> WorkCalendar:
+    """The calendar of one of the workspace's offices: its own (``region`` None), or a
+    department's (its ``region``) — :func:`handlers.calendar.working_calendar` of the settings."""
+    return calendar.working_calendar(info.workdays, info.holiday_region, info.language, info.company, region)
 
 
 def calendars(info: WorkspaceInfo) -> dict[str | None, WorkCalendar]:
@@ -76,53 +62,113 @@ def checkin_key(launch_id: int, offset: int, launch_day: date) -> str:
     return f"checkin:launch:{launch_id}:{due.offset_label(offset)}"
 
 
+_Wanted = dict[str | None, tuple[dict[date, int], frozenset[date]]]  # per office: check-ins, sign-off asks
+
+
 def find_due(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[LaunchPost]:
     """Posts due at ``now`` and not yet claimed: one indexed read of the launches dated on the days
     that matter today, one of the ledger keys."""
-    wanted: dict[int, tuple[date, dict[str | None, tuple[dict[date, int], frozenset[date]]]]] = {}
+    wanted: dict[int, list[tuple[date, _Wanted]]] = {}
     for info in infos:
         tz = due.zone(info.timezone)
         today = due.local_date(now, tz)
-        if not due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
-            continue
-        offsets = due.parse_offsets(info.checkin_offsets)
-        per_office = {
-            region: (
-                due.checkins_on(today, offsets, cal),
-                due.dates_with_working_offset(today, launch_notices.SIGNOFF_FROM, cal),
-            )
-            for region, cal in calendars(info).items()
-        }
-        if any(on or asks for on, asks in per_office.values()):
-            wanted[info.id] = (today, per_office)
+        if due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz):
+            _want(wanted, info, today)
+    return _posts_on(s, infos, wanted)
+
+
+def find_missed(s: Session, infos: Sequence[WorkspaceInfo], now: datetime) -> list[LaunchPost]:
+    """Posts of earlier days whose slot passed while no tick ran (after ``swept_until``: coordbot
+    was down over midnight, or the console's clock jumped), not yet claimed; each dated its slot's
+    day. No read at all unless a workspace missed a day."""
+    wanted: dict[int, list[tuple[date, _Wanted]]] = {}
+    for info in infos:
+        for day in missed_days(info, now):
+            _want(wanted, info, day)
+    return _posts_on(s, infos, wanted) if wanted else []
+
+
+def missed_days(info: WorkspaceInfo, now: datetime) -> list[date]:
+    """The days before today (at most :data:`CATCH_UP_DAYS`) whose check-in slot came after
+    ``swept_until``: no tick planned them."""
+    if info.swept_until is None:
+        return []
+    tz = due.zone(info.timezone)
+    today, at = due.local_date(now, tz), due.parse_hhmm(info.checkin_time, _T10)
+    day = max(due.local_date(info.swept_until, tz), today - CATCH_UP_DAYS)
+    days = []
+    while day < today:
+        if due.due_instant(day, at, tz) > info.swept_until:
+            days.append(day)
+        day += ONE_DAY
+    return days
+
+
+def slot_since_swept(info: WorkspaceInfo, now: datetime) -> bool:
+    """Has a check-in slot come since ``swept_until`` (or is it unset)? Then this tick's plan
+    moves the mark: at most once a day, unless coordbot was down."""
+    if info.swept_until is None:
+        return True
+    tz = due.zone(info.timezone)
+    today = due.local_date(now, tz)
+    slot = due.due_instant(today, due.parse_hhmm(info.checkin_time, _T10), tz)
+    return info.swept_until < slot <= now or bool(missed_days(info, now))
+
+
+def _want(wanted: dict[int, list[tuple[date, _Wanted]]], info: WorkspaceInfo, day: date) -> None:
+    """Note the launch dates with a post on ``day`` in ``info``'s workspace, per office calendar."""
+    offsets = due.parse_offsets(info.checkin_offsets)
+    per_office = {
+        region: (
+            due.checkins_on(day, offsets, cal),
+            due.dates_with_working_offset(day, launch_notices.SIGNOFF_FROM, cal),
+        )
+        for region, cal in calendars(info).items()
+    }
+    if any(on or asks for on, asks in per_office.values()):
+        wanted.setdefault(info.id, []).append((day, per_office))
+
+
+def _posts_on(
+    s: Session, infos: Sequence[WorkspaceInfo], wanted: dict[int, list[tuple[date, _Wanted]]]
+) -> list[LaunchPost]:
+    """The posts of the launches dated on the ``wanted`` days, less those already claimed."""
     by_id = {info.id: info for info in infos}
-    days = {d for _today, per in wanted.values() for on, asks in per.values() for d in (*on, *asks)}
-    posts = []
+    days = {
+        d
+        for entries in wanted.values()
+        for _day, per in entries
+        for on, asks in per.values()
+        for d in (*on, *asks)
+    }
+    if not days:
+        return []
+    posts: dict[str, LaunchPost] = {}
     for row in scheduling.launch_dates_on(s, days):
-        entry = wanted.get(row.workspace_id)
-        if entry is None or not row.channel_id:
+        entries = wanted.get(row.workspace_id)
+        if entries is None or not row.channel_id:
             continue
-        today, per_office = entry
         # A launch posts on the calendar of its channel: a team channel of another office, its office's.
         region = by_id[row.workspace_id].offices.of_channel(row.channel_id)
-        on, asks = per_office.get(region, per_office[None])
         launched = row.status == LaunchStatus.LAUNCHED
-        if row.launch_date in on:
-            offset = on[row.launch_date]
-            if offset < 0 and launched:
-                continue  # it shipped early: no more readiness check-ins
-            kind = FOLLOWUP if offset > 0 else CHECKIN
-            key = checkin_key(row.id, offset, row.launch_date)
-            posts.append(LaunchPost(key, kind, row.id, row.workspace_id, offset, today))
-        elif row.launch_date in asks and not launched:
-            key = f"signoff:launch:{row.id}:{row.launch_date.isoformat()}"
-            posts.append(
-                LaunchPost(key, SIGNOFF, row.id, row.workspace_id, launch_notices.SIGNOFF_FROM, today)
-            )
+        for today, per_office in entries:
+            on, asks = per_office.get(region, per_office[None])
+            if row.launch_date in on:
+                offset = on[row.launch_date]
+                if offset < 0 and launched:
+                    continue  # it shipped early: no more readiness check-ins
+                kind = FOLLOWUP if offset > 0 else CHECKIN
+                key = checkin_key(row.id, offset, row.launch_date)
+                posts[key] = LaunchPost(key, kind, row.id, row.workspace_id, offset, today)
+            elif row.launch_date in asks and not launched:
+                key = f"signoff:launch:{row.id}:{row.launch_date.isoformat()}"
+                posts[key] = LaunchPost(
+                    key, SIGNOFF, row.id, row.workspace_id, launch_notices.SIGNOFF_FROM, today
+                )
     if not posts:
         return []
-    existing = ledger.existing_keys(s, [p.key for p in posts])
-    return sorted((p for p in posts if p.key not in existing), key=lambda p: p.key)
+    existing = ledger.existing_keys(s, list(posts))
+    return sorted((p for p in posts.values() if p.key not in existing), key=lambda p: p.key)
 
 
 def compose(

@@ -21,13 +21,13 @@ PM; its keys are those ``retro <launch> close`` uses, so it goes once whoever se
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.launch_posts import workspace_calendar
+from bot.launch_posts import office_calendar
 from handlers import due, notices
 from handlers.calendar import WorkCalendar
 from handlers.replies import Reply, Target
@@ -35,7 +35,7 @@ from handlers.retro import RETRO_DAYS, compose_retro, retro_key
 from handlers.weekly_report import compose_weekly_report
 from storage import notifications as ledger
 from storage import report_schedules
-from storage.models import Department, Launch, LaunchStatus, Person, ReportSchedule, Workspace
+from storage.models import Launch, LaunchStatus, Person, ReportSchedule, Workspace
 from storage.scheduling import WorkspaceInfo
 
 REPORT, RETRO = "report", "retro"
@@ -102,6 +102,7 @@ class ReportClock:
 
     zone: str
     hours: tuple[time, time]
+    office: str | None = None  # the reader's office (a department's holiday region), None: the workspace's
 
     def slot(self, at_text: str) -> time:
         return slot_in_hours(due.parse_hhmm(at_text), self.hours)
@@ -116,7 +117,12 @@ def report_clocks(
     people = {}
     if readers:
         query = select(
-            Person.workspace_id, Person.user_id, Person.timezone, Person.work_start, Person.work_end
+            Person.id,
+            Person.workspace_id,
+            Person.user_id,
+            Person.timezone,
+            Person.work_start,
+            Person.work_end,
         ).where(
             Person.workspace_id.in_({sc.workspace_id for sc in readers}),
             Person.user_id.in_({sc.target_id for sc in readers}),
@@ -133,22 +139,22 @@ def report_clocks(
         zone = (own.timezone if own else None) or info.timezone
         start = due.parse_hhmm((own.work_start if own else None) or info.work_start)
         end = due.parse_hhmm((own.work_end if own else None) or info.work_end, _T1800)
-        clocks[schedule.id] = ReportClock(zone, (start, end))
+        if schedule.target_kind == "user":
+            office = info.offices.of_person(own.id) if own else None
+        else:
+            office = info.offices.of_channel(schedule.target_id)
+        clocks[schedule.id] = ReportClock(zone, (start, end), office)
     return clocks
 
 
 def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
     schedules = report_schedules.of_workspaces(s, list(infos))
-    regions = _channel_regions(s, [sc for sc in schedules if sc.target_kind == "channel"])
     clocks = report_clocks(s, schedules, infos)
     for schedule in schedules:
         info, clock = infos[schedule.workspace_id], clocks[schedule.id]
         tz = due.zone(clock.zone)
         today = due.local_date(now, tz)
-        calendar = workspace_calendar(info)
-        region = regions.get((schedule.workspace_id, schedule.target_id))
-        if schedule.target_kind == "channel" and region:
-            calendar = replace(calendar, region=region)
+        calendar = office_calendar(info, clock.office)
         if report_day(today, schedule.weekday, calendar) != today:
             continue
         slot = due.due_instant(today, clock.slot(schedule.at_time), tz)
@@ -157,29 +163,13 @@ def _due_reports(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> 
             yield ReportPost(report_key(schedule, today), REPORT, info.id, schedule.id, today)
 
 
-def _channel_regions(s: Session, schedules: Sequence[ReportSchedule]) -> dict[tuple[int, str], str]:
-    """The public-holiday region of each department channel with its own (the channel's calendar)."""
-    if not schedules:
-        return {}
-    query = select(Department.workspace_id, Department.channel_id, Department.holiday_region).where(
-        Department.workspace_id.in_({sc.workspace_id for sc in schedules}),
-        Department.channel_id.in_({sc.target_id for sc in schedules}),
-        Department.holiday_region.is_not(None),
-    )
-    return {(ws, channel): region for ws, channel, region in s.execute(query) if channel and region}
-
-
 def _due_retros(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> Iterator[ReportPost]:
     days: dict[int, date] = {}
     for info in infos.values():
         tz = due.zone(info.timezone)
         today = due.local_date(now, tz)
         closing = due.due_instant(today, working_hours(info)[1], tz)
-        if (
-            workspace_calendar(info).is_working_day(today)
-            and due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz)
-            and now < closing
-        ):
+        if due.reached(now, today, due.parse_hhmm(info.checkin_time, _T10), tz) and now < closing:
             days[info.id] = today
     if not days:
         return
@@ -191,7 +181,9 @@ def _due_retros(s: Session, infos: dict[int, WorkspaceInfo], now: datetime) -> I
         Launch.launch_date >= earliest - timedelta(days=RETRO_DAYS) - RETRO_WINDOW,
     )
     for launch in s.scalars(query.order_by(Launch.id)).unique():
-        today = days[launch.workspace_id]
+        today, info = days[launch.workspace_id], infos[launch.workspace_id]
+        if not office_calendar(info, info.offices.of_channel(launch.channel_id)).is_working_day(today):
+            continue  # a day off at the office of the launch's channel
         first_day = launch.launch_date + timedelta(days=RETRO_DAYS)
         if first_day <= today <= first_day + RETRO_WINDOW:
             yield ReportPost(retro_key(launch, "channel"), RETRO, launch.workspace_id, launch.id, today)
@@ -219,14 +211,17 @@ def _report_messages(
     if schedule is None:
         return
     lang = workspace.language
+    office = info.offices.of_channel(schedule.target_id)  # a team channel of another office: its calendar
     if schedule.target_kind == "user":
         person = s.scalars(
             select(Person).where(Person.workspace_id == workspace.id, Person.user_id == schedule.target_id)
         ).one_or_none()
         lang = notices.person_language(person, workspace.language)
+        office = info.offices.of_person(person.id) if person is not None else None
     target = Target(schedule.target_kind, schedule.target_id, schedule.target_name)
+    calendar = office_calendar(info, office)
     report = compose_weekly_report(
-        s, workspace, lang=lang, zone=due.zone(info.timezone), calendar=workspace_calendar(info), now=now
+        s, workspace, lang=lang, zone=due.zone(info.timezone), calendar=calendar, now=now
     )
     yield post, post.key, target, report.text
     if report.chart is not None:

@@ -87,6 +87,8 @@ class _Plan:
 
     infos: dict[int, WorkspaceInfo]
     checkins: list[launch_posts.LaunchPost] = field(default_factory=list)
+    missed: list[launch_posts.LaunchPost] = field(default_factory=list)  # of earlier days (no tick ran)
+    swept: list[int] = field(default_factory=list)  # workspaces whose swept_until this tick moves
     windows: list[scheduling.DigestWindow] = field(default_factory=list)
     digests: list[int] = field(default_factory=list)
     digest_workspace: dict[int, int] = field(default_factory=dict)  # digest schedule id -> workspace id
@@ -173,7 +175,7 @@ class CoordScheduler:
                 log.exception("scheduler: could not decide what is due")
                 return 0
             claimed: list[_Claimed] = []
-            if plan.checkins:
+            if plan.checkins or plan.missed or plan.swept:
                 claimed.extend(self._guard(self._claim_checkins, plan, now))
             for unit in self._staggered(_units(plan)):
                 claimed.extend(self._guard(self._claim_unit, plan, now, unit))
@@ -290,6 +292,9 @@ class CoordScheduler:
         plan = _Plan(infos={w.id: w for w in infos})
         # Launch posts: check-ins, follow-ups and sign-off requests (bot.launch_posts).
         plan.checkins = launch_posts.find_due(s, infos, now)
+        # Earlier days' launch posts no tick planned (coordbot was down over midnight): late ones.
+        plan.missed = launch_posts.find_missed(s, infos, now)
+        plan.swept = [info.id for info in infos if launch_posts.slot_since_swept(info, now)]
         # Digests: one query over every timezone (and kind of day: see _digest_days).
         by_zone: dict[tuple[str, int], list[int]] = {}
         for info in infos:
@@ -333,12 +338,14 @@ class CoordScheduler:
     def _claim_checkins(self, plan: _Plan, now: datetime) -> list[_Claimed]:
         """Compose and claim the launch posts found due: check-ins, follow-ups, sign-off requests.
 
-        A post whose slot was missed beyond the grace window (coordbot was down) is claimed for
-        the channel's next working morning, composed for that day and marked late — unless
-        another check-in of the launch is due that day (it supersedes the late one) or the launch
-        day is past by then. Claimed under its own key, it is posted once either way.
+        A post whose slot was missed beyond the grace window (coordbot was down; on an earlier
+        day, always) is claimed for the channel's next working morning, composed for that day and
+        marked late — unless a newer check-in of the launch comes by then (it supersedes the late
+        one) or the launch day is past by then. Claimed under its own key, it is posted once
+        either way. The workspaces' ``swept_until`` moves in the same transaction: a slot is
+        either planned and recorded, or found missed again by the next tick.
         """
-        on_time, late = [], []
+        on_time, late = [], list(plan.missed)
         for post in plan.checkins:
             info = plan.infos[post.workspace_id]
             (late if _missed_slot(info, post.today, info.checkin_time, now) else on_time).append(post)
@@ -352,7 +359,9 @@ class CoordScheduler:
                 target = Target.channel(launch.channel_id or "", launch.channel_name)
                 composed.append(self._compose(info, post.key, post.kind, target, reply, post.today))
             self._claim_late(s, plan, late, now)
-            return self._claim_all(s, composed, now)
+            claimed = self._claim_all(s, composed, now)
+            scheduling.advance_swept(s, plan.swept, now)
+            return claimed
 
     def _claim_late(
         self, s: Session, plan: _Plan, late: list[launch_posts.LaunchPost], now: datetime
@@ -361,6 +370,9 @@ class CoordScheduler:
         if not late:
             return
         launches = {row.id: row for row in scheduling.launches_by_id(s, [p.launch_id for p in late])}
+        latest: dict[int, date] = {}  # per launch, the last day one of its posts was missed
+        for post in late:
+            latest[post.launch_id] = max(post.today, latest.get(post.launch_id, post.today))
         moved = []
         for post in late:
             info, launch = plan.infos[post.workspace_id], launches.get(post.launch_id)
@@ -369,11 +381,13 @@ class CoordScheduler:
             region = info.offices.of_channel(launch.channel_id)
             calendar = launch_posts.office_calendar(info, region)
             working = WorkingTime.of(calendar, info.timezone, info.work_start, info.work_end)
-            morning = working.next_working_morning(now)
+            morning = _late_morning(working, now)
             day = morning.astimezone(working.zone).date()
-            newer = due.checkins_on(day, due.parse_offsets(info.checkin_offsets), calendar)
-            if launch.launch_date in newer or (post.offset <= 0 and day > launch.launch_date):
-                log.info("scheduler: %s missed its slot; superseded by %s's post", post.key, day)
+            newer = _next_checkin(launch.launch_date, post.today, day, info, calendar)
+            if post.today < latest[post.launch_id]:
+                newer = latest[post.launch_id]  # a later missed post of the launch is the one posted
+            if newer is not None or (post.offset <= 0 and day > launch.launch_date):
+                log.info("scheduler: %s missed its slot; superseded by %s's post", post.key, newer or day)
                 ledger.mark(s, post.key, info.id, post.kind, now)
                 continue
             moved.append((post, replace(post, today=day, slot_day=post.today), morning))
@@ -894,6 +908,29 @@ class CoordScheduler:
 
 _T0930 = due.parse_hhmm("09:30")
 _T1800 = due.parse_hhmm("18:00")
+
+
+def _late_morning(working: WorkingTime, now: datetime) -> datetime:
+    """When a missed post goes out: the next working morning — this morning's when ``now`` is a
+    night before it (coordbot came back after midnight)."""
+    day = now.astimezone(working.zone).date()
+    if working.calendar.is_working_day(day) and now < working.opening(day):
+        return working.opening(day)
+    return working.next_working_morning(now)
+
+
+def _next_checkin(
+    launch_date: date, missed: date, until: date, info: WorkspaceInfo, calendar: WorkCalendar
+) -> date | None:
+    """The first day after ``missed``, up to ``until``, with a check-in of the launch on
+    ``launch_date`` (it supersedes the one missed), or None."""
+    offsets = due.parse_offsets(info.checkin_offsets)
+    day = missed + timedelta(days=1)
+    while day <= until:
+        if launch_date in due.checkins_on(day, offsets, calendar):
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 LATE_AFTER = timedelta(minutes=5)  # a slot reached later than this was missed (ticks come every minute)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from handlers.holidays import NONE, default_region, public_year
-from storage.company_days import CompanyDays
+from storage.company_days import NO_COMPANY_DAYS, CompanyDays
 from storage.models import WORKDAYS_MASK
 
 ALL_DAYS_MASK = 0b1111111
@@ -114,9 +115,17 @@ def effective_region(region: str | None, language: str) -> str:
     return region if region else default_region(language)
 
 
-def workspace_calendar(
-    workdays: int, region: str | None, language: str, company: CompanyDays | None = None
+@lru_cache(maxsize=4096)
+def working_calendar(
+    workdays: int,
+    region: str | None,
+    language: str,
+    company: CompanyDays = NO_COMPANY_DAYS,
+    office: str | None = None,
 ) -> WorkCalendar:
-    """A workspace's calendar from its settings and company days (a department passes its own region)."""
-    company = company or CompanyDays()
-    return WorkCalendar(workdays, company.off, company.work, effective_region(region, language))
+    """The working calendar every day count goes through: a workspace's, from its settings and
+    company days, or one of its offices' (``office``: the public-holiday region of a department
+    with its own, for its team channel and people). Cached per calendar's parts, so a scheduler
+    tick builds none and asks the holiday library nothing."""
+    public = office if office is not None else effective_region(region, language)
+    return WorkCalendar(workdays, company.off, company.work, public)

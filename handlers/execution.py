@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.calendar import WorkCalendar, workspace_calendar
+from handlers.calendar import WorkCalendar, working_calendar
 from handlers.context import Caller
 from handlers.grammar import PersonRef, UsageError
 from handlers.i18n import Translator
@@ -18,6 +18,7 @@ from handlers.replies import Outbound, Reply, Target
 from handlers.web_access import WebAccess
 from handlers.working_time import WorkingTime
 from storage import company_days, repo, scheduling
+from storage.company_days import NO_COMPANY_DAYS, CompanyDays
 from storage.models import Department, Launch, Person, Task, TaskStatus, Workspace
 from storage.scheduling import NO_OFFICES, Offices
 
@@ -46,21 +47,28 @@ class Ctx:
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
-    @cached_property
+    @property
     def calendar(self) -> WorkCalendar:
         """The workspace's working calendar: every day count in a command goes through it."""
+        return self.office_calendar(None)
+
+    def office_calendar(self, office: str | None) -> WorkCalendar:
+        """The calendar of one of the workspace's offices (``office``: a department's own holiday
+        region; None: the workspace's) — :func:`handlers.calendar.working_calendar`."""
         ws = self.workspace
-        company = company_days.for_workspaces(self.session, [ws.id]).get(ws.id)
-        return workspace_calendar(ws.workdays, ws.holiday_region, ws.language, company)
+        return working_calendar(ws.workdays, ws.holiday_region, ws.language, self._company, office)
+
+    @cached_property
+    def _company(self) -> CompanyDays:
+        ws = self.workspace
+        return company_days.for_workspaces(self.session, [ws.id]).get(ws.id, NO_COMPANY_DAYS)
 
     def working_time(self, person: Person) -> WorkingTime:
         """``person``'s working time: their office's calendar, their time zone and hours (or the
         workspace's)."""
         ws = self.workspace
-        region = self._offices.of_person(person.id)
-        calendar = self.calendar if region is None else replace(self.calendar, region=region)
         return WorkingTime.of(
-            calendar,
+            self.office_calendar(self._offices.of_person(person.id)),
             person.timezone or ws.timezone,
             person.work_start or ws.work_start,
             person.work_end or ws.work_end,
@@ -74,9 +82,7 @@ class Ctx:
 
     def department_calendar(self, department: Department | None) -> WorkCalendar:
         """A department's calendar: the workspace's, with its office's public holidays if it has its own."""
-        if department is None or not department.holiday_region:
-            return self.calendar
-        return replace(self.calendar, region=department.holiday_region)
+        return self.office_calendar((department.holiday_region or None) if department is not None else None)
 
     @property
     def is_admin(self) -> bool:

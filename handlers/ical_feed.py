@@ -17,11 +17,13 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from handlers import views
-from handlers.calendar import WorkCalendar, workspace_calendar
+from handlers.calendar import WorkCalendar, working_calendar
 from handlers.due import offset_label
 from handlers.i18n import Translator
-from storage import company_days, feeds
+from storage import company_days, feeds, scheduling
+from storage.company_days import NO_COMPANY_DAYS
 from storage.models import Launch, LaunchStatus, Person, Task, TaskStatus, Workspace
+from storage.scheduling import NO_OFFICES
 
 FEED_PAST = timedelta(days=90)  # launches and milestones stay in the feed this long after their day
 PRODID = "-//coordbot//calendar feed//EN"
@@ -97,8 +99,15 @@ def build_feed(session: Session, workspace: Workspace, person: Person, now: date
     tr = Translator(person.language or workspace.language)
     today = now.astimezone(ZoneInfo(person.timezone or workspace.timezone)).date()
     since = today - FEED_PAST
-    company = company_days.for_workspaces(session, [workspace.id]).get(workspace.id)
-    calendar = workspace_calendar(workspace.workdays, workspace.holiday_region, workspace.language, company)
+    company = company_days.for_workspaces(session, [workspace.id]).get(workspace.id, NO_COMPANY_DAYS)
+    offices = scheduling.workspace_offices(session, workspace.id).get(workspace.id, NO_OFFICES)
+    calendar = working_calendar(  # the person's office's: a team in another office counts its own days
+        workspace.workdays,
+        workspace.holiday_region,
+        workspace.language,
+        company,
+        offices.of_person(person.id),
+    )
     feed = Calendar()
     feed.add("prodid", PRODID)
     feed.add("version", "2.0")

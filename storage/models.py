@@ -69,6 +69,9 @@ class Workspace(Base):
     work_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     late_grace_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
     feedback_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the last F-number
+    # The scheduler has planned this workspace's slots up to here (NULL: not yet): a slot between it
+    # and a tick was missed (coordbot was down) and is caught up by the rules for late posts.
+    swept_until: Mapped[datetime | None]
 
 
 class Person(Base):

@@ -97,6 +97,7 @@ class WorkspaceInfo:
     work_start: str = "09:00"
     work_end: str = "18:00"
     late_grace_minutes: int = 120
+    swept_until: datetime | None = None  # slots up to here were planned (see Workspace.swept_until)
     company: CompanyDays = NO_COMPANY_DAYS
     offices: Offices = NO_OFFICES
 
@@ -129,6 +130,7 @@ def workspaces(session: Session) -> list[WorkspaceInfo]:
             Workspace.work_start,
             Workspace.work_end,
             Workspace.late_grace_minutes,
+            Workspace.swept_until,
         )
         .where(Workspace.uninstalled_at.is_(None))
         .order_by(Workspace.id)
@@ -634,6 +636,25 @@ def mark_digests_posted(session: Session, schedule_ids: Sequence[int], now: date
     for start in range(0, len(ids), 500):
         session.connection().execute(
             update(table).where(table.c.id.in_(ids[start : start + 500])).values(last_sent_at=now)
+        )
+
+
+def advance_swept(session: Session, workspace_ids: Sequence[int], now: datetime) -> None:
+    """Move ``swept_until`` of ``workspace_ids`` forward to ``now`` (one statement per 500).
+
+    A compare-and-set: only a mark that is unset or earlier moves, so replicas that swept the
+    same slots (their claims share keys) never move it back, whatever order they commit in.
+    """
+    table = Workspace.__table__
+    ids = sorted(set(workspace_ids))
+    for start in range(0, len(ids), 500):
+        session.connection().execute(
+            update(table)
+            .where(
+                table.c.id.in_(ids[start : start + 500]),
+                or_(table.c.swept_until.is_(None), table.c.swept_until < now),
+            )
+            .values(swept_until=now)
         )
 
 

@@ -61,3 +61,15 @@ def test_back_at_night_posts_nothing_until_the_morning(cli: InProcessCli, tmp_pa
     assert posts(before_morning) == []
     assert [p.split(" · ")[0] for p in posts(after) if "T-3" in p] == ["Wed 09:00 [#launch-v7] Late"]
     assert_in_working_hours(out)
+
+
+def test_back_across_midnight_posts_the_check_in_late_in_the_morning(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    out = console(cli, tmp_path, ":advance 1m\n:down 18h\n:advance 1d\n")
+    shown = posts(out)
+    assert not any("Standup digest for Tue" in p for p in shown)  # a missed day's digest is dropped
+    assert [p.split(" · ")[0] for p in shown if "T-3" in p] == ["Wed 09:00 [#launch-v7] Late"]
+    assert sum("Standup digest for Wed" in p for p in shown) == 1
+    assert_in_working_hours(out)
+    assert len(shown) == len(set(shown))

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import holidays
-from handlers.calendar import WorkCalendar, workspace_calendar
+from handlers.calendar import WorkCalendar, working_calendar
 from handlers.clock import ManualClock
 from handlers.context import Caller
 from handlers.core import Coordinator
@@ -47,7 +47,7 @@ def test_us_federal_holidays_and_a_company_day() -> None:
     assert not US.is_working_day(date(2026, 11, 26))  # Thanksgiving
     assert US.is_working_day(date(2026, 11, 27))  # federal: the day after is worked
     company = CompanyDays(off=frozenset({date(2026, 12, 24)}), work=frozenset({date(2026, 7, 3)}))
-    mine = workspace_calendar(0b0011111, "US", "en", company)
+    mine = working_calendar(0b0011111, "US", "en", company)
     assert not mine.is_working_day(date(2026, 12, 24))
     assert mine.is_working_day(date(2026, 7, 3))  # a company working day wins over the holiday
     assert mine.working_days_between(date(2026, 12, 23), date(2026, 12, 28)) == 1  # 24 off, 25 Christmas
@@ -68,9 +68,9 @@ def test_regions_parse_and_default_from_language() -> None:
     assert holidays.parse_region("none") == holidays.NONE
     assert holidays.parse_region("XX") is None
     assert holidays.parse_region("US-ZZ") is None
-    assert workspace_calendar(0b0011111, None, "zh").region == "CN"
-    assert workspace_calendar(0b0011111, None, "en").region == holidays.NONE
-    assert workspace_calendar(0b0011111, "none", "zh").region == holidays.NONE
+    assert working_calendar(0b0011111, None, "zh").region == "CN"
+    assert working_calendar(0b0011111, None, "en").region == holidays.NONE
+    assert working_calendar(0b0011111, "none", "zh").region == holidays.NONE
 
 
 @settings(deadline=None)

@@ -172,3 +172,17 @@ def test_a_dm_report_goes_at_its_readers_own_time_zone_and_working_hours(
     with team.db.transaction() as session:
         row = session.scalars(select(Notification).where(Notification.key == report.key)).one()
         assert row.created_at.replace(tzinfo=UTC) == at(FRI, 10, 30)
+
+
+def test_a_dm_report_to_someone_in_another_office_follows_their_office_s_holidays(
+    team: Team, scheduler: CoordScheduler, messenger: RecordingMessenger
+) -> None:
+    team.ok("alice", "dept set dev lead <@bob|Bob>")
+    team.ok("alice", "dept set dev holidays SG")
+    team.ok("bob", "report dm weekly fri 16:00")
+    team.ok("alice", "report dm weekly fri 16:00")
+    christmas = date(2026, 12, 25)  # a public holiday in bob's office (SG), a working day for alice's
+    scheduler.tick(at(christmas - timedelta(days=1), 16, 0))
+    assert [target for _k, target, chart in reports(messenger) if not chart] == ["bob"]
+    scheduler.tick(at(christmas, 16, 0))
+    assert [target for _k, target, chart in reports(messenger) if not chart] == ["bob", "alice"]
