@@ -9,8 +9,8 @@ Builds the scheduler benchmark's data set (:mod:`bench.scheduler_bench`: 125 wor
 tasks, 16 people, 4 digest channels each) as Slack workspaces, then plays its busiest slots —
 the 09:30 digests (500 channels) and the 11:00 sweep (4,500 nudges plus escalations) — each by
 ``--replicas`` processes ticking together on one database, sending through the real
-``SlackMessenger`` (slack_sdk ``WebClient``) to a fake Web API in a process of its own. The fake
-answers after ``--latency`` seconds (default 0.15, ±``--jitter``), and enforces Slack's limits
+``SlackMessenger`` (slack_sdk ``AsyncWebClient`` on kept-alive connections, as serve sends) to a
+fake Web API in a process of its own. The fake answers after ``--latency`` seconds (default 0.15, ±``--jitter``), and enforces Slack's limits
 (:data:`bot.ratelimit.SLACK`, with a little tolerance): over them it answers 429 with
 ``Retry-After``, and a call inside a ``Retry-After`` it announced counts as a *violation* (after
 :data:`REACTION`: the calls other workers sent in the moment before the 429 was read are not).
@@ -239,6 +239,9 @@ def serve_fake(latency: float, jitter: float) -> int:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = (
+            True  # headers and body are two writes: no 40 ms wait on kept-alive connections
+        )
 
         def do_POST(self) -> None:
             method = self.path.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
@@ -295,13 +298,14 @@ def run_replica(url: str, api: str, slot: str) -> int:
     from bot.feishu.sdk import build_client
     from bot.messenger import MessengerRegistry
     from bot.scheduler import CoordScheduler
-    from bot.slack.client import build_web_client
     from bot.slack.messenger import SlackMessenger
+    from bot.slack.pooled import SlackConnections
     from handlers.clock import ManualClock
     from storage.db import Database
 
     db = Database(url)
-    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: build_web_client(token, api))
+    connections = SlackConnections()  # as coordbot serve's messenger: kept-alive connections
+    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: connections.client(token, api))
     feishu = FeishuMessenger(build_client("cli_storm", "storm-secret", api.removesuffix("/api/")))
     at = datetime.fromisoformat(slot)
     services = data.Services(db, ManualClock(at), MessengerRegistry({"slack": slack, "feishu": feishu}))
@@ -312,6 +316,7 @@ def run_replica(url: str, api: str, slot: str) -> int:
     sent = scheduler.tick(at)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"sent": sent, "cpu": time.process_time() - cpu, "rss_mb": usage.ru_maxrss / 1024}))
+    connections.close()
     db.dispose()
     return 0
 
