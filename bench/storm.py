@@ -4,14 +4,16 @@
     python -m bench.storm --pg postgresql://postgres@127.0.0.1:5432/test --replicas 1 2
     python -m bench.storm --workspaces 1000 --tasks 40 --slots digests
     python -m bench.storm --platform feishu --workspaces 10   # Feishu: the app's limits bind
+    python -m bench.storm --slack-client urllib               # WebClient: a connection per call
 
 Builds the scheduler benchmark's data set (:mod:`bench.scheduler_bench`: 125 workspaces x 800
 tasks, 16 people, 4 digest channels each) as Slack workspaces, then plays its busiest slots —
 the 09:30 digests (500 channels) and the 11:00 sweep (4,500 nudges plus escalations) — each by
 ``--replicas`` processes ticking together on one database, sending through the real
 ``SlackMessenger`` (slack_sdk ``AsyncWebClient`` on kept-alive connections, as serve sends) to a
-fake Web API in a process of its own. The fake answers after ``--latency`` seconds (default 0.15, ±``--jitter``), and enforces Slack's limits
-(:data:`bot.ratelimit.SLACK`, with a little tolerance): over them it answers 429 with
+fake Web API in a process of its own. The fake answers after ``--latency`` seconds (default
+0.15, ±``--jitter``), and enforces Slack's limits (:data:`bot.ratelimit.SLACK`, with a little
+tolerance): over them it answers 429 with
 ``Retry-After``, and a call inside a ``Retry-After`` it announced counts as a *violation* (after
 :data:`REACTION`: the calls other workers sent in the moment before the 429 was read are not).
 
@@ -56,6 +58,7 @@ from bench import scheduler_bench as data
 TARGET_S = 60.0
 TARGET_WORKSPACES = data.WORKSPACES  # the target is for the data set's 125 workspaces
 TOLERANCE = 2  # calls over a bucket's burst the fake lets pass (Slack tolerates short bursts)
+CLIENT_VARIABLE = "COORDBOT_STORM_SLACK_CLIENT"  # --slack-client, handed to the replica processes
 REACTION = 0.25  # seconds a client has to act on a 429 before its next call counts as a violation
 
 
@@ -305,7 +308,11 @@ def run_replica(url: str, api: str, slot: str) -> int:
 
     db = Database(url)
     connections = SlackConnections()  # as coordbot serve's messenger: kept-alive connections
-    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: connections.client(token, api))
+    from bot.slack.client import build_web_client
+
+    # --slack-client urllib: slack_sdk's WebClient, a new connection per call (what serve sent with before)
+    build = build_web_client if os.environ.get(CLIENT_VARIABLE) == "urllib" else connections.client
+    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: build(token, api))
     feishu = FeishuMessenger(build_client("cli_storm", "storm-secret", api.removesuffix("/api/")))
     at = datetime.fromisoformat(slot)
     services = data.Services(db, ManualClock(at), MessengerRegistry({"slack": slack, "feishu": feishu}))
@@ -493,14 +500,22 @@ def main() -> None:
     parser.add_argument(
         "--jitter", type=float, default=0.05, help="± seconds around the latency (default 0.05)"
     )
+    parser.add_argument(
+        "--slack-client",
+        choices=("pooled", "urllib"),
+        default="pooled",
+        help="pooled: AsyncWebClient on kept-alive connections, as serve (default); urllib: WebClient",
+    )
     args = parser.parse_args()
+    os.environ[CLIENT_VARIABLE] = args.slack_client
     if args.fake:
         sys.exit(serve_fake(args.latency, args.jitter))
     data.WORKSPACES = args.workspaces
     data.TASKS_PER_WORKSPACE = args.tasks
     print(
         f"{data.machine()}; latency {args.latency * 1000:.0f} ± {args.jitter * 1000:.0f} ms;"
-        f" {args.workspaces} workspaces x {args.tasks} tasks on {args.platform}",
+        f" {args.workspaces} workspaces x {args.tasks} tasks on {args.platform};"
+        f" Slack client {args.slack_client}",
         flush=True,
     )
     fake = subprocess.Popen(
