@@ -345,6 +345,7 @@ class Result:
     violations: int
     cpu_per_1000: float
     sent: int
+    by_replica: tuple[int, ...] = ()  # messages each replica sent
 
     def line(self) -> str:
         return (
@@ -353,6 +354,7 @@ class Result:
             f"  p50 {self.p50_s:6.1f} s  p99 {self.p99_s:6.1f} s  {self.rate:6.1f} msg/s"
             f"  429s {self.limited:4d}  violations {self.violations}"
             f"  cpu {self.cpu_per_1000:5.2f} s/1000 msgs"
+            + (f"  sent by replica {' / '.join(map(str, self.by_replica))}" if self.replicas > 1 else "")
         )
 
 
@@ -397,6 +399,7 @@ def play(url: str, api: str, label: str, slot: datetime, replicas: int) -> Resul
         violations=stats["violations"],
         cpu_per_1000=sum(r["cpu"] for r in reports) / max(count, 1) * 1000,
         sent=sum(r["sent"] for r in reports),
+        by_replica=tuple(r["sent"] for r in reports),
     )
 
 
