@@ -105,7 +105,7 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
 
 
 def _item_count(ctx: Ctx, readiness: Readiness) -> str:
-    """"10 checklist items, 2 after the launch": the checklist's count is the one its card shows."""
+    """The checklist's count (the one its card shows) and the items after the launch."""
     before, after = len(readiness.items), len(readiness.followups)
     if after:
         return ctx.tr("launch.item_count_after", n=before, after=after)

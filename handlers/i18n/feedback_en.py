@@ -98,8 +98,7 @@ MESSAGES: dict[str, str] = {
     "feedback.capture_how": "Fill in the form to log the message as launch feedback.",
     "button.feedback_vote": "+1 F{number}",
     "button.feedback_log": "Log feedback",
-    "next.created": "Launch {name}, the next version of {previous}, set for {date} "
-    "from {template}: {items}",
+    "next.created": "Launch {name}, the next version of {previous}, set for {date} from {template}: {items}",
     "next.items_of": "the items of {launch}",
     "next.carried_tasks": "Open tasks carried over from {launch} ({n})",
     "next.carried_feedback": "Feedback carried over from {launch} ({n})",
