@@ -4,14 +4,16 @@
     python -m bench.storm --pg postgresql://postgres@127.0.0.1:5432/test --replicas 1 2
     python -m bench.storm --workspaces 1000 --tasks 40 --slots digests
     python -m bench.storm --platform feishu --workspaces 10   # Feishu: the app's limits bind
+    python -m bench.storm --slack-client urllib               # WebClient: a connection per call
 
 Builds the scheduler benchmark's data set (:mod:`bench.scheduler_bench`: 125 workspaces x 800
 tasks, 16 people, 4 digest channels each) as Slack workspaces, then plays its busiest slots —
 the 09:30 digests (500 channels) and the 11:00 sweep (4,500 nudges plus escalations) — each by
 ``--replicas`` processes ticking together on one database, sending through the real
-``SlackMessenger`` (slack_sdk ``WebClient``) to a fake Web API in a process of its own. The fake
-answers after ``--latency`` seconds (default 0.15, ±``--jitter``), and enforces Slack's limits
-(:data:`bot.ratelimit.SLACK`, with a little tolerance): over them it answers 429 with
+``SlackMessenger`` (slack_sdk ``AsyncWebClient`` on kept-alive connections, as serve sends) to a
+fake Web API in a process of its own. The fake answers after ``--latency`` seconds (default
+0.15, ±``--jitter``), and enforces Slack's limits (:data:`bot.ratelimit.SLACK`, with a little
+tolerance): over them it answers 429 with
 ``Retry-After``, and a call inside a ``Retry-After`` it announced counts as a *violation* (after
 :data:`REACTION`: the calls other workers sent in the moment before the 429 was read are not).
 
@@ -56,6 +58,7 @@ from bench import scheduler_bench as data
 TARGET_S = 60.0
 TARGET_WORKSPACES = data.WORKSPACES  # the target is for the data set's 125 workspaces
 TOLERANCE = 2  # calls over a bucket's burst the fake lets pass (Slack tolerates short bursts)
+CLIENT_VARIABLE = "COORDBOT_STORM_SLACK_CLIENT"  # --slack-client, handed to the replica processes
 REACTION = 0.25  # seconds a client has to act on a 429 before its next call counts as a violation
 
 
@@ -239,6 +242,9 @@ def serve_fake(latency: float, jitter: float) -> int:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = (
+            True  # headers and body are two writes: no 40 ms wait on kept-alive connections
+        )
 
         def do_POST(self) -> None:
             method = self.path.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
@@ -295,13 +301,18 @@ def run_replica(url: str, api: str, slot: str) -> int:
     from bot.feishu.sdk import build_client
     from bot.messenger import MessengerRegistry
     from bot.scheduler import CoordScheduler
-    from bot.slack.client import build_web_client
     from bot.slack.messenger import SlackMessenger
+    from bot.slack.pooled import SlackConnections
     from handlers.clock import ManualClock
     from storage.db import Database
 
     db = Database(url)
-    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: build_web_client(token, api))
+    connections = SlackConnections()  # as coordbot serve's messenger: kept-alive connections
+    from bot.slack.client import build_web_client
+
+    # --slack-client urllib: slack_sdk's WebClient, a new connection per call (what serve sent with before)
+    build = build_web_client if os.environ.get(CLIENT_VARIABLE) == "urllib" else connections.client
+    slack = SlackMessenger(lambda team: f"xoxb-{team}", lambda token: build(token, api))
     feishu = FeishuMessenger(build_client("cli_storm", "storm-secret", api.removesuffix("/api/")))
     at = datetime.fromisoformat(slot)
     services = data.Services(db, ManualClock(at), MessengerRegistry({"slack": slack, "feishu": feishu}))
@@ -312,6 +323,7 @@ def run_replica(url: str, api: str, slot: str) -> int:
     sent = scheduler.tick(at)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"sent": sent, "cpu": time.process_time() - cpu, "rss_mb": usage.ru_maxrss / 1024}))
+    connections.close()
     db.dispose()
     return 0
 
@@ -333,6 +345,7 @@ class Result:
     violations: int
     cpu_per_1000: float
     sent: int
+    by_replica: tuple[int, ...] = ()  # messages each replica sent
 
     def line(self) -> str:
         return (
@@ -341,6 +354,7 @@ class Result:
             f"  p50 {self.p50_s:6.1f} s  p99 {self.p99_s:6.1f} s  {self.rate:6.1f} msg/s"
             f"  429s {self.limited:4d}  violations {self.violations}"
             f"  cpu {self.cpu_per_1000:5.2f} s/1000 msgs"
+            + (f"  sent by replica {' / '.join(map(str, self.by_replica))}" if self.replicas > 1 else "")
         )
 
 
@@ -385,6 +399,7 @@ def play(url: str, api: str, label: str, slot: datetime, replicas: int) -> Resul
         violations=stats["violations"],
         cpu_per_1000=sum(r["cpu"] for r in reports) / max(count, 1) * 1000,
         sent=sum(r["sent"] for r in reports),
+        by_replica=tuple(r["sent"] for r in reports),
     )
 
 
@@ -488,14 +503,22 @@ def main() -> None:
     parser.add_argument(
         "--jitter", type=float, default=0.05, help="± seconds around the latency (default 0.05)"
     )
+    parser.add_argument(
+        "--slack-client",
+        choices=("pooled", "urllib"),
+        default="pooled",
+        help="pooled: AsyncWebClient on kept-alive connections, as serve (default); urllib: WebClient",
+    )
     args = parser.parse_args()
+    os.environ[CLIENT_VARIABLE] = args.slack_client
     if args.fake:
         sys.exit(serve_fake(args.latency, args.jitter))
     data.WORKSPACES = args.workspaces
     data.TASKS_PER_WORKSPACE = args.tasks
     print(
         f"{data.machine()}; latency {args.latency * 1000:.0f} ± {args.jitter * 1000:.0f} ms;"
-        f" {args.workspaces} workspaces x {args.tasks} tasks on {args.platform}",
+        f" {args.workspaces} workspaces x {args.tasks} tasks on {args.platform};"
+        f" Slack client {args.slack_client}",
         flush=True,
     )
     fake = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import sys
@@ -21,6 +22,18 @@ def missing_settings(settings: Settings) -> str:
         "(plus FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY for HTTP events). "
         "Without them, run `coordbot console`."
     )
+
+
+def settle_start_up() -> None:
+    """What start-up made lives as long as the process: no collection need look at it again
+    (a full collection here found under a thousand objects to free and cost 0.2 s, so none runs).
+
+    ``gc.freeze`` moves every object alive now out of the collector's generations (they are
+    still freed when unreferenced), then collection is switched on (``main`` may have switched
+    it off for the start-up).
+    """
+    gc.freeze()
+    gc.enable()
 
 
 def run_serve(
@@ -77,6 +90,7 @@ def run_serve(
 
         warm_up()  # the SDK's messaging models, while uvicorn starts and before the first message
     app = build_asgi_app(services.db, routes, metrics=settings.metrics, clock=services.clock.now)
+    settle_start_up()
     log.info("coordbot serving on %s:%s", host, port)
     try:
         # ws="none": nothing here speaks WebSocket (Socket Mode is a client), so its protocol is not loaded

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from handlers.web_access import WebAccess
+from handlers.web_access import BOARD_LINK_MINUTES, MAX_BOARD_LINK_MINUTES, WebAccess
 
 
 def _alias(name: str) -> AliasChoices:
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # The address of `coordbot serve` as people's browsers reach it (board links, calendar feeds).
     public_url: str | None = Field(None, validation_alias=_alias("COORDBOT_PUBLIC_URL"))
     board: bool = Field(True, validation_alias=_alias("COORDBOT_BOARD"))  # off: no web board
+    board_link_minutes: int = Field(
+        BOARD_LINK_MINUTES,
+        ge=1,
+        le=MAX_BOARD_LINK_MINUTES,
+        validation_alias=_alias("COORDBOT_BOARD_LINK_MINUTES"),
+    )  # how long a `/coord board` link opens
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
 
     @property
     def web_access(self) -> WebAccess:
-        return WebAccess(public_url=self.public_url, board=self.board)
+        return WebAccess(public_url=self.public_url, board=self.board, link_minutes=self.board_link_minutes)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -86,7 +86,7 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
         name=launch.name,
         date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
         template=template.name,
-        n=len(items),
+        items=_item_count(ctx, readiness),
     )
     if previous is not None:
         source = ctx.tr("next.items_of", launch=previous.name) if cmd.copy_items else template.name
@@ -96,12 +96,20 @@ def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
             previous=previous.name,
             date=views.day(launch.launch_date, ctx.tr, ctx.today, relative=False),
             template=source,
-            n=len(items),
+            items=_item_count(ctx, readiness),
         )
     reply = readiness_reply(ctx, readiness)
     notes = launch_items.planning_notes(ctx, launch, items)
     along = next_version.carried_sections(ctx, launch, carried, previous) if previous and cmd.carry else []
     return Reply(headline, (*along, *reply.sections, *notes), tone=Tone.SUCCESS, ephemeral=False)
+
+
+def _item_count(ctx: Ctx, readiness: Readiness) -> str:
+    """The checklist's count (the one its card shows) and the items after the launch."""
+    before, after = len(readiness.items), len(readiness.followups)
+    if after:
+        return ctx.tr("launch.item_count_after", n=before, after=after)
+    return ctx.tr("launch.item_count", n=before)
 
 
 def days_left_text(ctx: Ctx, launch: Launch) -> str:

@@ -171,6 +171,7 @@ ITEMS_WORDS = {"items", "copy-items", "same-items", "沿用清单"}
 CARRY_WORDS = {"carry", "carry-over", "带入"}
 NO_CARRY_WORDS = {"nocarry", "no-carry", "fresh", "不带入"}
 _DATE = {"date", "reschedule", "move", "改期"}
+_TO = {"to", "到", "至"}
 _POSTPONE = {"postpone", "delay", "推迟", "延期"}
 _CANCEL = {"cancel", "取消"}
 _LAUNCHED = {"launched", "shipped", "已上线", "已发布"}
@@ -287,6 +288,7 @@ def parse_launch(_verb: str, args: list[str], reader: g.DateReader) -> LaunchCom
         return ListLaunches()
     if args[0].lower() in NEW_WORDS:
         return _parse_new_launch(args[1:], reader)
+    args = _name_first(args)
     name = parse_name(args[0], usage)
     rest = args[1:]
     if not rest:
@@ -301,6 +303,8 @@ def parse_launch(_verb: str, args: list[str], reader: g.DateReader) -> LaunchCom
     if sub in REMOVE_WORDS:
         return RemoveLaunchItem(name, _item_ref(tail, ITEM_USAGE))
     if sub in _DATE | _POSTPONE:
+        if tail and tail[0].lower() in _TO:
+            tail = tail[1:]
         day = _date(tail, reader, COURSE_USAGE)
         return RescheduleLaunch(name, day, postpone=sub in _POSTPONE)
     if sub in _OWNER and len(tail) == 1 and (ref := g.person_ref(tail[0])) is not None:
@@ -312,6 +316,17 @@ def parse_launch(_verb: str, args: list[str], reader: g.DateReader) -> LaunchCom
     if sub in _OWNER:
         raise g.UsageError("err.bad_owner", COURSE_USAGE, {"text": " ".join(tail)[:40]})
     return _parse_item_edit(name, rest, reader)
+
+
+_COURSE_VERBS = _DATE | _POSTPONE | _CANCEL | _LAUNCHED | _GO
+_SUBCOMMAND_WORDS = _COURSE_VERBS | ADD_WORDS | REMOVE_WORDS | _OWNER
+
+
+def _name_first(args: list[str]) -> list[str]:
+    """``reschedule v2.4 fri`` said verb first is ``v2.4 reschedule fri``: people say both."""
+    if len(args) >= 2 and args[0].lower() in _COURSE_VERBS and args[1].lower() not in _SUBCOMMAND_WORDS:
+        return [args[1], args[0], *args[2:]]
+    return args
 
 
 def _parse_new_launch(args: list[str], reader: g.DateReader) -> LaunchCommand:

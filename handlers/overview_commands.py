@@ -12,7 +12,6 @@ from handlers.launch_views import name
 from handlers.overview_grammar import OpenBoard, RevokeBoard, ShowRoadmap
 from handlers.replies import Reply, Section, Tone
 from handlers.roadmap import BLOCKED_DAYS, Roadmap, RoadmapEntry, build_roadmap
-from handlers.web_access import BOARD_LINK_LIFETIME
 from storage.access_links import AccessPurpose, issue_token, revoke_tokens
 
 ROADMAP_LIMIT = 20  # launches listed in one reply; the board shows every one
@@ -100,13 +99,12 @@ def open_board(ctx: Ctx, _cmd: OpenBoard) -> Reply:
         person_id=ctx.me.id,
         purpose=AccessPurpose.BOARD_LINK,
         now=ctx.now,
-        lifetime=BOARD_LINK_LIFETIME,
+        lifetime=ctx.web.link_lifetime,
         single_use=True,
     )
-    minutes = int(BOARD_LINK_LIFETIME.total_seconds() // 60)
     return Reply(
         ctx.tr("board.link_title"),
-        (Section(text=base + token, context=ctx.tr("board.link_note", minutes=minutes)),),
+        (Section(text=base + token, context=ctx.tr("board.link_note", minutes=ctx.web.link_minutes)),),
     )
 
 

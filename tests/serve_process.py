@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start_serve(url: str, fake: FakeSlack, folder: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``coordbot serve --no-scheduler`` on a free loopback port: ``url`` its database, Slack
-    at ``fake``, its own address the public one, plus ``env``. Returns the process and its base URL
-    once /healthz answers; its output goes to ``folder/serve.log``."""
+    at ``fake``, its own address the public one, then ``env`` (which may replace any of these).
+    Returns the process and its base URL once /healthz answers; its output goes to
+    ``folder/serve.log``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -34,8 +35,8 @@ def start_serve(url: str, fake: FakeSlack, folder: Path, **env: str) -> tuple[su
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url,
         PYTHONPATH=str(ROOT),
-        **env,
     )
+    settings.update(env)  # the caller's settings win over these
     argv = [
         sys.executable,
         "-m",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -80,6 +81,20 @@ def test_readme_transcript_is_what_the_tour_script_prints(tmp_path: Path) -> Non
     assert result.stdout == match.group(1)
 
 
+def test_readme_thread_transcript_is_what_the_threads_script_prints_in_that_order(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- threads:begin -->\n```text\n(.*?)```\n<!-- threads:end -->", readme, re.S)
+    assert match, "README has no thread transcript block"
+    script = (ROOT / "examples" / "threads.coord").read_text(encoding="utf-8")
+    result = run_console(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    printed = iter(result.stdout.splitlines())
+    for line in match.group(1).splitlines():
+        if line != "…":
+            assert line in printed, line  # found after the lines before it (``…`` skips cards)
+    assert "thread m1] #1 is done" not in result.stdout  # quiet
+
+
 def test_no_chat_credentials_means_plain_coordbot_is_the_console(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'plain.db'}"
     result = coordbot(tmp_path, stdin="/coord help\n", COORDBOT_DATABASE_URL=database)
@@ -98,6 +113,7 @@ def test_serve_without_credentials_says_what_is_missing(cli: InProcessCli) -> No
     result = cli("serve")
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "FEISHU_APP_ID" in result.stderr
+    assert gc.isenabled()  # switched off for the start-up, on again when serve returns
 
 
 def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path, cli: InProcessCli) -> None:

@@ -328,3 +328,25 @@ def test_every_verb_alone_parses_to_something_runnable_or_a_usage_error(verb: st
             assert error.key.startswith("err.")
             continue
         assert isinstance(result, g.Help) or type(result) in HANDLERS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("launch reschedule v2.4 2027-01-25", lg.RescheduleLaunch("v2.4", date(2027, 1, 25))),
+        ("launch move v2.4 to 2027-01-25", lg.RescheduleLaunch("v2.4", date(2027, 1, 25))),
+        ("launch v2.4 move to 2027-01-25", lg.RescheduleLaunch("v2.4", date(2027, 1, 25))),
+        ("launch 改期 v2.4 2027-01-25", lg.RescheduleLaunch("v2.4", date(2027, 1, 25))),
+        ("launch postpone v2.4 2027-01-25", lg.RescheduleLaunch("v2.4", date(2027, 1, 25), postpone=True)),
+        ("launch cancel v2.4", lg.CancelLaunch("v2.4")),
+        ("launch shipped v2.4", lg.MarkLaunched("v2.4")),
+        ("launch go v2.4 with risk docs late", lg.DecideLaunch("v2.4", "docs late")),
+    ],
+)
+def test_a_launch_course_verb_may_come_before_the_name(text: str, expected: object) -> None:
+    assert parse(f"/coord {text}") == expected
+
+
+def test_a_launch_named_like_a_verb_still_takes_its_subcommands() -> None:
+    assert parse("/coord launch move date 2027-01-25") == lg.RescheduleLaunch("move", date(2027, 1, 25))
+    assert parse("/coord launch cancel") == lg.ShowLaunch("cancel")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -128,3 +129,17 @@ def test_one_serve_process_answers_slack_and_feishu_on_one_database(
     assert titles == ["From Slack", "来自飞书"]
     for secret in ("xoxb-test", SIGNING_SECRET, "feishu-secret", events.ENCRYPT_KEY):
         assert secret not in output
+
+
+def test_a_settled_start_up_collects_garbage_again_and_never_revisits_what_it_built() -> None:
+    from bot.serve import settle_start_up
+
+    built = object.__new__(type("Built", (), {}))  # alive before the start-up settles
+    gc.disable()
+    try:
+        settle_start_up()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0 and built not in gc.get_objects()
+    finally:
+        gc.unfreeze()
+        gc.enable()

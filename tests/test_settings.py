@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,22 @@ def test_platform_names_and_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("COORDBOT_TIMEZONE", "Nowhere/Land"), ("COORDBOT_LANGUAGE", "fr")]
+    ("name", "value"),
+    [
+        ("COORDBOT_TIMEZONE", "Nowhere/Land"),
+        ("COORDBOT_LANGUAGE", "fr"),
+        ("COORDBOT_BOARD_LINK_MINUTES", "0"),
+        ("COORDBOT_BOARD_LINK_MINUTES", "61"),
+        ("COORDBOT_BOARD_LINK_MINUTES", "ten"),
+    ],
 )
 def test_bad_setting_names_itself(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
         load_settings(_env_file=None)
+
+
+def test_board_links_open_within_ten_minutes_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(_env_file=None).web_access.link_lifetime == timedelta(minutes=10)
+    monkeypatch.setenv("COORDBOT_BOARD_LINK_MINUTES", "3")
+    assert load_settings(_env_file=None).web_access.link_lifetime == timedelta(minutes=3)

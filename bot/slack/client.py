@@ -54,7 +54,8 @@ PERMANENT_ERRORS = {
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
-def _retry_after(response: HttpResponse | None) -> float | None:
+def retry_after_of(response: HttpResponse | None) -> float | None:
+    """The seconds of a 429's ``Retry-After`` header (None: none, or not a number)."""
     if response is None:
         return None
     for name, values in response.headers.items():
@@ -91,7 +92,7 @@ class RateLimitRetryHandler(RetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429 or rate_limits_are_handed_back():
             return False
-        wait = _retry_after(response)
+        wait = retry_after_of(response)
         return wait is None or wait <= self.max_wait
 
     def prepare_for_next_attempt(
@@ -102,7 +103,7 @@ class RateLimitRetryHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        wait = _retry_after(response)
+        wait = retry_after_of(response)
         state.next_attempt_requested = True
         self.sleep(1.0 if wait is None else wait)
         state.increment_current_attempt()

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from http.client import RemoteDisconnected
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -46,6 +46,11 @@ from bot.slack.blocks import fallback_text, render_message
 from bot.slack.client import delivery_error
 from bot.ttl_cache import TtlCache
 from handlers.replies import Outbound, Reply, plain_mentions
+
+if TYPE_CHECKING:
+    from bot.slack.pooled import PooledWebClient
+
+    SlackClient: TypeAlias = WebClient | PooledWebClient
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +81,19 @@ class SlackMessenger:
     def __init__(
         self,
         token_for: TokenLookup,
-        client_factory: Callable[[str], WebClient],
+        client_factory: Callable[[str], SlackClient],
         *,
         on_user_gone: UserGone | None = None,
         dm_channels: TtlCache[tuple[str, str], str] | None = None,
     ) -> None:
         self._token_for = token_for
         self._client_factory = client_factory
-        self._clients: dict[str, WebClient] = {}
+        self._clients: dict[str, SlackClient] = {}
         self._lock = threading.Lock()
         self._on_user_gone = on_user_gone
         self.dm_channels: TtlCache[tuple[str, str], str] = dm_channels or TtlCache(DM_TTL)
 
-    def dm_channel(self, client: WebClient, team_id: str, user_id: str, *, fresh: bool = False) -> str:
+    def dm_channel(self, client: SlackClient, team_id: str, user_id: str, *, fresh: bool = False) -> str:
         """The DM channel id with ``user_id``: cached, else ``conversations.open`` (then cached)."""
         key = (team_id, user_id)
         channel = None if fresh else self.dm_channels.get(key)
@@ -107,7 +112,7 @@ class SlackMessenger:
         if error in USER_GONE and self._on_user_gone is not None:
             self._on_user_gone(message.workspace_external_id, message.target.id)
 
-    def client(self, team_id: str) -> WebClient:
+    def client(self, team_id: str) -> SlackClient:
         token = self._token_for(team_id)
         if not token:
             raise DeliveryError(f"coordbot is not installed in Slack workspace {team_id}", permanent=True)
@@ -235,7 +240,7 @@ class SlackMessenger:
             self._gone(message, exc)
             raise self._failed(exc, target.label) from None
 
-    def _post_ephemeral(self, client: WebClient, message: Outbound) -> Delivery:
+    def _post_ephemeral(self, client: SlackClient, message: Outbound) -> Delivery:
         target = message.target
         try:
             client.chat_postEphemeral(
@@ -245,7 +250,7 @@ class SlackMessenger:
             raise self._failed(exc, target.label) from None
         return Delivery()
 
-    def _post(self, client: WebClient, message: Outbound, content: dict[str, Any]) -> Delivery:
+    def _post(self, client: SlackClient, message: Outbound, content: dict[str, Any]) -> Delivery:
         thread = {"thread_ts": message.target.thread} if message.target.thread else {}
         response = client.chat_postMessage(
             channel=message.target.id, unfurl_links=False, unfurl_media=False, **thread, **content
@@ -263,7 +268,7 @@ class SlackMessenger:
 
     def _find(
         self,
-        client: WebClient,
+        client: SlackClient,
         message: Outbound,
         since: datetime | None,
         *,
@@ -293,7 +298,7 @@ class SlackMessenger:
 
     def _search(
         self,
-        client: WebClient,
+        client: SlackClient,
         message: Outbound,
         since: datetime | None,
         matches: Callable[[dict[str, Any]], bool],
@@ -361,7 +366,7 @@ class _StaleDm(Exception):
 
 
 def upload_chart(
-    client: WebClient, channel: str, reply: Reply, name: str, thread_ts: str | None = None
+    client: SlackClient, channel: str, reply: Reply, name: str, thread_ts: str | None = None
 ) -> Any:
     """``reply``'s chart drawn and uploaded to ``channel`` (``files_upload_v2``), its text as the comment."""
     assert reply.chart is not None

@@ -48,6 +48,7 @@ from bot.settings import SettingsError
 from bot.slack.client import build_web_client
 from bot.slack.listeners import SlackListeners
 from bot.slack.messenger import SlackMessenger
+from bot.slack.pooled import PooledWebClient, SlackConnections
 from bot.slack.users import UserDirectory
 from storage import inbox
 
@@ -203,7 +204,13 @@ def create_slack_runtime(
     users = UserDirectory(services.clock)
     listeners = SlackListeners(services, users, settings.slash_command, pipeline, forget_tokens=forget_tokens)
     listeners.register(bolt_app)
-    messenger = SlackMessenger(token_for, make_client, on_user_gone=users.forget)
+    # The messenger's calls (the scheduler's storms, answers, follow-ups) share kept-alive connections.
+    connections = SlackConnections()
+
+    def pooled_client(token: str) -> PooledWebClient:
+        return connections.client(token, base_url, **options)
+
+    messenger = SlackMessenger(token_for, pooled_client, on_user_gone=users.forget)
     return SlackRuntime(
         bolt_app=bolt_app,
         messenger=messenger,
@@ -211,6 +218,7 @@ def create_slack_runtime(
         app_token=app_token,
         pipeline=pipeline,
         listeners=listeners,
+        _closers=[connections.close],
     )
 
 

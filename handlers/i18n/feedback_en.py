@@ -85,6 +85,9 @@ MESSAGES: dict[str, str] = {
     "feedback.resolved.wontfix": "Your feedback F{number} on {launch} will not be fixed ({who}): {reason}",
     "feedback.resolved.duplicate": "Your feedback F{number} on {launch} is a duplicate of F{original} "
     "({who}); you will hear when that one is resolved",
+    "feedback.thread.wontfix": "F{number} on {launch} will not be fixed ({who}): {reason}",
+    "feedback.thread.duplicate": "F{number} on {launch} is a duplicate of F{original} ({who}): "
+    "it is followed there",
     "feedback.form.title": "Log feedback",
     "feedback.form.submit": "Log it",
     "feedback.form.kind": "Kind",
@@ -95,8 +98,7 @@ MESSAGES: dict[str, str] = {
     "feedback.capture_how": "Fill in the form to log the message as launch feedback.",
     "button.feedback_vote": "+1 F{number}",
     "button.feedback_log": "Log feedback",
-    "next.created": "Launch {name}, the next version of {previous}, set for {date} "
-    "from {template} ({n} {n:s/item/items})",
+    "next.created": "Launch {name}, the next version of {previous}, set for {date} from {template}: {items}",
     "next.items_of": "the items of {launch}",
     "next.carried_tasks": "Open tasks carried over from {launch} ({n})",
     "next.carried_feedback": "Feedback carried over from {launch} ({n})",

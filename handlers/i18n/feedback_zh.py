@@ -82,6 +82,9 @@ MESSAGES: dict[str, str] = {
     "feedback.resolved.wontfix": "你针对 {launch} 的反馈 F{number} 不会修复（{who}）：{reason}",
     "feedback.resolved.duplicate": "你针对 {launch} 的反馈 F{number} 与 F{original} 重复（{who}）；"
     "那条解决时你会收到通知",
+    "feedback.thread.wontfix": "{launch} 的反馈 F{number} 不会修复（{who}）：{reason}",
+    "feedback.thread.duplicate": "{launch} 的反馈 F{number} 与 F{original} 重复（{who}）："
+    "在 F{original} 跟进",
     "feedback.form.title": "记录反馈",
     "feedback.form.submit": "记录",
     "feedback.form.kind": "类型",
@@ -92,7 +95,7 @@ MESSAGES: dict[str, str] = {
     "feedback.capture_how": "填写表单，把这条消息记录为发布反馈。",
     "button.feedback_vote": "+1 F{number}",
     "button.feedback_log": "记录反馈",
-    "next.created": "发布 {name}（{previous} 的下一版本）定于 {date}，按 {template} 生成 {n} 个检查项",
+    "next.created": "发布 {name}（{previous} 的下一版本）定于 {date}，按 {template} 生成 {items}",
     "next.items_of": "{launch} 的检查项",
     "next.carried_tasks": "从 {launch} 带入的未完成任务（{n}）",
     "next.carried_feedback": "从 {launch} 带入的反馈（{n}）",

@@ -2,7 +2,9 @@
 
 MESSAGES: dict[str, str] = {
     # a launch
-    "launch.created_from": "Launch {name} set for {date} from template {template} ({n} {n:s/item/items})",
+    "launch.created_from": "Launch {name} set for {date} from template {template}: {items}",
+    "launch.item_count": "{n} checklist {n:s/item/items}",
+    "launch.item_count_after": "{n} checklist {n:s/item/items}, {after} after the launch",
     "launch.title": "Launch {name}: {summary}",
     "launch.no_items": "no items",
     "launch.summary": "{phase} · {date} · {left} · owner {owner} · channel {channel} · "

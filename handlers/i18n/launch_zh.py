@@ -2,7 +2,9 @@
 
 MESSAGES: dict[str, str] = {
     # 发布
-    "launch.created_from": "发布 {name} 定于 {date}，按模板 {template} 生成 {n} 个检查项",
+    "launch.created_from": "发布 {name} 定于 {date}，按模板 {template} 生成 {items}",
+    "launch.item_count": "{n} 个检查项",
+    "launch.item_count_after": "{n} 个检查项及 {after} 个发布后事项",
     "launch.title": "发布 {name}：{summary}",
     "launch.no_items": "暂无检查项",
     "launch.summary": "{phase} · {date} · {left} · 负责人 {owner} · 频道 {channel} · 检查清单 {done}/{total}",
@@ -47,7 +49,7 @@ MESSAGES: dict[str, str] = {
     "launch.decided_go": "{who}：{launch} 可以发布 🚀",
     "launch.decided_risk": "{who}：{launch} 带风险发布，已接受的风险：{risk}",
     "launch.decided_despite": "尚未签核就绪：{departments}。",
-    "launch.event.created": "{who} 按模板 {template} 创建，定于 {date}（{items} 个检查项）",
+    "launch.event.created": "{who} 按模板 {template} 创建，定于 {date}（共 {items} 项）",
     "launch.event.rescheduled": "{who} 把发布从 {from} 改到 {to}（调整了 {moved} 个检查项）",
     "launch.event.postponed": "{who} 把发布从 {from} 推迟到 {to}（调整了 {moved} 个检查项）",
     "launch.event.owner": "{who} 把发布负责人从 {from} 换成 {to}",

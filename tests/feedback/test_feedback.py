@@ -225,3 +225,46 @@ def test_a_task_from_long_feedback_has_a_cut_title_and_the_whole_text_as_its_des
     number = int(made.reply.headline.split("#")[1].split()[0])
     task = team.item(number)
     assert task.title.endswith("…") and len(task.title) <= 200 and task.description == text
+
+
+def thread_posts(outcome: Outcome) -> list[str]:
+    return [plain_mentions(m.reply.headline) for m in outcome.outbox if m.target.thread is not None]
+
+
+def test_feedback_from_a_message_tells_its_thread_once_what_became_of_it(team: Team) -> None:
+    launch_v23(team)
+    said = replace(caller("erin", channel="C9"), replying_to=SOURCE)
+    other = SourceMessage("C9", "1700000000.000200", None, None)
+    assert team.core.handle_text(said, "feedback v2.3 bug Export hidden").reply.tone != Tone.ERROR
+    team.core.handle_text(replace(said, replying_to=other), "feedback v2.3 Dark mode please")
+    team.ok("frank", "feedback F1 +1")
+    made = team.ok("alice", "feedback F1 task dev <@bob|Bob>")
+    number = int(made.reply.headline.split("#")[1].split()[0])
+    assert thread_posts(made) == [f"Tracked as #{number} by @Alice — dev · @Bob"]
+    done = team.ok("bob", f"done #{number}")
+    assert thread_posts(done) == [f"#{number} is done ✓ (@Bob)"]  # one post in the thread, not two
+    assert dms(done, "erin") and dms(done, "frank")  # its people hear by DM too
+    team.ok("alice", "settings language zh")
+    wontfix = team.ok("alice", "feedback F2 wontfix not this year")
+    (post,) = [m for m in wontfix.outbox if m.target.thread is not None]
+    assert (post.target.id, post.target.thread) == ("C9", other.message_id) and post.reply.language == "zh"
+    assert plain_mentions(post.reply.headline) == "v2.3 的反馈 F2 不会修复（@Alice）：not this year"
+    assert not post.reply.ephemeral
+    team.refused("alice", "feedback F2 wontfix still no", "已经解决")  # resolved once, told once
+
+
+def test_a_feedback_thread_is_not_told_when_muted_or_answered_there(team: Team) -> None:
+    launch_v23(team)
+    said = replace(caller("erin", channel="C9"), replying_to=SOURCE)
+    for text in ("Export hidden", "Export hidden on iPad", "Export hidden on phones"):
+        team.core.handle_text(said, f"feedback v2.3 {text}")
+    in_thread = team.core.handle_text(
+        replace(caller("alice", channel="C9"), replying_to=SOURCE), "feedback F2 duplicate F1"
+    )
+    assert in_thread.reply.headline.startswith("F2 closed as a duplicate") and thread_posts(in_thread) == []
+    made = team.ok("alice", "feedback F3 task dev")
+    number = int(made.reply.headline.split("#")[1].split()[0])
+    team.ok("alice", f"quiet #{number}")
+    assert thread_posts(team.ok("alice", "feedback F3 wontfix covered by F1")) == []  # muted with its task
+    team.ok("alice", "settings threads off")
+    assert thread_posts(team.ok("alice", "feedback F1 wontfix later")) == []

@@ -68,9 +68,12 @@ def message_event(
     tenant: str = TENANT,
     parent_id: str = "",
     root_id: str = "",
+    thread_id: str = "",
 ) -> dict[str, Any]:
     """An ``im.message.receive_v1`` event; in groups the bot is mentioned first unless told. A
-    reply names the message it answers (``parent_id``) and its thread's first (``root_id``)."""
+    reply names the message it answers (``parent_id``) and its thread's first (``root_id``); one
+    in a topic (话题: a reply in thread, or any message of a topic group) also has the topic's
+    ``thread_id`` (``omt_…``), a field Feishu leaves out for other messages."""
     if mentions is None:
         mentions = [BOT_MENTION] if chat_type == "group" else []
     if content is None:
@@ -100,6 +103,7 @@ def message_event(
                 "content": content,
                 "mentions": mentions,
                 "user_agent": "Mozilla/5.0 Lark/7.0",
+                **({"thread_id": thread_id} if thread_id else {}),
             },
         },
     }

@@ -155,15 +155,17 @@ class FakeFeishu:
     def patched(self) -> list[Call]:
         return self.calls_to("PATCH", "/open-apis/im/v1/messages/")
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """Poll ``predicate`` until it is truthy (bounded); return its value or fail."""
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+        """Poll ``predicate`` until it is truthy (bounded, generous for a loaded CI machine: a chart
+        is rendered on the bot's pool first); return its value or fail naming the calls seen."""
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s; calls: {self.calls}")
+                seen = ", ".join(f"{c.method} {c.path}" for c in self.calls)
+                raise AssertionError(f"condition not met within {timeout}s; calls: {seen}")
             time.sleep(0.01)
 
     def wait_sent(self, count: int, timeout: float = 5.0) -> list[Call]:

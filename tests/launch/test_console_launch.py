@@ -33,7 +33,7 @@ def test_a_launch_from_a_template_through_its_check_ins_in_the_console(tmp_path:
     result = run_console(tmp_path, SCRIPT)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Launch v3 set for Thu 2026-12-10 from template major (13 items)" in out
+    assert "Launch v3 set for Thu 2026-12-10 from template major: 11 checklist items, 2 after the" in out
     assert "ops 5 · #13 Status page ready — @alice · due Wed 2026-12-09 · T-1" in out
     assert "[#launch-v3] v3 readiness check-in · T-14" in out  # Nov 26
     # moved on Dec 1, before its T-7 (Dec 3): T-7 is posted once, for the new date (Dec 7)
@@ -53,7 +53,7 @@ def test_the_same_in_chinese(tmp_path: Path) -> None:
     result = run_console(tmp_path, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "发布 v3 定于 12月10日 周四，按模板 major 生成 13 个检查项" in out
+    assert "发布 v3 定于 12月10日 周四，按模板 major 生成 11 个检查项及 2 个发布后事项" in out
     assert "@alice 把发布 v3 从 12月10日 周四 改到 12月14日 周一" in out
     assert "发布日：v3 今天发布" in out and "请做出决定" in out
     assert "✗ 未就绪" in out and "带风险发布" in out

@@ -21,7 +21,7 @@ def new_launch(team: Team, text: str = "launch new v1 2026-12-15 <#CL|launch-v1>
 
 def test_items_get_their_working_day_dates_and_their_departments_leads(team: Team) -> None:
     shown = new_launch(team)
-    assert "Launch v1 set for Tue 2026-12-15 from template standard (12 items)" in shown
+    assert "Launch v1 set for Tue 2026-12-15 from template standard: 10 checklist items, 2 after" in shown
     items = {i.title: i for i in team.tasks(kind="item")}
     assert len(items) == 12 and all(
         i.launch is not None and i.status == TaskStatus.TODO for i in items.values()

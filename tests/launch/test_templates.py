@@ -47,7 +47,7 @@ def test_admins_copy_edit_reorder_and_choose_the_default(team: Team) -> None:
     # the standard template is untouched by the copy's edits
     assert len(lines(team.ok("bob", "template show standard"))) == 12
     created = team.ok("alice", "launch new v3 2026-12-15").reply.headline
-    assert "from template major (14 items)" in created
+    assert "from template major: 12 checklist items, 2 after the launch" in created
 
 
 def test_template_commands_in_chinese(team: Team) -> None:
@@ -100,7 +100,7 @@ def test_bad_template_input_is_refused_with_a_reason_and_nothing_written(team: T
 def test_an_empty_template_makes_a_launch_with_no_items(team: Team) -> None:
     team.ok("alice", "template new blank")
     created = team.ok("alice", "launch new hotfix1 2026-11-27 template blank").reply
-    assert "from template blank (0 items)" in created.headline
+    assert "from template blank: 0 checklist items" in created.headline
     assert team.tasks(kind="item") == []
     assert date(2026, 11, 27) > team.clock.now().date()
 

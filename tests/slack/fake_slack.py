@@ -70,6 +70,8 @@ class FakeSlack:
         self.scopes: list[str] | None = None
         # conversations.info: channel id -> its fields (is_private, is_member, is_archived); others not found
         self.channel_info: dict[str, dict[str, Any]] = {}
+        # TCP connections clients opened to the fake (keep-alive clients reuse theirs)
+        self.connections = 0
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -77,6 +79,14 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = (
+                True  # headers and body are two writes: no 40 ms wait on kept-alive connections
+            )
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._cond:
+                    fake.connections += 1
 
             def do_POST(self) -> None:
                 fake._handle(self)

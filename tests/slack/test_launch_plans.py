@@ -89,7 +89,7 @@ def test_admins_edit_templates_and_a_launch_comes_with_dated_owned_items_and_but
     blocks = created.params["blocks"]
     check_blocks(blocks)
     text = all_text(blocks)
-    assert "from template standard (13 items)" in text
+    assert "from template standard: 11 checklist items, 2 after the launch" in text
     assert "dev 1 · #1 Feature complete — <@UBOB|Bob> · due Tue 2026-12-01 · T-10" in text
     message = {"type": "message", "text": created.params["text"], "blocks": blocks, "ts": "1.1"}
     # the check-off buttons act as the presser, with the command's permissions

@@ -146,3 +146,9 @@ def test_the_feedback_shortcut_logs_a_message_as_launch_feedback_with_its_link(
         item = session.scalars(select(Feedback)).one()
         assert item.source_link == f"https://acme.slack.com/archives/{CHANNEL}/p{ROOT.replace('.', '')}"
         assert (item.kind, item.source_channel, item.source_thread) == ("bug", CHANNEL, ROOT)
+    slack.command("feedback F1 wontfix not in this version")
+    (told,) = fake.wait_for("chat.postMessage", where=lambda c: "will not be fixed" in c.params["text"])
+    assert told.params["thread_ts"] == ROOT and told.params["channel"] == CHANNEL
+    assert (
+        "F1 on v2.3 will not be fixed" in told.params["text"] and "not in this version" in told.params["text"]
+    )
