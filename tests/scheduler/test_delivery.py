@@ -50,15 +50,24 @@ def test_catch_up_after_downtime_on_the_same_day(services: FakeServices, schedul
     assert scheduler.tick(at(T7, 11, 1)) == 0
 
 
-def test_nothing_stale_is_sent_the_next_day(services: FakeServices, scheduler: CoordScheduler) -> None:
+def test_a_day_down_sends_only_the_missed_check_in_late_the_next_day(
+    services: FakeServices, scheduler: CoordScheduler
+) -> None:
     _with_digest(services)
     scheduler.tick(at(T7, 8, 0))
     scheduler.tick(at(T7 + timedelta(days=1), 8, 0))  # down all of the T-7 day
     assert services.messenger.sent == []
     scheduler.tick(at(T7 + timedelta(days=1), 12, 0))
     keys = services.messenger.keys()
-    assert all("2026-12-09" in k for k in keys)  # Wednesday's digest and nudges; no T-7 check-in
-    assert not any(k.startswith("checkin:") for k in keys)
+    # Tuesday's digest and nudges are stale and dropped; Wednesday's digest is past its grace
+    # window; the T-7 check-in is not lost: it comes late, once, saying so.
+    assert not any("2026-12-08" in k or k.startswith("digest:") for k in keys)
+    assert sorted(k.split(":")[0] for k in keys) == ["checkin", "escalate", "nudge"]
+    (checkin,) = [m for m in services.messenger.sent if (m.key or "").startswith("checkin:")]
+    assert checkin.key == "checkin:launch:1:T-7"
+    assert checkin.reply.headline.startswith("Late · v2.3 readiness check-in · T-7")
+    assert "missed Tue 2026-12-08's slot" in checkin.reply.headline
+    assert scheduler.tick(at(T7 + timedelta(days=1), 12, 1)) == 0
 
 
 def test_transient_failures_are_retried_with_backoff_until_sent(
