@@ -106,9 +106,10 @@ def _axis(scale: _Scale, start: date, end: date, height: int, text: TimelineText
 
 
 def _today_line(scale: _Scale, today: date, height: int, text: TimelineText) -> str:
+    """The line starts below the axis' labels (a date under it stays readable), its name above them."""
     x = scale.x(today)
     return (
-        f'<g class="today"><line x1="{x:.1f}" y1="{AXIS - 42}" x2="{x:.1f}" y2="{height}"/>'
+        f'<g class="today"><line x1="{x:.1f}" y1="{AXIS - 8}" x2="{x:.1f}" y2="{height}"/>'
         f'<text x="{x + 4:.1f}" y="{AXIS - 32}">{escape(text.today)}</text></g>'
     )
 
