@@ -68,6 +68,20 @@ def retry_after_of(response: HttpResponse | None) -> float | None:
     return None
 
 
+def waits_out(response: HttpResponse | None, max_wait: float) -> bool:
+    """A 429 is retried here when its ``Retry-After`` is at most ``max_wait`` (and the sender has
+    not asked for rate limits back, to reschedule them itself)."""
+    if response is None or response.status_code != 429 or rate_limits_are_handed_back():
+        return False
+    wait = retry_after_of(response)
+    return wait is None or wait <= max_wait
+
+
+def wait_before_retry(response: HttpResponse | None) -> float:
+    wait = retry_after_of(response)
+    return 1.0 if wait is None else wait
+
+
 class RateLimitRetryHandler(RetryHandler):
     """Retry an HTTP 429 after its ``Retry-After`` — when that is at most ``max_wait`` seconds.
 
@@ -90,10 +104,7 @@ class RateLimitRetryHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429 or rate_limits_are_handed_back():
-            return False
-        wait = retry_after_of(response)
-        return wait is None or wait <= self.max_wait
+        return waits_out(response, self.max_wait)
 
     def prepare_for_next_attempt(
         self,
@@ -103,9 +114,8 @@ class RateLimitRetryHandler(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        wait = retry_after_of(response)
         state.next_attempt_requested = True
-        self.sleep(1.0 if wait is None else wait)
+        self.sleep(wait_before_retry(response))
         state.increment_current_attempt()
 
 

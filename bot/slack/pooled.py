@@ -32,8 +32,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messenger import rate_limits_are_handed_back
-from bot.slack.client import DEFAULT_TIMEOUT, retry_after_of
+from bot.slack.client import DEFAULT_TIMEOUT, wait_before_retry, waits_out
 
 CONNECTIONS = 64  # open connections per process at most (the sender runs 32 calls at once)
 KEEP_ALIVE = 30.0  # seconds an idle connection is kept for the next call
@@ -62,10 +61,7 @@ class AsyncRateLimitRetryHandler(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429 or rate_limits_are_handed_back():
-            return False
-        wait = retry_after_of(response)
-        return wait is None or wait <= self.max_wait
+        return waits_out(response, self.max_wait)
 
     async def prepare_for_next_attempt_async(
         self,
@@ -75,9 +71,8 @@ class AsyncRateLimitRetryHandler(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        wait = retry_after_of(response)
         state.next_attempt_requested = True
-        seconds = 1.0 if wait is None else wait
+        seconds = wait_before_retry(response)
         if self.sleep is not None:
             self.sleep(seconds)
         else:
