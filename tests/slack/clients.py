@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from bot.slack.client import build_web_client
 from bot.slack.pooled import SlackConnections
 
@@ -30,3 +32,22 @@ def client_builder(kind: str) -> Iterator[Build]:
         yield connections.client
     finally:
         connections.close()
+
+
+_current: list[Build] = [build_web_client]
+
+
+def build_client(token: str | None, base_url: str, **options: Any) -> Any:
+    """A client of the kind the running test is on (``each_client``); urllib outside one."""
+    return _current[-1](token, base_url, **options)
+
+
+@pytest.fixture(params=KINDS)
+def each_client(request: pytest.FixtureRequest) -> Iterator[Build]:
+    """Runs a test once on each client: ``pytestmark = pytest.mark.usefixtures("each_client")``."""
+    with client_builder(request.param) as build:
+        _current.append(build)
+        try:
+            yield build
+        finally:
+            _current.pop()

@@ -10,10 +10,9 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.delivery import deliver_outbox
 from bot.messenger import Delivery, DeliveryError, Messenger, MessengerRegistry
-from bot.slack.client import build_web_client
 from bot.slack.messenger import SlackMessenger
 from handlers.replies import Outbound, Reply, Section, Target
-from tests.slack.clients import KINDS, Build, client_builder
+from tests.slack.clients import build_client, each_client  # noqa: F401 (each_client: a fixture)
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.limits import all_text, check_blocks
 
@@ -25,17 +24,7 @@ def fake() -> Iterator[FakeSlack]:
     server.stop()
 
 
-@pytest.fixture(params=KINDS, autouse=True)
-def build_client(request: pytest.FixtureRequest) -> Iterator[Build]:
-    """Every test here runs on both clients (:mod:`tests.slack.clients`)."""
-    global _build
-    with client_builder(request.param) as build:
-        _build = build
-        yield build
-    _build = build_web_client
-
-
-_build: Build = build_web_client
+pytestmark = pytest.mark.usefixtures("each_client")  # every test here runs on both clients
 
 
 class Sleeps(list):
@@ -47,7 +36,7 @@ def make_messenger(api_url: str, sleeps: Sleeps | None = None, *, max_wait: floa
     sleep = sleeps if sleeps is not None else Sleeps()
 
     def factory(token: str):  # type: ignore[no-untyped-def]
-        return _build(
+        return build_client(
             token,
             api_url,
             rate_limit_max_wait=max_wait,
@@ -206,7 +195,7 @@ def test_one_client_per_workspace_token_is_reused_with_its_timeout(fake: FakeSla
 
     def factory(token: str):  # type: ignore[no-untyped-def]
         built.append(token)
-        return _build(token, fake.api_url, timeout=7)
+        return build_client(token, fake.api_url, timeout=7)
 
     tokens = {TEAM_ID: "xoxb-a", "T2": "xoxb-b"}
     messenger = SlackMessenger(tokens.get, factory)

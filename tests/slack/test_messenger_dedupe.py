@@ -21,7 +21,7 @@ from bot.slack.users import UserDirectory
 from handlers.clock import ManualClock
 from handlers.replies import Outbound, Reply, Target
 from tests.faults.flaky_front import FlakyFront
-from tests.slack.clients import KINDS, Build, client_builder
+from tests.slack.clients import build_client, each_client  # noqa: F401 (each_client: a fixture)
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -35,17 +35,7 @@ def fake() -> Iterator[FakeSlack]:
     server.stop()
 
 
-@pytest.fixture(params=KINDS, autouse=True)
-def build_client(request: pytest.FixtureRequest) -> Iterator[Build]:
-    """Every test here runs on both clients (:mod:`tests.slack.clients`)."""
-    global _build
-    with client_builder(request.param) as build:
-        _build = build
-        yield build
-    _build = build_web_client
-
-
-_build: Build = build_web_client
+pytestmark = pytest.mark.usefixtures("each_client")  # every test here runs on both clients
 
 
 @pytest.fixture
@@ -57,7 +47,7 @@ def front(fake: FakeSlack) -> Iterator[FlakyFront]:
 
 def messenger_for(api_url: str) -> SlackMessenger:
     def factory(token: str):  # type: ignore[no-untyped-def]
-        return _build(
+        return build_client(
             token, api_url, connection_retry_interval=FixedValueRetryIntervalCalculator(0.0), timeout=5
         )
 
