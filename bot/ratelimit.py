@@ -12,6 +12,11 @@ platform still answers 429 (another replica shares the limit), :meth:`RateLimite
 that workspace's method — only that one — until the platform's ``Retry-After`` (Slack) or
 ``x-ogw-ratelimit-reset`` (Feishu) has passed.
 
+The buckets are one process's. Several replicas stay within the limits because only one of them
+sends in a *scope* (:meth:`RateLimiter.scope_of`: a Slack workspace, the Feishu app) at a time
+(:mod:`storage.send_leases`); one taking a scope over from another starts its buckets there as if
+that one had emptied them when it stopped (:meth:`RateLimiter.take_over`).
+
 The limiter is not thread-safe by design: one dispatcher (:mod:`bot.sending`) asks it.
 """
 
@@ -97,6 +102,30 @@ class RateLimiter:
     policies: dict[str, Policy] = field(default_factory=lambda: dict(POLICIES))
     monotonic: Callable[[], float] = time.monotonic
     _buckets: dict[tuple[str, ...], _Bucket] = field(default_factory=dict)
+    _emptied: dict[tuple[str, str], float] = field(default_factory=dict)  # scope -> when another emptied it
+
+    def scope_of(self, platform: str, workspace_external_id: str) -> str | None:
+        """The scope a workspace's sends count against: ``slack:T123``, ``feishu:app`` (None: no limits)."""
+        policy = self.policies.get(platform)
+        if policy is None:
+            return None
+        shared = policy.methods_per_app or policy.per_app is not None
+        return f"{platform}:{'app' if shared else workspace_external_id}"
+
+    def take_over(self, scope: str, idle: float) -> None:
+        """Another process sent in ``scope`` until ``idle`` seconds ago: assume it emptied every bucket.
+
+        The buckets there keep no more than ``idle`` seconds of refill (and new ones start so), so
+        the calls of both processes together stay within each limit.
+        """
+        platform, part = scope.split(":", 1)
+        now = self.monotonic()
+        emptied = now - max(idle, 0.0)
+        self._emptied[(platform, part)] = emptied
+        for key, bucket in self._buckets.items():
+            if _in_scope(key, platform, part):
+                bucket.wait(now)  # refilled to now first
+                bucket.tokens = min(bucket.tokens, (now - emptied) * bucket.limit.rate)
 
     def try_take(self, message: Outbound) -> float:
         """Take a token for ``message`` from each of its buckets and return 0, or return how long to wait.
@@ -146,8 +175,19 @@ class RateLimiter:
     def _bucket(self, key: tuple[str, ...], limit: Limit) -> _Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(limit, tokens=limit.burst, at=self.monotonic())
+            now = self.monotonic()
+            tokens = limit.burst
+            for scope in {(key[0], key[1]), (key[0], "app")}:
+                emptied = self._emptied.get(scope)
+                if emptied is not None:
+                    tokens = min(tokens, (now - emptied) * limit.rate)
+            bucket = self._buckets[key] = _Bucket(limit, tokens=tokens, at=now)
         return bucket
+
+
+def _in_scope(key: tuple[str, ...], platform: str, part: str) -> bool:
+    """Whether the bucket ``key`` counts calls made in the scope ``platform:part``."""
+    return key[0] == platform and (part == "app" or key[1] == part)
 
 
 def _method_scope(policy: Policy, message: Outbound) -> str:

@@ -45,13 +45,14 @@ from sqlalchemy.orm import Session
 
 from bot import launch_posts, metrics, report_posts
 from bot.messenger import DeliveryError
+from bot.send_scopes import SendScopes
 from bot.sending import MAX_HOLD, ConcurrentSender, Throttled
 from handlers import due, notices, views
 from handlers.calendar import ALL_DAYS_MASK, WorkCalendar
 from handlers.i18n import Translator
 from handlers.replies import Outbound, Reply, Target
 from handlers.working_time import WorkingTime
-from storage import inbox, report_schedules, scheduling
+from storage import inbox, report_schedules, scheduling, send_leases
 from storage import notifications as ledger
 from storage.events import forget_events_before
 from storage.models import DigestSchedule, TaskStatus, Workspace
@@ -67,6 +68,7 @@ RETRY_BATCH = 200
 SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
 DIGEST_CHUNK = 100  # digests composed and claimed per transaction (the unit replicas share)
 RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
+RELEASE_ROUNDS = 3  # rounds of notifications handed back by other replicas sent before a tick ends
 JOB_ID = "coordbot-scheduler-tick"
 FORGET_JOB_ID = "coordbot-forget-handled-events"
 KEEP_HANDLED = timedelta(days=7)  # platforms stop redelivering within hours; kept a week
@@ -94,7 +96,7 @@ class _Plan:
     digest_workspace: dict[int, int] = field(default_factory=dict)  # digest schedule id -> workspace id
     reports: list[report_posts.ReportPost] = field(default_factory=list)
     sweeps: list[_Sweep] = field(default_factory=list)
-    retry: list[int] = field(default_factory=list)
+    retry: list[ledger.Due] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class CoordScheduler:
         as the console and the demo want; ``coordbot serve`` gives each process its own)."""
         self.services = services
         self.sender = sender or ConcurrentSender()
+        self._scopes = SendScopes(services.db, self.sender.limiter)
         self._stagger = stagger
         self._lock = threading.Lock()  # one tick at a time in this process
         self._background: Any = None
@@ -183,6 +186,7 @@ class CoordScheduler:
                 claimed.extend(self._guard(self._claim_reports, plan, now))
             sent = self._send_all(claimed, now)
             sent += self._send_all(plan.retry, now)
+            sent += self._release_scopes(now)
             metrics.TICK_SECONDS.observe(time.monotonic() - self._tick_started)
         return sent
 
@@ -674,24 +678,80 @@ class CoordScheduler:
 
     # ------------------------------------------------------------------ sending
 
-    def _send_all(self, items: Sequence[_Claimed | int], now: datetime) -> int:
-        """Send ``items`` (fresh claims of this process, or ids due for retry) concurrently.
+    def _send_all(self, items: Sequence[_Claimed | ledger.Due], now: datetime) -> int:
+        """Send ``items`` (fresh claims of this process, or notifications due for retry) concurrently,
+        in the rate-limit scopes this process holds (:meth:`_within_scopes`).
 
         Admin alerts raised by permanent failures go out in the same tick, after the rest.
         """
         sent = 0
-        queue = list(items)
+        queue: Sequence[_Claimed | ledger.Due] = list(items)
         while queue:
             try:
-                jobs = self._reserve(queue, now)
+                jobs = self._reserve(self._within_scopes(queue, now), now)
             except Exception:
                 log.exception("scheduler: reserving %d notifications failed", len(queue))
                 return sent
-            ok, queue = self._send_reserved(jobs, now)
+            ok, alerts = self._send_reserved(jobs, now)
             sent += ok
+            queue = alerts
         return sent
 
-    def _reserve(self, items: Sequence[_Claimed | int], now: datetime) -> list[_Job]:
+    def _within_scopes(
+        self, items: Sequence[_Claimed | ledger.Due], now: datetime
+    ) -> list[_Claimed | ledger.Due]:
+        """The items in rate-limit scopes this process holds, taking the free ones it needs first.
+
+        One replica at a time sends in a scope (a Slack workspace, the Feishu app), so each
+        replica's own rate limiter is the scope's. Fresh claims in scopes another replica holds
+        are handed back to the ledger in the same transaction, due now: that replica sends them
+        when it releases the scope (:meth:`_release_scopes`); retries there are left to it.
+        """
+        limiter = self.sender.limiter
+        scopes = [limiter.scope_of(*_sent_in(item)) for item in items]
+        wanted = {scope for scope in scopes if scope is not None} - self._scopes.held
+        if not wanted:
+            return list(items)
+        at = self._lease_start(now)
+        with self.services.db.transaction() as s:
+            taken = send_leases.take(s, sorted(wanted), self._scopes.holder, at, at + ledger.LEASE)
+            held = self._scopes.held | {lease.scope for lease in taken}
+            pairs = list(zip(items, scopes, strict=True))
+            away = [item for item, scope in pairs if scope is not None and scope not in held]
+            ledger.hand_back(s, [item.id for item in away if isinstance(item, _Claimed)], at)
+        self._scopes.taken(taken, at)
+        if away:
+            log.info(
+                "scheduler: %d notifications left to the replicas sending in %d scopes",
+                len(away),
+                len(wanted - held),
+            )
+        return [item for item, scope in pairs if scope is None or scope in held]
+
+    def _release_scopes(self, now: datetime) -> int:
+        """Release this tick's scopes, then send what other replicas handed back in them meanwhile.
+
+        A replica hands notifications back under the lease row's lock, so a release waits for
+        that to commit, and the look for due notifications right after it finds them.
+        """
+        sent = 0
+        rounds = 0
+        while True:
+            try:
+                released = self._scopes.release(self._lease_start(now))
+                if not released or rounds == RELEASE_ROUNDS:
+                    return sent
+                with self.services.db.transaction() as s:
+                    due = ledger.due_for_retry(s, self._lease_start(now), RETRY_BATCH, within=released)
+            except Exception:
+                log.exception("scheduler: releasing send scopes failed (their leases run out)")
+                return sent
+            if not due:
+                return sent
+            rounds += 1
+            sent += self._send_all(due, now)
+
+    def _reserve(self, items: Sequence[_Claimed | ledger.Due], now: datetime) -> list[_Job]:
         """Move ``items`` to ``sending`` under a lease, :data:`SEND_BATCH` per transaction.
 
         Reserving ahead is harmless: a process killed mid-storm leaves the rest of its
@@ -703,10 +763,11 @@ class CoordScheduler:
             for start in range(0, len(chosen), SEND_BATCH):
                 batch = chosen[start : start + SEND_BATCH]
                 by_id = {item.id: item for item in batch if isinstance(item, _Claimed)}
-                ids = [item.id if isinstance(item, _Claimed) else item for item in batch]
-                lease = self._lease_start(now) + ledger.LEASE
+                ids = [item.id for item in batch]
+                at = self._lease_start(now)  # handed back by another replica: due at its instant
+                lease = at + ledger.LEASE
                 with self.services.db.transaction() as s:
-                    taken = ledger.acquire_many(s, ids, now, own=own, lease_until=lease, payloads=not own)
+                    taken = ledger.acquire_many(s, ids, at, own=own, lease_until=lease, payloads=not own)
                 for got in taken:
                     message = self._message(got, by_id.get(got.id), now)
                     if message is not None:
@@ -742,20 +803,25 @@ class CoordScheduler:
         return results.sent, results.alerts
 
     def _renew(self, waiting: Sequence[_Job], now: datetime) -> set[int]:
-        """Extend the leases of the jobs not sent yet; the ``id()`` of those another process took."""
+        """Extend the leases of the jobs not sent yet, and the send scopes; the ``id()`` of the jobs
+        another process took, or whose scope it did (ours ran out: a pause, the database away)."""
         gone: set[int] = set()
         by_lease: dict[datetime, list[_Job]] = {}
         for job in waiting:
             by_lease.setdefault(job.lease, []).append(job)
         new_lease = self._lease_start(now) + ledger.LEASE
+        lost = self._scopes.renew(new_lease)
+        limiter = self.sender.limiter
         for lease, group in by_lease.items():
             with self.services.db.transaction() as s:
                 held = ledger.renew(s, [job.got.id for job in group], lease, new_lease)
             for job in group:
-                if job.got.id in held:
+                if job.got.id in held and limiter.scope_of(*_sent_in(job.message)) not in lost:
                     job.lease = new_lease
                 else:
                     gone.add(id(job))
+        if lost:
+            log.warning("scheduler: lost the send lease of %s; its queued messages wait for the ledger", lost)
         return gone
 
     def _message(self, got: ledger.Acquired, claimed: _Claimed | None, now: datetime) -> Outbound | None:
@@ -1073,6 +1139,14 @@ def _info(workspace: Workspace) -> WorkspaceInfo:
 def _context(got: ledger.Acquired, message: Outbound, outcome: str) -> dict[str, str]:
     """A send's log context (JSON logs): its workspace, notification key, kind and outcome."""
     return {"workspace": message.workspace_external_id, "key": got.key, "kind": got.kind, "outcome": outcome}
+
+
+def _sent_in(item: _Claimed | ledger.Due | Outbound) -> tuple[str, str]:
+    """The platform and workspace a notification is sent in (what its rate-limit scope follows)."""
+    if isinstance(item, ledger.Due):
+        return item.platform, item.workspace_external_id
+    message = item.message if isinstance(item, _Claimed) else item
+    return message.platform, message.workspace_external_id
 
 
 def _aware(value: datetime) -> datetime:

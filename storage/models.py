@@ -589,3 +589,18 @@ class FeedbackEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class SendLease(Base):
+    """Which process sends in a platform's rate-limit scope now (see :mod:`storage.send_leases`).
+
+    Not a workspace's record but the app's: a scope is a Slack workspace (``slack:T123``) or the
+    whole Feishu app (``feishu:app``), whose limits every Feishu tenant shares.
+    """
+
+    __tablename__ = "send_leases"
+
+    scope: Mapped[str] = mapped_column(String(96), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))  # who sends, or sent last
+    sending: Mapped[bool] = mapped_column(Boolean)  # False once released
+    until: Mapped[datetime]  # the lease's end (released: when the holder stopped)

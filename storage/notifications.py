@@ -37,10 +37,12 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
+    and_,
     bindparam,
     delete,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -50,7 +52,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.db import insert_if_absent
-from storage.models import Notification
+from storage.models import Notification, Workspace
 from storage.types import UTCDateTime
 
 PENDING = "pending"
@@ -397,16 +399,64 @@ def record_failure(
     return str(values["status"])
 
 
-def due_for_retry(session: Session, now: datetime, limit: int = 200) -> list[int]:
-    """Ids of notifications whose next attempt has come (failed, or left behind by a dead process)."""
-    return list(
-        session.scalars(
-            select(Notification.id)
-            .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
-        )
+@dataclass(frozen=True)
+class Due:
+    """A notification whose next attempt has come, and the workspace it is sent in."""
+
+    id: int
+    platform: str
+    workspace_external_id: str
+
+
+def due_for_retry(
+    session: Session, now: datetime, limit: int = 200, *, within: Sequence[str] | None = None
+) -> list[Due]:
+    """Notifications whose next attempt has come (failed, handed back, or left behind by a dead process).
+
+    ``within``: only those sent in these rate-limit scopes (``slack:T123``; ``feishu:app`` is
+    every Feishu workspace; see :meth:`bot.ratelimit.RateLimiter.scope_of`).
+    """
+    query = (
+        select(Notification.id, Workspace.platform, Workspace.external_id)
+        .join(Workspace, Workspace.id == Notification.workspace_id)
+        .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
     )
+    if within is not None:
+        if not within:
+            return []
+        query = query.where(_in_scopes(within))
+    query = query.order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+    return [Due(row.id, row.platform, row.external_id) for row in session.execute(query)]
+
+
+def _in_scopes(scopes: Sequence[str]) -> Any:
+    """Workspaces in any of ``scopes`` (``platform:external_id``, or ``platform:app`` for all of one)."""
+    whole: set[str] = set()
+    by_platform: dict[str, list[str]] = {}
+    for scope in scopes:
+        platform, part = scope.split(":", 1)
+        if part == "app":
+            whole.add(platform)
+        else:
+            by_platform.setdefault(platform, []).append(part)
+    conditions = [Workspace.platform.in_(sorted(whole))] if whole else []
+    for platform, ids in sorted(by_platform.items()):
+        if platform not in whole:
+            conditions.append(and_(Workspace.platform == platform, Workspace.external_id.in_(ids)))
+    return or_(*conditions)
+
+
+def hand_back(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Give fresh claims of this process up to whoever sends in their scope: due at ``now``.
+
+    (A process that cannot lease a scope does this; see :mod:`storage.send_leases`.)
+    """
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(list(ids)), Notification.status == PENDING, Notification.attempts == 0)
+            .values(next_attempt_at=now)
+        )
 
 
 def next_attempt_after(session: Session, after: datetime) -> datetime | None:

@@ -75,7 +75,7 @@ def test_failure_backs_off_then_retries_until_sent(db: Database) -> None:
             assert row is not None and row.next_attempt_at is not None
             delays.append(row.next_attempt_at - now)
             assert ledger.due_for_retry(s, now) == []
-            assert ledger.due_for_retry(s, row.next_attempt_at) == [nid]
+            assert [due.id for due in ledger.due_for_retry(s, row.next_attempt_at)] == [nid]
             assert ledger.next_attempt_after(s, now) == row.next_attempt_at
             now = row.next_attempt_at
     assert delays == [timedelta(minutes=m) - ledger.TICK_SLACK for m in (1, 2, 4)]
@@ -135,7 +135,7 @@ def test_a_send_left_behind_by_a_dead_process_is_retried_after_its_lease(db: Dat
     with db.transaction() as s:
         assert ledger.due_for_retry(s, NOW + timedelta(minutes=1)) == []
         later = NOW + ledger.LEASE
-        assert ledger.due_for_retry(s, later) == [nid]
+        assert [due.id for due in ledger.due_for_retry(s, later)] == [nid]
         again = ledger.acquire(s, nid, later)
         assert again is not None and again.attempt == 2
 
@@ -186,7 +186,8 @@ def test_a_failure_recorded_after_its_tick_is_retried_on_the_next_tick(db: Datab
         assert ledger.acquire(s, nid, NOW, own=True) is not None
         ledger.record_failure(s, nid, NOW + timedelta(milliseconds=400), "timeout")
     with db.transaction() as s:
-        assert ledger.due_for_retry(s, NOW + timedelta(minutes=1, milliseconds=100)) == [nid]
+        due = ledger.due_for_retry(s, NOW + timedelta(minutes=1, milliseconds=100))
+    assert [item.id for item in due] == [nid]
 
 
 def _claim_many(db: Database, ws: int, n: int, now: datetime = NOW) -> list[int]:
