@@ -4,9 +4,8 @@ and the downgrade removes only the new table."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect, text
 

@@ -41,15 +41,15 @@ def test_a_scope_is_held_by_one_holder_until_released_or_run_out(db: Database) -
             send_leases.Taken("slack:T3", None)
         ]
     with db.transaction() as s:  # the holder takes its own again, as nothing new
-        assert send_leases.take(s, ["slack:T1"], "A", NOW, NOW + LEASE) == [send_leases.Taken("slack:T1", None)]
+        again = send_leases.take(s, ["slack:T1"], "A", NOW, NOW + LEASE)
+        assert again == [send_leases.Taken("slack:T1", None)]
     with db.transaction() as s:
         send_leases.release(s, ["slack:T1"], "A", NOW + timedelta(seconds=5))
         send_leases.release(s, ["slack:T2"], "B", NOW + timedelta(seconds=5))  # not B's: kept by A
     with db.transaction() as s:
         # T1 released: B learns when A last sent there; T2 still A's until its lease runs out.
-        assert send_leases.take(s, ["slack:T1", "slack:T2"], "B", NOW + timedelta(seconds=6), NOW + LEASE) == [
-            send_leases.Taken("slack:T1", NOW + timedelta(seconds=5))
-        ]
+        taken = send_leases.take(s, ["slack:T1", "slack:T2"], "B", NOW + timedelta(seconds=6), NOW + LEASE)
+        assert taken == [send_leases.Taken("slack:T1", NOW + timedelta(seconds=5))]
     with db.transaction() as s:
         after = NOW + LEASE
         assert send_leases.take(s, ["slack:T2"], "B", after, after + LEASE) == [
