@@ -67,6 +67,7 @@ MINUTE = timedelta(minutes=1)
 RETRY_BATCH = 200
 SEND_BATCH = 500  # notifications reserved per transaction (a kill delays, never repeats, them)
 DIGEST_CHUNK = 100  # digests composed and claimed per transaction (the unit replicas share)
+UNIT_WORKSPACES = 8  # workspaces per unit at most: a slot of sweeps alone is shared out too
 RENEW_AFTER = ledger.LEASE / 2  # reservations still queued are renewed this often (real time)
 RELEASE_ROUNDS = 3  # rounds of notifications handed back by other replicas sent before a tick ends
 JOB_ID = "coordbot-scheduler-tick"
@@ -1033,9 +1034,10 @@ def _unclaimed_digests(s: Session, plan: _Plan, now: datetime) -> dict[int, int]
 
 
 def _units(plan: _Plan) -> list[list[int]]:
-    """The tick's digests and sweeps in units of whole workspaces (ids in order, at most
-    :data:`DIGEST_CHUNK` digests a unit unless one workspace has more): the same units in every
-    replica, each claimed in one transaction by whichever replica reaches it first."""
+    """The tick's digests and sweeps in units of whole workspaces (ids in order; at most
+    :data:`UNIT_WORKSPACES` workspaces and :data:`DIGEST_CHUNK` digests a unit, unless one
+    workspace has more): the same units in every replica, each claimed in one transaction by
+    whichever replica reaches it first."""
     digests: dict[int, int] = {}
     for workspace_id in plan.digest_workspace.values():
         digests[workspace_id] = digests.get(workspace_id, 0) + 1
@@ -1043,7 +1045,7 @@ def _units(plan: _Plan) -> list[list[int]]:
     size = 0
     for workspace_id in sorted(set(digests) | {sweep.workspace_id for sweep in plan.sweeps}):
         count = digests.get(workspace_id, 0)
-        if not units or (size + count > DIGEST_CHUNK and units[-1]):
+        if not units or len(units[-1]) >= UNIT_WORKSPACES or size + count > DIGEST_CHUNK:
             units.append([])
             size = 0
         units[-1].append(workspace_id)

@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from bot import scheduler as scheduler_module
 from bot.messenger import DeliveryError, MessengerRegistry
 from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
 from storage.db import Database
+from storage.models import DigestSchedule
 from tests.conftest import make_database_url
 from tests.scheduler import factories as f
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
@@ -164,10 +166,13 @@ def test_sigkill_mid_run_loses_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("slot", ["digests-and-sweeps", "sweeps-only"])
+def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, monkeypatch, slot: str) -> None:  # type: ignore[no-untyped-def]
     """Two replicas tick at the same 09:30: each takes a good part of the sweeps and digest chunks
-    (staggered claim order, digests skipped while the other composes them), none twice."""
+    (staggered claim order, digests skipped while the other composes them), none twice — and of
+    the sweeps when the slot has nothing else (units of a few workspaces, not one of all)."""
     monkeypatch.setattr(scheduler_module, "DIGEST_CHUNK", 8)
+    monkeypatch.setattr(scheduler_module, "UNIT_WORKSPACES", 3)
     storm = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # a Tuesday
     urls = make_database_url("postgresql", tmp_path, request)
     url = next(urls)
@@ -176,6 +181,8 @@ def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, mon
         setup.upgrade()
         with setup.transaction() as s:
             f.seed_busy(s, workspaces=24, people=5, tasks=10, zones=("UTC",))
+            if slot == "sweeps-only":
+                s.execute(delete(DigestSchedule))
         setup.dispose()
         barrier = threading.Barrier(2)
         sent: dict[int, list[str]] = {}
@@ -206,8 +213,11 @@ def test_two_replicas_share_one_storm_on_postgresql(tmp_path: Path, request, mon
         counts = Counter(sent[1] + sent[2])
         assert [k for k, n in counts.items() if n > 1] == []
         kinds = Counter(key.split(":")[0] for key in counts)
-        assert kinds["digest"] == 24 * 4 and kinds["nudge"] >= 24, kinds
-        for kind in ("digest", "nudge"):  # both replicas took a real part of each kind of work
+        assert kinds["digest"] == (24 * 4 if slot == "digests-and-sweeps" else 0), kinds
+        assert kinds["nudge"] >= 24, kinds
+        for kind in (
+            ("digest", "nudge") if slot == "digests-and-sweeps" else ("nudge",)
+        ):  # both replicas took a real part of each kind of work
             mine = {n: sum(1 for key in sent[n] if key.startswith(f"{kind}:")) for n in (1, 2)}
             assert min(mine.values()) >= 0.2 * kinds[kind], (kind, mine)
     finally:
