@@ -15,6 +15,18 @@ from storage.db import MIGRATIONS, Database
 
 T0 = datetime(2026, 11, 2, 9, 0)
 
+WORKSPACE_ROW = (
+    "INSERT INTO workspaces (id, platform, external_id, name, timezone, language, workdays, "
+    "task_seq, checkin_time, checkin_offsets, nudge_time, escalate_lead_after, "
+    "escalate_creator_after, created_at) VALUES (1, :platform, 'T1', 'T1', 'UTC', 'en', 31, "
+    "0, '10:00', '-14,-7,-3,-1,0,1,7', '09:30', 2, 4, :t0)"
+)
+
+
+def insert_workspace(connection, platform: str = "console") -> None:  # type: ignore[no-untyped-def]
+    """Workspace 1 (``T1``) as a row of the schema from 0012 on (the settings columns it has had since)."""
+    connection.execute(text(WORKSPACE_ROW), {"platform": platform, "t0": T0})
+
 
 def alembic_config(database: Database, connection) -> Config:  # type: ignore[no-untyped-def]
     config = Config()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 
 from storage.db import Database
-from tests.test_migration_0010 import T0, migrate
+from tests.test_migration_0010 import T0, insert_workspace, migrate
 
 
 def columns(database: Database) -> set[str]:
@@ -18,15 +18,7 @@ def test_the_status_hint_arrives_without_touching_people(database_url: str) -> N
     try:
         migrate(database, "0014")
         with database.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO workspaces (id, platform, external_id, name, timezone, language, workdays, "
-                    "task_seq, checkin_time, checkin_offsets, nudge_time, escalate_lead_after, "
-                    "escalate_creator_after, created_at) VALUES (1, 'slack', 'T1', 'T1', 'UTC', 'en', 31, "
-                    "0, '10:00', '-14,-7,-3,-1,0,1,7', '09:30', 2, 4, :t0)"
-                ),
-                {"t0": T0},
-            )
+            insert_workspace(conn, "slack")
             conn.execute(
                 text(
                     "INSERT INTO people (id, workspace_id, user_id, name, is_admin, created_at, away_until) "

@@ -13,7 +13,7 @@ from bot.scheduler import CoordScheduler
 from handlers.clock import ManualClock
 from storage.db import Database
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
-from tests.test_migration_0010 import T0, migrate
+from tests.test_migration_0010 import insert_workspace, migrate
 from tests.virtual_seconds import virtual_sender
 
 PREVIOUS = "0012"
@@ -28,15 +28,7 @@ def test_workspaces_arrive_without_a_mark_and_the_first_tick_sets_it(database_ur
     try:
         migrate(database, PREVIOUS)
         with database.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO workspaces (id, platform, external_id, name, timezone, language, workdays, "
-                    "task_seq, checkin_time, checkin_offsets, nudge_time, escalate_lead_after, "
-                    "escalate_creator_after, created_at) VALUES (1, 'console', 'T1', 'T1', 'UTC', 'en', 31, "
-                    "0, '10:00', '-14,-7,-3,-1,0,1,7', '09:30', 2, 4, :t0)"
-                ),
-                {"t0": T0},
-            )
+            insert_workspace(conn)
         migrate(database, "0015")
         with database.engine.connect() as conn:
             assert conn.execute(text("SELECT external_id, swept_until FROM workspaces")).one() == ("T1", None)

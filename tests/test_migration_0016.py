@@ -16,7 +16,7 @@ from handlers.notices import outbound_to_dict
 from handlers.replies import Outbound, Reply, Target
 from storage.db import Database
 from tests.scheduler.conftest import FakeServices, RecordingMessenger
-from tests.test_migration_0010 import T0, migrate
+from tests.test_migration_0010 import T0, insert_workspace, migrate
 from tests.virtual_seconds import virtual_sender
 
 PREVIOUS = "0015"
@@ -33,15 +33,7 @@ def test_the_first_tick_after_the_upgrade_sends_through_a_new_lease(database_url
     try:
         migrate(database, PREVIOUS)
         with database.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO workspaces (id, platform, external_id, name, timezone, language, workdays, "
-                    "task_seq, checkin_time, checkin_offsets, nudge_time, escalate_lead_after, "
-                    "escalate_creator_after, created_at) VALUES (1, 'slack', 'T1', 'T1', 'UTC', 'en', 31, "
-                    "0, '10:00', '-14,-7,-3,-1,0,1,7', '09:30', 2, 4, :t0)"
-                ),
-                {"t0": T0},
-            )
+            insert_workspace(conn, "slack")
             conn.execute(
                 text(
                     "INSERT INTO notifications (workspace_id, key, kind, target_kind, target_id, status, "
