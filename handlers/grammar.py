@@ -121,6 +121,10 @@ _TASK = re.compile(r"^#?(\d{1,9})$")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _HIGH = {"!high", "!urgent", "!h", "!高", "!紧急"}
 DUE_WORDS = ("due", "截止", "截止到", "截至")
+BY_WORDS = ("by",)
+BEFORE_SUFFIXES = ("之前", "以前", "前")
+_AGO = re.compile(r"^(\d+|[一二两三四五六七八九十百几半]+)个?(天|日|周|星期|月|年|小时|分钟)$")
+_PERIODS = ("周", "星期", "月", "年")
 FOR_WORDS = ("for", "给", "属于")
 NOBODY_WORDS = ("none", "nobody", "noone", "no-one", "-", "无", "无人", "没人", "未指定")
 CLEAR_WORDS = ("none", "clear", "-", "无", "清除")
@@ -271,7 +275,7 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             with contextlib.suppress(UsageError):  # a title too long with those words is no reading
                 fallback = _add_task(department, rest, found, (*kept, KeptPhrase("launch", phrase, name)))
             found["launch"], found["launch_phrase"], rest = name, phrase, rest[:-2]
-        elif (due := _trailing_due(rest, dates)) is not None and due[0] > 0 and found["due"] is None:
+        elif (due := trailing_due(rest, dates)) is not None and due[0] > 0 and found["due"] is None:
             at, day = due
             if day is None:
                 kept = (*kept, KeptPhrase("due", " ".join(rest[at:]), " ".join(rest[at:])))
@@ -283,22 +287,39 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
     return replace(reading, alternatives=(fallback,)) if fallback is not None else reading
 
 
-def _trailing_due(words: list[str], dates: _Dates) -> tuple[int, date | None] | None:
+def trailing_due(words: list[str], dates: _Dates) -> tuple[int, date | None] | None:
     """Where a due phrase begins among ``words`` (it runs to their end) and the day it reads as.
 
     ``None`` when no due word is followed by anything; the day is ``None`` when the words after the
     last due word are no date. ``截止下周五`` (the word joined to the date, as Chinese is written) counts.
+    ``by fri`` and ``周五前`` are due phrases only when they read as a day: ``Sort by name`` and
+    ``三天前`` (three days ago) stay titles.
     """
+    if words and (before := _before_day(words[-1], dates)) is not None:
+        return len(words) - 1, before
     for index in range(len(words) - 1, -1, -1):
         word = words[index].lower()
+        after = " ".join(words[index + 1 :])
+        if word in BY_WORDS and after and (day := dates.read(after)) is not None:
+            return index, day
         if word in DUE_WORDS:
-            if index == len(words) - 1:
-                return None
-            return index, dates.read(" ".join(words[index + 1 :]))
+            return (index, dates.read(after)) if after else None
         glued = next((w for w in DUE_WORDS if word.startswith(w) and len(word) > len(w)), None)
         if glued is not None and not word.isascii():
             return index, dates.read(" ".join([words[index][len(glued) :], *words[index + 1 :]]))
     return None
+
+
+def _before_day(word: str, dates: _Dates) -> date | None:
+    """The day of ``下周三前`` (by next Wednesday).
+
+    ``None`` for what is no day: ``3天前`` (three days ago), ``下周前`` (before a whole week), non-dates.
+    """
+    suffix = next((s for s in BEFORE_SUFFIXES if word.endswith(s) and len(word) > len(s)), None)
+    if suffix is None:
+        return None
+    day = word[: -len(suffix)]
+    return None if _AGO.match(day) or day.endswith(_PERIODS) else dates.read(day)
 
 
 def _add_task(

@@ -163,7 +163,6 @@ NEW_WORDS = {"new", "add", "create", "新建"}
 ADD_WORDS = {"add", "添加"}
 REMOVE_WORDS = {"remove", "delete", "rm", "删除", "移除"}
 _AT = {"at", "于"}
-_DUE = {"due", "截止"}
 _OWNER = {"owner", "负责人"}
 _TEMPLATE_WORD = {"template", "模板"}
 FROM_WORDS = {"from", "after", "基于", "接续"}
@@ -259,12 +258,10 @@ def peel_options(
             found.offset, rest, changed = offset, rest[:-cut], True
             continue
         if dates and found.due is None and found.offset is None:
-            for index in range(len(rest) - 2, -1, -1):
-                if rest[index].lower() in _DUE:
-                    day = reader.read(" ".join(rest[index + 1 :]))
-                    if day is not None:
-                        found.due, rest, changed = day, rest[:index], True
-                    break
+            trailing = g.trailing_due(rest, reader)
+            if trailing is not None and trailing[1] is not None:
+                at, found.due = trailing
+                rest, changed = rest[:at], True
     return rest, found
 
 
@@ -403,7 +400,7 @@ def _parse_item_edit(name: str, rest: list[str], reader: g.DateReader) -> Launch
         raise g.UsageError("err.unknown_subcommand", usage, {"word": rest[0][:40]})
     if len(tail) >= 2 and tail[0].lower() in _OWNER:
         return EditLaunchItem(name, ref, owner=parse_owner(tail[1:], usage))
-    if len(tail) >= 2 and tail[0].lower() in _DUE:
+    if len(tail) >= 2 and tail[0].lower() in g.DUE_WORDS:
         return EditLaunchItem(name, ref, due=_date(tail[1:], reader, usage))
     if tail and tail[0].lower() in _AT:
         tail = tail[1:]

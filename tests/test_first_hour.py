@@ -88,7 +88,8 @@ def test_several_people_are_refused_in_both_languages(core: Coordinator, db: Dat
 
 ORDINARY = st.sampled_from(
     ["Fix", "login", "due", "date", "for", "launch", "the", "page", "next", "fri", "tomorrow", "week",
-     "end", "of", "3", "working", "days", "v2.3", "截止", "下周五", "首页", "月底", "review", "dec", "15"]
+     "end", "of", "3", "working", "days", "v2.3", "截止", "下周五", "首页", "月底", "review", "dec", "15",
+     "by", "周五前"]
 )  # fmt: skip
 
 
@@ -99,7 +100,7 @@ def test_ordinary_words_round_trip_through_add(core: Coordinator, db: Database, 
     out = run(core, "alice", f"add dev {typed}")
     ok(out)
     task = only_task(db)
-    kept_due = re.search(r"“((?:due|截止) ?[^”]*)” → due", out.reply.plain_text())
+    kept_due = re.search(r"“((?:due|截止|by) ?[^”]*|[^”\s]*前)” → due", out.reply.plain_text())
     assert " ".join(p for p in (task.title, kept_due and kept_due.group(1)) if p) == typed
     assert (task.due_date is None) == (kept_due is None)
 

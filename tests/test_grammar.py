@@ -115,6 +115,48 @@ def test_add_chinese_dates_and_aliases() -> None:
     assert options(kept) == ("设计", "讨论截止日期规则", None, None, None, False)
 
 
+@pytest.mark.parametrize(
+    ("tail", "due"),
+    [
+        ("by friday", date(2026, 11, 27)),
+        ("by fri", date(2026, 11, 27)),
+        ("by eod", TODAY),
+        ("by next fri", date(2026, 12, 4)),
+        ("by dec 15", date(2026, 12, 15)),
+        ("by 3 working days", date(2026, 11, 30)),
+        ("下周五前", date(2026, 12, 4)),
+        ("周五之前", date(2026, 11, 27)),
+        ("月底以前", date(2026, 11, 30)),
+        ("12月15日前", date(2026, 12, 15)),
+    ],
+)
+def test_a_trailing_by_date_is_the_due_date_everywhere_a_due_date_trails(tail: str, due: date) -> None:
+    cmd = parse(f"add dev Fix login {tail}")
+    assert isinstance(cmd, g.AddTask)
+    assert (cmd.title, cmd.due, cmd.due_phrase, cmd.kept) == ("Fix login", due, tail, ())
+    item = parse(f"launch v2.3 add dev Write release notes {tail} owner lead")
+    assert isinstance(item, lg.AddLaunchItem)
+    assert (item.text, item.due, item.owner) == ("Write release notes", due, lg.OwnerSpec("lead"))
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Sort by name", "Group tasks by week", "Caused by", "Reviewed by the team", "by fri",
+     "修复3天前的报错", "回滚 3天前", "整理 2周前", "对比 一个月前", "下周前", "前"],
+)  # fmt: skip
+def test_by_and_before_words_stay_in_the_title_unless_a_day_follows(title: str) -> None:
+    cmd = parse(f"add dev {title}")
+    assert isinstance(cmd, g.AddTask)
+    assert (cmd.title, cmd.due, cmd.kept) == (title, None, ())
+
+
+def test_a_due_word_after_by_words_still_wins() -> None:
+    cmd = parse("add dev Sort by date due fri")
+    assert isinstance(cmd, g.AddTask) and (cmd.title, cmd.due) == ("Sort by date", date(2026, 11, 27))
+    later = parse("add dev Ship by friday due mon")
+    assert isinstance(later, g.AddTask) and (later.title, later.due) == ("Ship by friday", date(2026, 11, 30))
+
+
 def test_working_days_count_on_the_calendar_given() -> None:
     sun_thu = WorkCalendar(0b1001111)
     cmd = g.parse("add dev Ship it due 3 working days", TODAY, sun_thu)
@@ -277,7 +319,7 @@ ORDINARY = st.sampled_from(
     ["Fix", "login", "page", "Prepare", "launch", "the", "due", "date", "bug", "for", "release", "notes",
      "next", "fri", "friday", "tomorrow", "today", "week", "end", "of", "3", "working", "days", "v2.3",
      "dec", "15", "12/15", "+3d", "eow", "#12", "and", "review", "截止", "给", "下周五", "明天", "月底",
-     "首页", "改版", "发布", "2026-12-15", "in", "mon", "this", "month"]
+     "首页", "改版", "发布", "2026-12-15", "in", "mon", "this", "month", "by", "周五前", "3天前"]
 )  # fmt: skip
 
 
@@ -300,8 +342,11 @@ def test_a_title_of_ordinary_words_loses_and_reorders_nothing(words: list[str]) 
         assert typed.startswith(reading.title)
 
 
+NO_OPTION_WORDS = ORDINARY.filter(lambda w: w not in (*g.DUE_WORDS, *g.FOR_WORDS, *g.BY_WORDS, "周五前"))
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(ORDINARY.filter(lambda w: w not in g.DUE_WORDS + g.FOR_WORDS), min_size=1, max_size=12))
+@given(st.lists(NO_OPTION_WORDS, min_size=1, max_size=12))
 def test_a_title_without_option_words_round_trips_exactly(words: list[str]) -> None:
     cmd = parse(f"add dev {' '.join(words)}")
     assert readings(cmd) == [cmd]

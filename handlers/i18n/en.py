@@ -191,8 +191,9 @@ MESSAGES: dict[str, str] = {
     "help.topic_title": "/coord {command}",
     "help.examples": "Examples",
     "help.add": "Create a task for a department; optionally assign it (one person), give a due date, "
-    "link a launch, mark it high priority. The assignee gets a DM. Words such as due and for are "
-    "options only when a date or a launch follows; to keep them in the title anyway, quote it: "
+    "link a launch, mark it high priority. The assignee gets a DM. Words such as due, by and for are "
+    "options only when a date or a launch follows (add dev Fix login by fri); to keep them in the title "
+    "anyway, quote it: "
     '/coord add dev "Prepare for launch" (“…” and 「…」 work too).',
     "help.list": "List open tasks: yours, a department's, overdue, blocked, or all; "
     "optionally for one launch.",
