@@ -255,7 +255,7 @@ MESSAGES: dict[str, str] = {
     "usage.digest": "/coord digest here at 09:30 [mon-fri] | digest off | digest now",
     "usage.help": "/coord help [command]",
     "examples.add": "/coord add design Homepage hero banner @alice due fri for v2.3 !high · "
-    '/coord add dev "Fix due date bug"',
+    '/coord add dev Fix login by fri · /coord add dev "Fix due date bug"',
     "examples.list": "/coord list mine · /coord list design · /coord list overdue for v2.3",
     "examples.show": "/coord show {task}",
     "examples.start": "/coord start {task}",

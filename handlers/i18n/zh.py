@@ -245,7 +245,7 @@ MESSAGES: dict[str, str] = {
     "usage.digest": "/coord digest here at 09:30 [mon-fri] | digest off | digest now",
     "usage.help": "/coord help [command]",
     "examples.add": "/coord add 设计 首页改版 @alice 截止 下周五 for v2.3 !high · "
-    "/coord add 研发 「修复截止日期的 bug」",
+    "/coord add 研发 修复登录 周五前 · /coord add 研发 「修复截止日期的 bug」",
     "examples.list": "/coord list mine · /coord list design · /coord list overdue for v2.3",
     "examples.show": "/coord show {task}",
     "examples.start": "/coord start {task}",
