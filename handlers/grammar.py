@@ -267,6 +267,14 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             found["high_priority"], rest = True, rest[:-1]
         elif (ref := person_ref(last)) is not None and found["assignee"] is None:
             found["assignee"], rest = ref, rest[:-1]
+        elif found["assignee"] is None and found["due"] is None and (dated := _dated_person(rest, dates)):
+            at, day = dated
+            found["assignee"], found["due"], found["due_phrase"] = (
+                person_ref(rest[at]),
+                day,
+                " ".join(rest[at + 1 :]),
+            )
+            rest = rest[:at]
         elif len(rest) > 2 and rest[-2].lower() in FOR_WORDS and found["launch"] is None:
             name = unquote(last)
             if not _is_launch_name(name):
@@ -285,6 +293,18 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             break
     reading = _add_task(department, rest, found, kept)
     return replace(reading, alternatives=(fallback,)) if fallback is not None else reading
+
+
+def _dated_person(words: list[str], dates: _Dates) -> tuple[int, date] | None:
+    """``@bob tomorrow`` ending the words: where the person is and the day after them.
+
+    A date right after the assignee is the due date without ``due`` (``修复登录 @bob 明天``): once
+    the options have begun, the words after them are no title.
+    """
+    at = next((i for i in range(len(words) - 2, 0, -1) if person_ref(words[i]) is not None), None)
+    if at is None or (day := dates.read(" ".join(words[at + 1 :]))) is None:
+        return None
+    return at, day
 
 
 def trailing_due(words: list[str], dates: _Dates) -> tuple[int, date | None] | None:

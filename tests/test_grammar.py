@@ -157,6 +157,31 @@ def test_a_due_word_after_by_words_still_wins() -> None:
     assert isinstance(later, g.AddTask) and (later.title, later.due) == ("Ship by friday", date(2026, 11, 30))
 
 
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ("add dev Fix login @bob tomorrow", "Fix login", date(2026, 11, 26)),
+        ("add dev Fix login <@U42|bob> next fri !high", "Fix login", date(2026, 12, 4)),
+        ("add dev Fix login @bob dec 15", "Fix login", date(2026, 12, 15)),
+        ("添加 研发 修复登录 @bob 明天", "修复登录", date(2026, 11, 26)),
+        ("添加 研发 修复登录 @bob 下周五前", "修复登录", date(2026, 12, 4)),
+        ("add dev Fix due date bug @bob fri", "Fix due date bug", date(2026, 11, 27)),
+    ],
+)
+def test_a_date_right_after_the_assignee_is_the_due_date(text: str, title: str, due: date) -> None:
+    cmd = parse(text)
+    assert isinstance(cmd, g.AddTask)
+    assert (cmd.title, cmd.due, cmd.assignee is not None, cmd.kept) == (title, due, True, ())
+    assert text.endswith(f"{cmd.due_phrase}{' !high' if cmd.high_priority else ''}")
+
+
+@pytest.mark.parametrize("title", ["Ask @carol about it", "Ping @bob 3", "@bob tomorrow", "Thank @bob lots"])
+def test_words_after_a_mention_that_are_no_date_keep_it_in_the_title(title: str) -> None:
+    cmd = parse(f"add dev {title}")
+    assert isinstance(cmd, g.AddTask)
+    assert (cmd.title, cmd.assignee, cmd.due) == (title, None, None)
+
+
 def test_working_days_count_on_the_calendar_given() -> None:
     sun_thu = WorkCalendar(0b1001111)
     cmd = g.parse("add dev Ship it due 3 working days", TODAY, sun_thu)
