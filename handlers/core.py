@@ -485,7 +485,8 @@ class Coordinator:
         tr = Translator(lang)
         message = tr(error.key, **error.params)
         usage = help_text.usage_line(tr, error.usage) if error.usage else None
-        if isinstance(error, CommandError) or not usage:
-            return Reply(message, tone=Tone.ERROR, usage=usage, language=lang)
-        examples = (Section(text=help_text.examples(tr, error.usage, error.params)),)
+        examples: tuple[Section, ...] = ()
+        if error.usage and not isinstance(error, CommandError):
+            shown = help_text.examples(tr, error.usage, error.params)
+            examples = (Section(text=shown),) if shown else ()
         return Reply(message, examples, tone=Tone.ERROR, usage=usage, language=lang)

@@ -18,11 +18,15 @@ def usage_line(tr: Translator, command: str) -> str:
     return tr("word.usage", usage=tr(f"usage.{command}"))
 
 
-def examples(tr: Translator, command: str, params: Mapping[str, object] | None = None) -> str:
-    """The examples of ``command``; after an error, about the task the caller named (``params``)."""
+def examples(tr: Translator, command: str, params: Mapping[str, object] | None = None) -> str | None:
+    """The examples of ``command``; after an error, about the task the caller named (``params``).
+
+    ``None`` when they would only repeat the usage line (``/coord done #<id>`` with no task named).
+    """
     number = (params or {}).get("number")
     task = f"#{number}" if isinstance(number, int) else TASK_PLACEHOLDER
-    return tr(f"examples.{command}", task=task)
+    shown = tr(f"examples.{command}", task=task)
+    return None if shown == tr(f"usage.{command}") else shown
 
 
 def help_reply(tr: Translator, topic: str | None) -> Reply:

@@ -327,6 +327,17 @@ def test_examples_after_an_error_use_the_callers_task_number(core: Coordinator) 
     assert "/coord due #<id>" in refused(run(core, "alice", "due"))
 
 
+@pytest.mark.parametrize("verb", ["done", "start", "reopen", "show", "unblock", "delete"])
+def test_an_error_says_the_usage_once(core: Coordinator, verb: str) -> None:
+    for lang in ("en", "zh"):
+        if lang == "zh":
+            chinese(core)
+        reply = run(core, "alice", verb).reply
+        text = reply.plain_text()
+        assert reply.usage is not None and reply.usage in text
+        assert text.count(f"/coord {verb} #<") == 1, text
+
+
 def test_help_lists_every_command_and_explains_quotes(core: Coordinator) -> None:
     text = ok(run(core, "alice", "help"))
     for name in COMMAND_NAMES:
