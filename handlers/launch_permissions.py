@@ -58,7 +58,7 @@ def may_take(ctx: ex.Ctx, item: Task, new_owner: Person) -> bool:
 def require_item(ctx: ex.Ctx, item: Task, verb: str) -> None:
     """Refuse ``verb`` on launch item ``item`` unless the caller may (see the module notes)."""
     params = {
-        "action": ctx.tr(f"action.{verb}", number=item.number),
+        "action": ctx.tr(f"action.{verb}", task=f"#{item.number} {item.title}"),
         "number": item.number,
         "department": views.department_name(item.department, ctx.tr),
         "launch": _launch_name(item),

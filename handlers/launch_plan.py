@@ -105,7 +105,9 @@ def edit_item(ctx: Ctx, cmd: lg.EditLaunchItem) -> Reply:
     item = find_item(ctx, launch, cmd.item)
     if item.status not in TaskStatus.OPEN:
         raise CommandError(
-            "err.item_closed", USAGE, {"number": item.number, "status": views.status(item, ctx.tr)}
+            "err.item_closed",
+            USAGE,
+            {"number": item.number, "title": item.title, "status": views.status(item, ctx.tr)},
         )
     if cmd.owner is not None:
         return _reown(ctx, launch, item, cmd.owner)

@@ -71,7 +71,7 @@ def require_task_permission(ctx: Ctx, task: Task, action: str) -> None:
     key = "err.not_allowed.team" if Role.MEMBER in allowed else "err.not_allowed.owners"
     params = {
         "number": task.number,
-        "action": ctx.tr(f"action.{action}", number=task.number),
+        "action": ctx.tr(f"action.{action}", task=f"#{task.number}"),
         "department": views.department_name(task.department, ctx.tr),
     }
     raise CommandError(key, None, params)

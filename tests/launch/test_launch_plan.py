@@ -119,7 +119,9 @@ def test_leads_redate_and_reown_their_own_departments_items_only(team: Team) -> 
     team.refused("bob", "assign #5 <@bob|Bob>", "Only the design lead")
     team.refused("bob", "launch v1 add dev Extra step", "Only the owner of launch v1")
     team.refused(
-        "bob", "launch v1 remove dev 1", "Only the owner of launch v1 or an admin can remove #1 from the plan"
+        "bob",
+        "launch v1 remove dev 1",
+        "Only the owner of launch v1 or an admin can remove #1 Feature complete from the plan",
     )
     team.refused("bob", "delete #1", "Only the owner of launch v1 or an admin")
     team.refused("bob", "launch v1 date 2026-12-18", "Only the owner of launch v1 (@Alice) or an admin")
@@ -236,3 +238,20 @@ def test_a_launch_on_a_day_off_is_made_but_said_when_created_and_when_moved(
     assert "Sun 2026-12-27 is not a working day here" in moved
     back = team.ok("alice", "launch v1 date 2026-12-22").reply.plain_text()
     assert warning not in back
+
+
+def test_refusals_about_an_item_name_it_by_number_and_title(team: Team) -> None:
+    new_launch(team)
+    for text, action in [
+        ("check v1 dev 2", "check off #2 QA / regression passed."),
+        ("done #2", "mark #2 QA / regression passed done."),
+        ("launch v1 dev 2 due 2026-12-09", "change the due date of #2 QA / regression passed."),
+    ]:
+        assert team.refused("erin", text, "Only").reply.headline.endswith(action), text
+    team.ok("bob", "check v1 dev 1")
+    team.refused("bob", "launch v1 dev 1 due 2026-12-09", "#1 Feature complete is done; only open items")
+    team.ok("alice", "settings language zh")
+    assert team.refused("erin", "勾选 v1 dev 2", "只有").reply.headline.endswith(
+        "勾选 #2 QA / regression passed。"
+    )
+    team.refused("bob", "发布 v1 dev 1 due 2026-12-09", "#1 Feature complete 已完成，只能修改未完成的检查项")
