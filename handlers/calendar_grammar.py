@@ -137,7 +137,8 @@ class SetAway:
     who: PersonRef | None = None
 
 
-_RANGE = re.compile(r"^(.+?)(?:\.\.|~|～|至|到)(.+)$")
+_UNTIL = re.compile(r"^(?:(?:until|till|through|to)\s+|到|至)\s*(.+)$", re.IGNORECASE)
+_RANGE = re.compile(r"^(.+?)\s*(?:\.\.|~|～|至|到|\s(?:to|until|till|through)\s)\s*(.+)$", re.IGNORECASE)
 
 
 def parse_me(_verb: str, args: list[str], _dates: g.DateReader) -> SetMyHours:
@@ -165,12 +166,14 @@ def parse_away(_verb: str, args: list[str], dates: g.DateReader) -> SetAway:
     backup = None
     if len(args) >= 2 and args[-2].lower() in ("backup", "代理", "备份") and (ref := g.person_ref(args[-1])):
         backup, args = ref, args[:-2]
-    m = _RANGE.match("".join(args))
-    start = end = None
+    text = " ".join(args)
+    m = _RANGE.match(text)
     if m:
         start, end = dates.read(m[1]), dates.read(m[2])
-    elif len(args) == 1:
-        start = end = dates.read(args[0])
+    elif m := _UNTIL.match(text):
+        start, end = dates.today, dates.read(m[1])
+    else:
+        start = end = dates.read(text) if text else None
     if start is None or end is None or end < start or (end - start).days > 366:
         raise UsageError("err.away_args", "away")
     return SetAway(start, end, backup, who)

@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from handlers import grammar as g
+from handlers.calendar_grammar import SetAway
 from handlers.clock import ManualClock
 from handlers.core import Coordinator
 from storage.db import Database
@@ -62,3 +64,29 @@ def test_only_admins_and_leads_set_someone_else_away(core: Coordinator, db: Data
     assert person(db, "bob").away_until == date(2026, 12, 21)
     ok(run(core, "root", "away @bob off"))
     assert person(db, "bob").away_until is None
+
+
+TODAY = date(2026, 12, 3)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("words", "start", "end"),
+    [
+        ("2026-12-20..2026-12-27", date(2026, 12, 20), date(2026, 12, 27)),
+        ("tomorrow..next fri", date(2026, 12, 4), date(2026, 12, 11)),
+        ("dec 10 to dec 12", date(2026, 12, 10), date(2026, 12, 12)),
+        ("Dec 10 until Dec 12", date(2026, 12, 10), date(2026, 12, 12)),
+        ("dec 20 ~ dec 27", date(2026, 12, 20), date(2026, 12, 27)),
+        ("12月10日到12月12日", date(2026, 12, 10), date(2026, 12, 12)),
+        ("12月10日 至 12月12日", date(2026, 12, 10), date(2026, 12, 12)),
+        ("until friday", TODAY, date(2026, 12, 4)),
+        ("到下周五", TODAY, date(2026, 12, 11)),
+        ("next fri", date(2026, 12, 11), date(2026, 12, 11)),
+        ("tomorrow", date(2026, 12, 4), date(2026, 12, 4)),
+    ],
+)
+def test_away_reads_ranges_as_people_write_them(words: str, start: date, end: date) -> None:
+    for text in (f"away {words}", f"away @bob {words} backup @carol"):
+        cmd = g.parse(text, TODAY)
+        assert isinstance(cmd, SetAway)
+        assert (cmd.start, cmd.end) == (start, end), text
