@@ -145,9 +145,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def unquote(token: str) -> str:
-    if len(token) >= 2 and token[0] + token[-1] in QUOTES:
-        return token[1:-1].strip()
-    return token
+    return token[1:-1].strip() if _quoted(token) else token
+
+
+def _quoted(token: str) -> bool:
+    return len(token) >= 2 and token[0] + token[-1] in QUOTES
 
 
 def person_ref(token: str) -> PersonRef | None:
@@ -283,6 +285,13 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             with contextlib.suppress(UsageError):  # a title too long with those words is no reading
                 fallback = _add_task(department, rest, found, (*kept, KeptPhrase("launch", phrase, name)))
             found["launch"], found["launch_phrase"], rest = name, phrase, rest[:-2]
+        elif (
+            found["due"] is None
+            and len(rest) > 1
+            and _quoted(rest[0])
+            and (day := dates.read(" ".join(rest[1:])))
+        ):
+            found["due"], found["due_phrase"], rest = day, " ".join(rest[1:]), rest[:1]
         elif (due := trailing_due(rest, dates)) is not None and due[0] > 0 and found["due"] is None:
             at, day = due
             if day is None:

@@ -97,6 +97,20 @@ def test_quotes_keep_option_words_in_the_title() -> None:
         assert (cmd.title, cmd.due, cmd.launch) == ("Prepare for launch", date(2026, 11, 27), None), text
 
 
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ('add dev "Prepare for launch" tomorrow', "Prepare for launch", date(2026, 11, 26)),
+        ("add dev “Prepare for launch” next fri @bob !high", "Prepare for launch", date(2026, 12, 4)),
+        ("add 设计 「首页改版」 下周五", "首页改版", date(2026, 12, 4)),
+        ('add dev "Fix it" b c', "Fix it b c", None),
+    ],
+)
+def test_a_date_after_a_quoted_title_is_the_due_date(text: str, title: str, due: date | None) -> None:
+    cmd = parse(text)
+    assert isinstance(cmd, g.AddTask) and (cmd.title, cmd.due) == (title, due)
+
+
 def test_several_people_in_add_are_refused() -> None:
     error = error_of("add dev Review the API <@U1|alice> <@U2|bob>")
     assert (error.key, error.usage, error.params["people"]) == ("err.one_assignee", "add", "@alice, @bob")
