@@ -65,39 +65,40 @@ def rename_department(ctx: Ctx, cmd: g.RenameDepartment) -> Reply:
     department = ex.department(ctx, cmd.department, "dept")
     if _key_taken(ctx, cmd.new_key, exclude=department):
         raise CommandError("err.dept_exists", "dept", {"department": cmd.new_key})
-    old = department.key
+    old, shown = department.key, views.department_name(department, ctx.tr)
     aliases = [a for a in department.alias_list if a != cmd.new_key]
     if old not in aliases:
         aliases.append(old)  # the old name keeps working
     department.key, department.aliases = cmd.new_key, ",".join(aliases)
-    return Reply(ctx.tr("dept.renamed", old=old, new=cmd.new_key), tone=Tone.SUCCESS)
+    return Reply(ctx.tr("dept.renamed", old=shown, new=cmd.new_key), tone=Tone.SUCCESS)
 
 
 def set_department(ctx: Ctx, cmd: g.SetDepartment) -> Reply:
     require_admin(ctx)
     department = ex.department(ctx, cmd.department, "dept")
+    name = views.department_name(department, ctx.tr)
     if cmd.lead is not None:
         lead = ex.person(ctx, cmd.lead)
         old_lead_id = department.lead_id
         department.lead_id, department.lead = lead.id, lead
-        headline = ctx.tr("dept.lead_set", department=department.key, who=views.who(lead, ctx.tr))
+        headline = ctx.tr("dept.lead_set", department=name, who=views.who(lead, ctx.tr))
         if moved := launch_items.follow_lead(ctx, department, old_lead_id, lead):
             headline += ctx.tr("launch.lead_takes_items", n=moved)
     elif cmd.holidays is not None:
         department.holiday_region = None if cmd.holidays == holidays.NONE else cmd.holidays
         region = calendar_commands.region_text(ctx, ctx.department_calendar(department).region)
-        headline = ctx.tr("dept.holidays_set", department=department.key, region=region)
+        headline = ctx.tr("dept.holidays_set", department=name, region=region)
     elif cmd.channel is not None:
         department.channel_id, department.channel_name = cmd.channel.channel_id, cmd.channel.name
         headline = ctx.tr(
             "dept.channel_set",
-            department=department.key,
+            department=name,
             channel=f"<#{cmd.channel.channel_id}|{cmd.channel.name}>",
         )
     else:
         people = [ex.person(ctx, ref) for ref in cmd.members or ()]
         repo.set_members(ctx.session, department, people)
-        headline = ctx.tr("dept.members_set", department=department.key, n=len(people))
+        headline = ctx.tr("dept.members_set", department=name, n=len(people))
     return Reply(headline, tone=Tone.SUCCESS)
 
 

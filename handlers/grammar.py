@@ -492,11 +492,37 @@ def _parse_check(verb: str, args: list[str], _dates: _Dates) -> Command:
     return CheckItem(_launch_name(args[0], verb), args[1], item, done=verb == "check")
 
 
+DEPT_WORDS = {
+    "list": "list", "ls": "list", "列表": "list",
+    "add": "add", "new": "add", "添加": "add", "新建": "add", "新增": "add",
+    "rename": "rename", "重命名": "rename", "改名": "rename",
+    "set": "set", "设置": "set", "设": "set",
+}  # fmt: skip
+DEPT_FIELDS = {
+    "lead": "lead", "负责人": "lead", "部门负责人": "lead", "主管": "lead",
+    "channel": "channel", "频道": "channel", "群": "channel", "群聊": "channel",
+    "members": "members", "member": "members", "成员": "members",
+    "holidays": "holidays", "holiday": "holidays", "节假日": "holidays", "假期": "holidays",
+}  # fmt: skip
+SETTING_NAMES = {
+    "timezone": "timezone", "tz": "timezone", "时区": "timezone",
+    "language": "language", "lang": "language", "语言": "language",
+    "workdays": "workdays", "工作日": "workdays",
+    "checkin": "checkin", "check-in": "checkin", "发布检查时间": "checkin", "检查时间": "checkin",
+    "nudge": "nudge", "催办时间": "nudge", "催办": "nudge",
+    "offsets": "offsets", "发布检查日": "offsets", "检查日": "offsets",
+    "holidays": "holidays", "holiday": "holidays", "节假日": "holidays", "假期": "holidays",
+    "hours": "hours", "工作时间": "hours",
+    "escalate": "escalate", "升级时限": "escalate", "升级": "escalate",
+    "threads": "threads", "thread": "threads", "话题": "threads",
+}  # fmt: skip
+
+
 def _parse_dept(_verb: str, args: list[str], _dates: _Dates) -> Command:
-    if not args or args[0].lower() in ("list", "ls", "列表"):
+    sub = DEPT_WORDS.get(args[0].lower()) if args else "list"
+    if sub == "list":
         return ListDepartments()
-    sub = args[0].lower()
-    if sub in ("add", "new"):
+    if sub == "add":
         if len(args) < 2 or not _NAME.match(args[1]) or len(args[1]) > MAX_NAME:
             raise UsageError("err.dept_add_args", "dept")
         return AddDepartment(args[1].lower(), tuple(a.lower() for a in args[2:]))
@@ -507,12 +533,12 @@ def _parse_dept(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if sub == "set":
         if len(args) < 4:
             raise UsageError("err.dept_set_args", "dept")
-        department, what, values = args[1], args[2].lower(), args[3:]
+        department, what, values = args[1], DEPT_FIELDS.get(args[2].lower()), args[3:]
         if what == "lead" and len(values) == 1 and (ref := person_ref(values[0])):
             return SetDepartment(department, lead=ref)
         if what == "channel" and len(values) == 1 and (chan := channel_ref(values[0])):
             return SetDepartment(department, channel=chan)
-        if what in ("holidays", "holiday") and len(values) == 1 and (region := parse_region(values[0])):
+        if what == "holidays" and len(values) == 1 and (region := parse_region(values[0])):
             return SetDepartment(department, holidays=region)
         if what == "members":
             refs = [person_ref(v) for v in values]
@@ -525,18 +551,18 @@ def _parse_dept(_verb: str, args: list[str], _dates: _Dates) -> Command:
 def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if not args:
         return ShowSettings()
-    name, values = args[0].lower(), args[1:]
+    name, values = SETTING_NAMES.get(args[0].lower()), args[1:]
     raw = " ".join(values)
-    if name in ("timezone", "tz", "时区"):
+    if name == "timezone":
         if len(values) != 1:
             raise UsageError("err.settings_value", "settings", {"name": "timezone"})
         return ChangeSetting("timezone", values[0])
-    if name in ("language", "lang", "语言"):
+    if name == "language":
         lang = _LANG.get(raw.lower())
         if lang is None:
             raise UsageError("err.bad_language", "settings", {"text": raw[:20]})
         return ChangeSetting("language", lang)
-    if name in ("workdays", "工作日"):
+    if name == "workdays":
         mask = parse_weekdays(raw)
         if mask is None:
             raise UsageError("err.bad_weekdays", "settings", {"text": raw[:40]})
@@ -554,12 +580,12 @@ def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
         if not offsets or any(abs(o) > 60 for o in offsets):
             raise UsageError("err.bad_offsets", "settings", {"text": raw[:40]})
         return ChangeSetting("offsets", tuple(offsets))
-    if name in ("holidays", "holiday", "节假日", "假期"):
+    if name == "holidays":
         region = parse_region(raw) if len(values) == 1 else None
         if region is None:
             raise UsageError("err.bad_holiday_region", "settings", {"text": raw[:20]})
         return ChangeSetting("holidays", region)
-    if name in ("hours", "工作时间"):
+    if name == "hours":
         hours = parse_hours(raw)
         if hours is None:
             raise UsageError("err.bad_hours", "settings", {"text": raw[:20]})
@@ -572,7 +598,7 @@ def _parse_settings(_verb: str, args: list[str], _dates: _Dates) -> Command:
         if not 1 <= lead <= creator <= 30:
             raise UsageError("err.bad_escalate", "settings")
         return ChangeSetting("escalate", (lead, creator))
-    if name in ("threads", "thread", "话题"):
+    if name == "threads":
         switch = {"on": True, "开": True, "off": False, "关": False}.get(raw.lower())
         if switch is None:
             raise UsageError("err.settings_value", "settings", {"name": "threads"})

@@ -51,12 +51,15 @@ def joined(items: Iterable[str], tr: Translator) -> str:
 
 
 def department_name(department: Any, tr: Translator) -> str:
-    """A department as the reader calls it: its key, or in Chinese its first Chinese alias."""
+    """A department as the reader calls it: its key, or in Chinese its first Chinese name.
+
+    A key written in Chinese (a department added or renamed so) is that name.
+    """
     if tr.lang == "zh":
         aliases = getattr(department, "aliases", "") or ""
-        for alias in aliases.split(","):
-            if alias and any("\u4e00" <= ch <= "\u9fff" for ch in alias):
-                return alias
+        for name in (department.key, *aliases.split(",")):
+            if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+                return name
     return department.key
 
 

@@ -297,6 +297,30 @@ def test_a_blocked_overdue_task_counts_once_in_check_ins_and_digests(
 # ----------------------------------------------------------------------------- Chinese
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "部门 设置 研发 负责人 <@bob|bob>",
+        "dept set dev channel <#C9|eng-team>",
+        "部门 设置 研发 成员 <@a|a> <@b|b>",
+        "dept set dev holidays CN",
+        "部门 改名 研发 工程",
+    ],
+)
+def test_chinese_department_replies_name_the_department_in_chinese(core: Coordinator, command: str) -> None:
+    chinese(core)
+    headline = run(core, "alice", command).reply.headline
+    assert "研发" in headline and not re.search(r"\bdev\b", headline), headline
+
+
+def test_a_department_renamed_in_chinese_is_called_by_its_new_name(core: Coordinator) -> None:
+    chinese(core)
+    ok(run(core, "alice", "部门 添加 法务 legal"))
+    ok(run(core, "alice", "部门 改名 法务 法律"))
+    assert "部门：法律" in ok(run(core, "alice", "添加 法务 审合同"))
+    assert "法律" in run(core, "alice", "部门 列表").reply.sections[-1].title
+
+
 def test_chinese_replies_use_chinese_names_dates_and_punctuation(core: Coordinator, db: Database) -> None:
     chinese(core)
     ok(run(core, "alice", "dept set dev members <@a|a> <@b|b>"))

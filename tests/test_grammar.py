@@ -434,3 +434,25 @@ def test_a_launch_course_verb_may_come_before_the_name(text: str, expected: obje
 def test_a_launch_named_like_a_verb_still_takes_its_subcommands() -> None:
     assert parse("/coord launch move date 2027-01-25") == lg.RescheduleLaunch("move", date(2027, 1, 25))
     assert parse("/coord launch cancel") == lg.ShowLaunch("cancel")
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("设置 催办 10:00", "settings nudge 10:00"),
+        ("设置 发布检查时间 11:00", "settings checkin 11:00"),
+        ("设置 检查日 -7,-1,0", "settings offsets -7,-1,0"),
+        ("设置 升级 2 4", "settings escalate 2 4"),
+        ("设置 工作时间 10:00-19:00", "settings hours 10:00-19:00"),
+        ("设置 话题 关", "settings threads off"),
+        ("部门 列表", "dept list"),
+        ("部门 添加 法务 legal", "dept add 法务 legal"),
+        ("部门 改名 研发 工程", "dept rename 研发 工程"),
+        ("部门 设置 研发 负责人 <@U1|bob>", "dept set 研发 lead <@U1|bob>"),
+        ("部门 设置 研发 频道 <#C1|dev>", "dept set 研发 channel <#C1|dev>"),
+        ("部门 设置 研发 成员 @a @b", "dept set 研发 members @a @b"),
+        ("部门 设置 研发 节假日 CN", "dept set 研发 holidays CN"),
+    ],
+)
+def test_settings_and_departments_take_chinese_words(chinese: str, english: str) -> None:
+    assert parse(chinese) == parse(english)
