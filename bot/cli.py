@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coordbot: {exc}", file=sys.stderr)
         return 2
     command = args.command or ("serve" if settings.any_platform else "console")
+    if args.command is None:
+        for sentence in settings.half_configured():
+            print(f"coordbot: {sentence}; opening the console.", file=sys.stderr)
     if command in ("console", "db", "export") or (command == "serve" and settings.any_platform):
         try:
             check_database(settings.database_url)

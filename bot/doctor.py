@@ -10,6 +10,7 @@ its value. Exit status 0 when every check passed, 1 otherwise.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,16 +46,27 @@ def run_doctor(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
-    """Print each check's line to ``out``; 0 when all passed."""
+    """Print each check's line to ``out``; 0 when all passed.
+
+    The SDKs' own error logs are held back while it runs: each failed call is a check's line.
+    """
     failed = False
-    for check in checks(settings, now):
-        print(check.line(), file=out)
-        failed = failed or not check.ok
+    sdk_logs = logging.getLogger("slack_sdk")
+    level = sdk_logs.level
+    sdk_logs.setLevel(logging.CRITICAL)
+    try:
+        for check in checks(settings, now):
+            print(check.line(), file=out)
+            failed = failed or not check.ok
+    finally:
+        sdk_logs.setLevel(level)
     return 1 if failed else 0
 
 
 def checks(settings: Settings, now: Callable[[], datetime]) -> Iterator[Check]:
     db = yield from _database(settings)
+    for sentence in settings.half_configured():
+        yield Check("settings", False, sentence, "set it (see .env.example), or unset the others")
     slack = yield from _slack(settings)
     feishu = yield from _feishu(settings)
     if db is None:

@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def missing_settings(settings: Settings) -> str:
-    return (
-        "no chat platform is configured. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+    half = "".join(f"{sentence}. " for sentence in settings.half_configured())
+    return half + (
+        "No chat platform is configured. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
         "(plus SLACK_APP_TOKEN for --socket-mode); for Feishu set FEISHU_APP_ID and FEISHU_APP_SECRET "
         "(plus FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY for HTTP events). "
         "Without them, run `coordbot console`."

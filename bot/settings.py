@@ -110,6 +110,31 @@ class Settings(BaseSettings):
     def any_platform(self) -> bool:
         return self.slack_configured or self.feishu_configured
 
+    def half_configured(self) -> list[str]:
+        """A sentence for each platform some of whose settings are set, but not enough to run it."""
+        found = []
+        slack = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+            "SLACK_CLIENT_ID": self.slack_client_id,
+        }
+        if any(slack.values()) and not self.slack_configured:
+            needs = (
+                "SLACK_SIGNING_SECRET" if self.slack_bot_token or self.slack_client_id else "SLACK_BOT_TOKEN"
+            )
+            found.append(f"Slack is off: {_names_set(slack)} set, but not {needs}")
+        feishu = {"FEISHU_APP_ID": self.feishu_app_id, "FEISHU_APP_SECRET": self.feishu_app_secret}
+        if any(feishu.values()) and not self.feishu_configured:
+            needs = "FEISHU_APP_SECRET" if self.feishu_app_id else "FEISHU_APP_ID"
+            found.append(f"Feishu is off: {_names_set(feishu)} set, but not {needs}")
+        return found
+
+
+def _names_set(values: dict[str, object]) -> str:
+    names = [name for name, value in values.items() if value]
+    return f"{', '.join(names)} {'is' if len(names) == 1 else 'are'}"
+
 
 class SettingsError(Exception):
     """A bad setting, described in one line that names it (never its secret value)."""

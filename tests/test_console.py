@@ -116,6 +116,20 @@ def test_serve_without_credentials_says_what_is_missing(cli: InProcessCli) -> No
     assert gc.isenabled()  # switched off for the start-up, on again when serve returns
 
 
+def test_a_platform_set_up_halfway_is_named_at_start(cli: InProcessCli) -> None:
+    served = cli("serve", SLACK_BOT_TOKEN="xoxb-half-token")
+    assert served.returncode == 2
+    assert served.stderr.startswith(
+        "coordbot serve: Slack is off: SLACK_BOT_TOKEN is set, but not SLACK_SIGNING_SECRET."
+    )
+    plain = cli(stdin=":quit\n", FEISHU_APP_ID="cli_half")
+    assert plain.returncode == 0 and "alice@#general>" in plain.stdout
+    assert plain.stderr.strip().splitlines() == [
+        "coordbot: Feishu is off: FEISHU_APP_ID is set, but not FEISHU_APP_SECRET; opening the console."
+    ]
+    assert "xoxb-half-token" not in served.stderr + served.stdout
+
+
 def test_db_upgrade_command_migrates_an_empty_database(tmp_path: Path, cli: InProcessCli) -> None:
     database = f"sqlite:///{tmp_path / 'fresh.db'}"
     first = coordbot(tmp_path, "db", "upgrade", COORDBOT_DATABASE_URL=database)

@@ -59,7 +59,9 @@ def feishu(fakes: tuple[FakeSlack, FakeFeishu]) -> FakeFeishu:
 def settings(db_url: str, slack: FakeSlack | None, feishu: FakeFeishu | None) -> Settings:
     options: dict[str, object] = {"database_url": db_url}
     if slack is not None:
-        options.update(slack_bot_token=SLACK_TOKEN, slack_api_url=slack.api_url)
+        options.update(
+            slack_bot_token=SLACK_TOKEN, slack_signing_secret="doctor-signing", slack_api_url=slack.api_url
+        )
     if feishu is not None:
         options.update(feishu_app_id="cli_doctor", feishu_app_secret=FEISHU_SECRET, feishu_domain=feishu.url)
     return Settings(_env_file=None, **options)  # type: ignore[arg-type, call-arg]
@@ -176,3 +178,27 @@ def test_the_doctor_command_exits_with_its_status(tmp_path, monkeypatch, capsys)
     Database(f"sqlite:///{tmp_path / 'c.db'}").upgrade()
     assert main(["doctor"]) == 0
     assert "ok   ledger: no dead messages" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("options", "sentence"),
+    [
+        (
+            {"slack_bot_token": "xoxb-half"},
+            "Slack is off: SLACK_BOT_TOKEN is set, but not SLACK_SIGNING_SECRET",
+        ),
+        ({"slack_signing_secret": "s"}, "Slack is off: SLACK_SIGNING_SECRET is set, but not SLACK_BOT_TOKEN"),
+        ({"feishu_app_id": "cli_half"}, "Feishu is off: FEISHU_APP_ID is set, but not FEISHU_APP_SECRET"),
+        ({"feishu_app_secret": "x"}, "Feishu is off: FEISHU_APP_SECRET is set, but not FEISHU_APP_ID"),
+    ],
+)
+def test_a_platform_set_up_halfway_is_named_with_what_it_lacks(
+    db: Database, options: dict[str, str], sentence: str
+) -> None:
+    config = Settings(_env_file=None, database_url=db.url, slack_api_url="http://127.0.0.1:9/api/", **options)  # type: ignore[arg-type, call-arg]
+    assert config.half_configured() == [sentence]
+    status, lines = doctor(config)
+    assert (
+        status == 1
+        and f"FAIL settings: {sentence} — fix: set it (see .env.example), or unset the others" in lines
+    )
