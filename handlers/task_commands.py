@@ -176,7 +176,9 @@ def list_tasks(ctx: Ctx, cmd: g.ListTasks) -> Reply:
     section = views.task_lines(
         tasks, ctx.tr, ctx.today, department="department" not in filters, launch="launch" not in filters
     )
-    return Reply(headline, (Section(items=section.items, more=total - len(section.items)),))
+    more = total - len(section.items)
+    narrow = (Section(text=ctx.tr("list.narrow", n=more)),) if more else ()
+    return Reply(headline, (Section(items=section.items, more=more), *narrow))
 
 
 def _history_names(ctx: Ctx, events: list[Any]) -> HistoryNames:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers import launch_notices, notices
+from handlers import launch_notices, notices, views
 from handlers.clock import ManualClock
 from handlers.context import Caller
 from handlers.core import ACTION_SNOOZE, Coordinator
@@ -377,3 +377,16 @@ def test_dates_and_moments_show_the_readers_zone(core: Coordinator, clock: Manua
     assert "#1 snoozed until Thu 11-26 17:00 (Asia/Shanghai)" in ok(run(core, "alice", "snooze #1 1d"))
     clock.advance(timedelta(hours=1))
     assert "Snoozed until: Thu 11-26 17:00 (Asia/Shanghai)" in ok(run(core, "alice", "show #1"))
+
+
+def test_a_list_too_long_to_show_says_how_to_see_the_rest(core: Coordinator) -> None:
+    for n in range(1, 4):
+        ok(run(core, "alice", f"add dev Task {n}"))
+    assert "not shown" not in ok(run(core, "alice", "list"))
+    for n in range(4, views.LIST_LIMIT + 6):
+        ok(run(core, "alice", f"add dev Task {n}"))
+    reply = run(core, "alice", "list").reply
+    assert reply.sections[0].more == 5 and len(reply.sections[0].items) == views.LIST_LIMIT
+    assert "5 more not shown here" in reply.plain_text() and "/coord export all" in reply.plain_text()
+    chinese(core)
+    assert "还有 5 项未显示" in ok(run(core, "alice", "list dev"))

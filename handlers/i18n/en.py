@@ -130,6 +130,8 @@ MESSAGES: dict[str, str] = {
     "list.title.blocked": "Blocked tasks ({n})",
     "list.title.all": "All tasks ({n})",
     "list.empty": "Nothing here.",
+    "list.narrow": "{n} more not shown here: narrow the list (/coord list mine, /coord list <dept>, "
+    "/coord list overdue, … for <launch>), or get every one with /coord export all.",
     # launches
     "launch.days_left": "{n} {n:s/day/days} left",
     "launch.today": "launch day",

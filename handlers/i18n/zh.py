@@ -125,6 +125,8 @@ MESSAGES: dict[str, str] = {
     "list.title.blocked": "阻塞中的任务（{n}）",
     "list.title.all": "全部任务（{n}）",
     "list.empty": "暂无内容。",
+    "list.narrow": "还有 {n} 项未显示：可以缩小范围（/coord list mine、/coord list <部门>、"
+    "/coord list overdue、… for <发布>），或用 /coord export all 导出全部。",
     # launches
     "launch.days_left": "还剩 {n} 天",
     "launch.today": "今天发布",
