@@ -98,7 +98,8 @@ class SetDue:
 @dataclass(frozen=True)
 class SnoozeTask:
     number: int
-    duration: timedelta | None  # None: until the next working day (``tomorrow``)
+    duration: timedelta | None  # None: until the next working day (``tomorrow``), or ``day``
+    day: date | None = None  # ``snooze #3 until mon``: until that day's working morning
 
 
 @dataclass(frozen=True)

@@ -430,13 +430,14 @@ def _parse_due(_verb: str, args: list[str], dates: _Dates) -> Command:
     return SetDue(number, _parse_date_or_fail(args[1:], dates, "due", number=number))
 
 
+_UNTIL_WORD = re.compile(r"^(?:(?:until|till|to)\s+|到|至)", re.IGNORECASE)
 # ``snooze #3 tomorrow``: until the next working day's morning (a Friday's tomorrow is Monday)
 NEXT_WORKING_DAY_WORDS = frozenset(
     {"tomorrow", "tmr", "tmrw", "next working day", "明天", "明日", "下个工作日", "下一个工作日"}
 )
 
 
-def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
+def _parse_snooze(_verb: str, args: list[str], dates: _Dates) -> Command:
     number = task_number(args[0] if args else None, "snooze")
     raw = " ".join(args[1:])
     limits = {
@@ -449,10 +450,16 @@ def _parse_snooze(_verb: str, args: list[str], _dates: _Dates) -> Command:
     if raw.strip().lower() in NEXT_WORKING_DAY_WORDS:
         return SnoozeTask(number, None)
     duration = parse_duration(raw)
-    if duration is None:
-        key = "err.bad_duration" if duration_seconds(raw) is None else "err.duration_out_of_range"
-        raise UsageError(key, "snooze", {"text": raw[:40], **limits})
-    return SnoozeTask(number, duration)
+    if duration is not None:
+        return SnoozeTask(number, duration)
+    if duration_seconds(raw) is not None:
+        raise UsageError("err.duration_out_of_range", "snooze", {"text": raw[:40], **limits})
+    day = dates.read(_UNTIL_WORD.sub("", raw))
+    if day is None:
+        raise UsageError("err.bad_duration", "snooze", {"text": raw[:40], **limits})
+    if not dates.today < day <= dates.today + MAX_DURATION:
+        raise UsageError("err.snooze_day_out_of_range", "snooze", {"text": raw[:40], **limits})
+    return SnoozeTask(number, None, day)
 
 
 def _parse_rename(_verb: str, args: list[str], _dates: _Dates) -> Command:

@@ -342,7 +342,9 @@ def snooze(ctx: Ctx, cmd: g.SnoozeTask) -> Reply:
         raise _bad_transition(ctx, task, "snooze")
     # Back in the working time of whoever is nudged: the assignee (else the one snoozing).
     working = ctx.working_time(task.assignee or ctx.me)
-    if cmd.duration is None:
+    if cmd.day is not None:
+        until = working.next_working_instant(working.opening(cmd.day))
+    elif cmd.duration is None:
         until = working.next_working_morning(ctx.now)
     else:
         until = working.next_working_instant(ctx.now + cmd.duration)

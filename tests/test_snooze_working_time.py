@@ -44,6 +44,11 @@ def utc(*parts: int) -> datetime:
         (utc(2026, 11, 25, 10), "tomorrow", utc(2026, 11, 26, 9)),
         (utc(2026, 11, 27, 10), "tomorrow", utc(2026, 11, 30, 9)),  # Friday's tomorrow is Monday
         (utc(2026, 12, 31, 10), "tomorrow", utc(2027, 1, 4, 9)),  # company day off Jan 1, a weekend
+        (utc(2026, 11, 25, 10), "until mon", utc(2026, 11, 30, 9)),  # a day: its working morning
+        (utc(2026, 11, 25, 10), "fri", utc(2026, 11, 27, 9)),
+        (utc(2026, 11, 25, 10), "until sat", utc(2026, 11, 30, 9)),  # a day off: the next working one
+        (utc(2026, 12, 30, 10), "till jan 1", utc(2027, 1, 4, 9)),
+        (utc(2026, 11, 25, 10), "到下周一", utc(2026, 11, 30, 9)),
     ],
 )
 def test_snooze_lands_in_working_time_en(
@@ -103,3 +108,10 @@ def test_a_snooze_ending_the_same_day_brings_the_nudge_back_then(
     ok(run(core, "bob", "done #1"))  # ... but done first: no nudge then
     scheduler.run_through(utc(2026, 11, 25, 13), utc(2026, 11, 25, 17))
     assert len(returned()) == 1
+
+
+@pytest.mark.parametrize("words", ["until yesterday", "today", "until 2028-01-01"])
+def test_snooze_until_a_day_refuses_one_not_ahead_or_too_far(core: Coordinator, words: str) -> None:
+    ok(run(core, "alice", "add dev Ship <@bob|bob>"))
+    reply = run(core, "alice", f"snooze #1 {words}").reply
+    assert "is not a day to snooze until" in reply.plain_text()

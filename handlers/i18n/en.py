@@ -211,9 +211,9 @@ MESSAGES: dict[str, str] = {
     "(its assignee, creator, department lead or an admin).",
     "help.due": "Change or clear (none) a task's due date (its assignee, creator, department lead or "
     "an admin).",
-    "help.snooze": "Pause a task's reminders for a while, up to {max_days} days, or until tomorrow (the "
-    "next working day); they come back within the assignee's working hours (its assignee, creator, "
-    "department lead or an admin).",
+    "help.snooze": "Pause a task's reminders for a while, up to {max_days} days, until tomorrow (the "
+    "next working day) or until a day (until mon, dec 15); they come back within the assignee's "
+    "working hours (its assignee, creator, department lead or an admin).",
     "help.rename": "Change a task's title (its assignee, creator, department lead or an admin).",
     "help.delete": "Delete a task; its history is kept (its assignee, creator, department lead or an admin).",
     "help.launch": "Create a launch from a template (every item gets its owner and its date, counted in "
@@ -239,7 +239,7 @@ MESSAGES: dict[str, str] = {
     "usage.unblock": "/coord unblock #<id>",
     "usage.assign": "/coord assign #<id> @person|<dept>|none",
     "usage.due": "/coord due #<id> <date>|none",
-    "usage.snooze": "/coord snooze #<id> <duration|tomorrow>",
+    "usage.snooze": "/coord snooze #<id> <duration|tomorrow|until <date>>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
     "usage.launch": "/coord launch new <name> <date> [#channel] [template <name>] "
@@ -267,7 +267,8 @@ MESSAGES: dict[str, str] = {
     "examples.unblock": "/coord unblock {task}",
     "examples.assign": "/coord assign {task} @bob · /coord assign {task} ops · /coord assign {task} none",
     "examples.due": "/coord due {task} tomorrow · /coord due {task} next fri · /coord due {task} none",
-    "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} tomorrow · /coord snooze {task} 3d",
+    "examples.snooze": "/coord snooze {task} 2h · /coord snooze {task} tomorrow · /coord snooze {task} 3d · "
+    "/coord snooze {task} until mon",
     "examples.rename": "/coord rename {task} New onboarding copy",
     "examples.delete": "/coord delete {task}",
     "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
@@ -300,8 +301,10 @@ MESSAGES: dict[str, str] = {
     "mention someone in it.",
     "err.missing_duration": "For how long? Like 30m, 2h, 3d or 1w (from {min_minutes} "
     "{min_minutes:s/minute/minutes} to {max_days} days).",
-    "err.bad_duration": "I can't read “{text}” as a duration. Try 30m, 2h, 3d or 1w (from {min_minutes} "
-    "{min_minutes:s/minute/minutes} to {max_days} days).",
+    "err.bad_duration": "I can't read “{text}” as a duration or a day. Try 30m, 2h, 3d or 1w (from "
+    "{min_minutes} {min_minutes:s/minute/minutes} to {max_days} days), or until mon.",
+    "err.snooze_day_out_of_range": "“{text}” is not a day to snooze until: give one after today, within "
+    "{max_days} days.",
     "err.duration_out_of_range": "“{text}” is out of range: a snooze lasts from {min_minutes} "
     "{min_minutes:s/minute/minutes} to {max_days} days.",
     "err.bad_transition": "#{number} is {status}, so it can't be changed with “{verb}”.",

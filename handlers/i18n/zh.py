@@ -203,7 +203,8 @@ MESSAGES: dict[str, str] = {
     "help.assign": "把任务分配给某人、转到其他部门，或用 none 取消负责人"
     "（负责人、创建人、部门负责人或管理员可操作）。",
     "help.due": "修改任务的截止日期，或用 none 清除（负责人、创建人、部门负责人或管理员可操作）。",
-    "help.snooze": "暂停任务提醒一段时间（最长 {max_days} 天），或到明天（下一个工作日）；"
+    "help.snooze": "暂停任务提醒一段时间（最长 {max_days} 天），或到明天（下一个工作日），"
+    "或到某一天（到 周一、12月15日）；"
     "提醒在负责人的工作时间内恢复（负责人、创建人、部门负责人或管理员可操作）。",
     "help.rename": "修改任务标题（负责人、创建人、部门负责人或管理员可操作）。",
     "help.delete": "删除任务，历史记录仍保留（负责人、创建人、部门负责人或管理员可操作）。",
@@ -229,7 +230,7 @@ MESSAGES: dict[str, str] = {
     "usage.unblock": "/coord unblock #<id>",
     "usage.assign": "/coord assign #<id> @person|<dept>|none",
     "usage.due": "/coord due #<id> <date>|none",
-    "usage.snooze": "/coord snooze #<id> <时长|明天>",
+    "usage.snooze": "/coord snooze #<id> <时长|明天|到 <日期>>",
     "usage.rename": "/coord rename #<id> <title…>",
     "usage.delete": "/coord delete #<id>",
     "usage.launch": "/coord launch new <名称> <日期> [#频道] [template <模板>] "
@@ -257,7 +258,8 @@ MESSAGES: dict[str, str] = {
     "examples.unblock": "/coord unblock {task}",
     "examples.assign": "/coord assign {task} @bob · /coord assign {task} 运营 · /coord assign {task} 无",
     "examples.due": "/coord due {task} 明天 · /coord due {task} 下周五 · /coord due {task} 无",
-    "examples.snooze": "/coord snooze {task} 2小时 · /coord snooze {task} 明天 · /coord snooze {task} 3天",
+    "examples.snooze": "/coord snooze {task} 2小时 · /coord snooze {task} 明天 · /coord snooze {task} 3天 · "
+    "/coord snooze {task} 到 下周一",
     "examples.rename": "/coord rename {task} 新版新手引导文案",
     "examples.delete": "/coord delete {task}",
     "examples.launch": "/coord launch new v2.3 2026-12-15 #launch-v2-3 template major · /coord launch v2.3 "
@@ -289,7 +291,10 @@ MESSAGES: dict[str, str] = {
     "err.one_assignee": "一个任务只能有一个负责人，这里有 {people}。请只保留一个；"
     "要在标题里提到某人，请给标题加引号。",
     "err.missing_duration": "暂停多久？例如 30m、2h、3天（{min_minutes} 分钟到 {max_days} 天）。",
-    "err.bad_duration": "无法识别时长“{text}”。可以试试 30m、2h、3天（{min_minutes} 分钟到 {max_days} 天）。",
+    "err.bad_duration": "无法识别时长或日期“{text}”。"
+    "可以试试 30m、2h、3天（{min_minutes} 分钟到 {max_days} 天），或 到 周一。",
+    "err.snooze_day_out_of_range": "“{text}”不能作为暂停提醒的截止日："
+    "请给今天之后、{max_days} 天以内的日期。",
     "err.duration_out_of_range": "“{text}”超出范围：暂停提醒的时长为 {min_minutes} 分钟到 {max_days} 天。",
     "err.bad_transition": "#{number} 当前状态为“{status}”，不能执行“{verb}”。",
     "err.not_allowed.owners": "只有任务的负责人、创建人、{department}的部门负责人或管理员可以{action}。",
