@@ -137,7 +137,6 @@ class SetAway:
     who: PersonRef | None = None
 
 
-_UNTIL = re.compile(r"^(?:(?:until|till|through|to)\s+|到|至)\s*(.+)$", re.IGNORECASE)
 _RANGE = re.compile(r"^(.+?)\s*(?:\.\.|~|～|至|到|\s(?:to|until|till|through)\s)\s*(.+)$", re.IGNORECASE)
 
 
@@ -170,8 +169,8 @@ def parse_away(_verb: str, args: list[str], dates: g.DateReader) -> SetAway:
     m = _RANGE.match(text)
     if m:
         start, end = dates.read(m[1]), dates.read(m[2])
-    elif m := _UNTIL.match(text):
-        start, end = dates.today, dates.read(m[1])
+    elif g.UNTIL_WORD.match(text):
+        start, end = dates.today, dates.read(g.UNTIL_WORD.sub("", text))
     else:
         start = end = dates.read(text) if text else None
     if start is None or end is None or end < start or (end - start).days > 366:

@@ -430,7 +430,7 @@ def _parse_due(_verb: str, args: list[str], dates: _Dates) -> Command:
     return SetDue(number, _parse_date_or_fail(args[1:], dates, "due", number=number))
 
 
-_UNTIL_WORD = re.compile(r"^(?:(?:until|till|to)\s+|到|至)", re.IGNORECASE)
+UNTIL_WORD = re.compile(r"^(?:(?:until|till|through|to)\s+|到|至)\s*", re.IGNORECASE)  # ``until mon``
 # ``snooze #3 tomorrow``: until the next working day's morning (a Friday's tomorrow is Monday)
 NEXT_WORKING_DAY_WORDS = frozenset(
     {"tomorrow", "tmr", "tmrw", "next working day", "明天", "明日", "下个工作日", "下一个工作日"}
@@ -454,7 +454,7 @@ def _parse_snooze(_verb: str, args: list[str], dates: _Dates) -> Command:
         return SnoozeTask(number, duration)
     if duration_seconds(raw) is not None:
         raise UsageError("err.duration_out_of_range", "snooze", {"text": raw[:40], **limits})
-    day = dates.read(_UNTIL_WORD.sub("", raw))
+    day = dates.read(UNTIL_WORD.sub("", raw))
     if day is None:
         raise UsageError("err.bad_duration", "snooze", {"text": raw[:40], **limits})
     if not dates.today < day <= dates.today + MAX_DURATION:
