@@ -52,5 +52,6 @@ MESSAGES = {
     "usage.me": "/coord me [hours 10:00-19:00 | hours none | timezone <IANA>]",
     "usage.away": "/coord away [@person] <from>..<until> [backup @person] | away [@person] off",
     "examples.me": "/coord me hours 10:00-19:00 · /coord me timezone Asia/Shanghai",
-    "examples.away": "/coord away 2026-12-20..2026-12-27 backup @carol · /coord away off",
+    "examples.away": "/coord away 2026-12-20..2026-12-27 backup @carol · /coord away dec 20 to dec 27 · "
+    "/coord away until fri · /coord away off",
 }

@@ -49,5 +49,6 @@ MESSAGES = {
     "usage.me": "/coord me [hours 10:00-19:00 | hours none | timezone <IANA>]",
     "usage.away": "/coord away [@成员] <开始>..<结束> [backup @成员] | away [@成员] off",
     "examples.me": "/coord me hours 10:00-19:00 · /coord me timezone Asia/Shanghai",
-    "examples.away": "/coord away 2026-12-20..2026-12-27 backup @carol · /coord away off",
+    "examples.away": "/coord away 2026-12-20..2026-12-27 backup @carol · /coord away 12月20日到12月27日 · "
+    "/coord away 到周五 · /coord away off",
 }
