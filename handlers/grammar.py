@@ -269,7 +269,7 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
             found["high_priority"], rest = True, rest[:-1]
         elif (ref := person_ref(last)) is not None and found["assignee"] is None:
             found["assignee"], rest = ref, rest[:-1]
-        elif found["assignee"] is None and found["due"] is None and (dated := _dated_person(rest, dates)):
+        elif found["assignee"] is None and found["due"] is None and (dated := dated_person(rest, dates)):
             at, day = dated
             found["assignee"], found["due"], found["due_phrase"] = (
                 person_ref(rest[at]),
@@ -304,7 +304,7 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
     return replace(reading, alternatives=(fallback,)) if fallback is not None else reading
 
 
-def _dated_person(words: list[str], dates: _Dates) -> tuple[int, date] | None:
+def dated_person(words: list[str], dates: _Dates) -> tuple[int, date] | None:
     """``@bob tomorrow`` ending the words: where the person is and the day after them.
 
     A date right after the assignee is the due date without ``due`` (``修复登录 @bob 明天``): once

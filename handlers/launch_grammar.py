@@ -262,6 +262,12 @@ def peel_options(
             if trailing is not None and trailing[1] is not None:
                 at, found.due = trailing
                 rest, changed = rest[:at], True
+                continue
+        if found.owner is None and (ref := g.person_ref(rest[-1])) is not None:  # ``owner`` needs no word
+            found.owner, rest, changed = OwnerSpec("person", ref), rest[:-1], True
+        elif dates and found.owner is None and found.due is None and (dated := g.dated_person(rest, reader)):
+            at, found.due = dated
+            found.owner, rest, changed = OwnerSpec("person", g.person_ref(rest[at])), rest[:at], True
     return rest, found
 
 

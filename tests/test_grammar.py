@@ -456,3 +456,29 @@ def test_a_launch_named_like_a_verb_still_takes_its_subcommands() -> None:
 )
 def test_settings_and_departments_take_chinese_words(chinese: str, english: str) -> None:
     assert parse(chinese) == parse(english)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("launch v2 add dev Smoke test @bob", ("Smoke test", None, None)),
+        ("launch v2 add dev Smoke test @bob tomorrow", ("Smoke test", date(2026, 11, 26), None)),
+        ("launch v2 add dev Smoke test @bob due fri", ("Smoke test", date(2026, 11, 27), None)),
+        ("launch v2 add dev Smoke test owner @bob due fri", ("Smoke test", date(2026, 11, 27), None)),
+        ("launch v2 add dev Smoke test due fri @bob", ("Smoke test", date(2026, 11, 27), None)),
+        ("launch v2 add dev Smoke test @bob T-3", ("Smoke test", None, -3)),
+        ("发布 v2 添加 研发 压测 @bob 下周五前", ("压测", date(2026, 12, 4), None)),
+    ],
+)
+def test_a_mention_ending_a_launch_item_is_its_owner(text: str, item: tuple[object, ...]) -> None:
+    cmd = parse(text)
+    assert isinstance(cmd, lg.AddLaunchItem)
+    assert (cmd.text, cmd.due, cmd.offset) == item
+    assert cmd.owner == lg.OwnerSpec("person", g.PersonRef("bob", "bob"))
+
+
+def test_a_mention_inside_a_launch_items_text_stays_there() -> None:
+    cmd = parse("launch v2 add dev Sync with @bob about it")
+    assert isinstance(cmd, lg.AddLaunchItem) and (cmd.text, cmd.owner) == ("Sync with @bob about it", None)
+    template = parse("template standard add dev Review @bob at T-2")
+    assert template.owner == lg.OwnerSpec("person", g.PersonRef("bob", "bob"))  # type: ignore[union-attr]
