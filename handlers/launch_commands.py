@@ -41,16 +41,16 @@ def phase(ctx: Ctx, launch: Launch, today: date | None = None) -> str:
 
 def new(ctx: Ctx, cmd: lg.NewLaunch) -> Reply:
     if cmd.day < ctx.today:
-        raise CommandError("err.launch_in_past", "launch", {"date": cmd.day.isoformat()}, field="date")
+        raise CommandError("err.launch_in_past", lg.NEW_USAGE, {"date": cmd.day.isoformat()}, field="date")
     if repo.find_launch(ctx.session, ctx.workspace, cmd.name) is not None:
-        raise CommandError("err.launch_exists", "launch", {"name": cmd.name}, field="name")
-    previous = ex.launch(ctx, cmd.previous, "launch", "previous") if cmd.previous else None
+        raise CommandError("err.launch_exists", lg.NEW_USAGE, {"name": cmd.name}, field="name")
+    previous = ex.launch(ctx, cmd.previous, lg.NEW_USAGE, "previous") if cmd.previous else None
     if previous is not None:
         if cmd.carry:
             next_version.check_carry_allowed(ctx, previous)
         template = next_version.template_of(ctx, previous, cmd.template)
     else:
-        template = launch_items.template_or_default(ctx, cmd.template, "launch")
+        template = launch_items.template_or_default(ctx, cmd.template, lg.NEW_USAGE)
     channel_id = cmd.channel.channel_id if cmd.channel else ctx.caller.channel_id
     channel_name = cmd.channel.name if cmd.channel else ctx.caller.channel_name
     launch = launch_plans.create_launch(

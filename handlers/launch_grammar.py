@@ -22,6 +22,7 @@ RESERVED_NAMES = frozenset(
     {"new", "add", "create", "list", "ls", "show", "default", "delete", "remove", "copy", "from"}
 )  # words a subcommand may start with: no launch or template is called that
 
+NEW_USAGE = "launch_new"  # usage shown for mistakes in making a launch
 ITEM_USAGE = "launch_item"  # usage shown for mistakes in a launch's items
 COURSE_USAGE = "launch_course"  # … in its date, owner, status and decision
 _OFFSET = re.compile(r"^[Tt](?:([+-])(\d{1,6})|0)$")
@@ -333,7 +334,7 @@ def _name_first(args: list[str]) -> list[str]:
 
 
 def _parse_new_launch(args: list[str], reader: g.DateReader) -> LaunchCommand:
-    usage = "launch"
+    usage = NEW_USAGE
     if len(args) < 2:
         raise g.UsageError("err.launch_new_args", usage)
     name = parse_name(args[0], usage)

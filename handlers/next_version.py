@@ -17,6 +17,7 @@ from sqlalchemy import select
 from handlers import launch_items, views
 from handlers.execution import CommandError, Ctx
 from handlers.feedback_views import entry_line
+from handlers.launch_grammar import NEW_USAGE
 from handlers.launch_permissions import is_launch_owner
 from handlers.replies import Button, ButtonStyle, Section
 from storage import feedback as feedback_store
@@ -59,7 +60,7 @@ def template_of(ctx: Ctx, previous: Launch, named: str | None) -> LaunchTemplate
         found = launch_plans.find_template(ctx.session, ctx.workspace, previous.template_name)
         if found is not None:
             return found
-    return launch_items.template_or_default(ctx, named, "launch")
+    return launch_items.template_or_default(ctx, named, NEW_USAGE)
 
 
 def check_carry_allowed(ctx: Ctx, previous: Launch) -> None:

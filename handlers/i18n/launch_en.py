@@ -145,6 +145,10 @@ MESSAGES: dict[str, str] = {
     "| copy <name> <new name> | default <name> "
     "| delete <name> | <name> add <dept> <text…> [at T-<n>|T+<n>] [owner @person|lead|pm] "
     "| <name> remove <dept> <n> | <name> move <dept> <n> to <m>",
+    "usage.launch_new": "/coord launch new <name> <date> [#channel] [template <name>] "
+    "[from <launch> [items] [nocarry]]",
+    "examples.launch_new": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · "
+    "/coord launch new v2.4 jan 20 from v2.3 · /coord launch new v3 2027-03-01 template major",
     "usage.launch_item": "/coord launch <name> add <dept> <text…> [due <date>|at T-<n>] [owner @person] "
     "| launch <name> remove <dept> <n> | launch <name> <dept> <n> due <date>|at T-<n>|owner @person|lead|pm",
     "usage.launch_course": "/coord launch <name> date <new date> | postpone <new date> | owner @person "

@@ -141,6 +141,10 @@ MESSAGES: dict[str, str] = {
     "| copy <名称> <新名称> | default <名称> "
     "| delete <名称> | <名称> add <部门> <内容…> [at T-<n>|T+<n>] [owner @某人|lead|pm] "
     "| <名称> remove <部门> <编号> | <名称> move <部门> <编号> to <位置>",
+    "usage.launch_new": "/coord launch new <名称> <日期> [#频道] [template <模板>] "
+    "[from <上一版本> [items] [nocarry]]",
+    "examples.launch_new": "/coord launch new v2.3 2026-12-15 #launch-v2-3 · "
+    "/coord 发布 新建 v2.4 1月20日 from v2.3 · /coord launch new v3 2027-03-01 template major",
     "usage.launch_item": "/coord launch <发布> add <部门> <内容…> [due <日期>|at T-<n>] [owner @某人] "
     "| launch <发布> remove <部门> <编号> "
     "| launch <发布> <部门> <编号> due <日期>|at T-<n>|owner @某人|lead|pm",

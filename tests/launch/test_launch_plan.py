@@ -255,3 +255,18 @@ def test_refusals_about_an_item_name_it_by_number_and_title(team: Team) -> None:
         "勾选 #2 QA / regression passed。"
     )
     team.refused("bob", "发布 v1 dev 1 due 2026-12-09", "#1 Feature complete 已完成，只能修改未完成的检查项")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("launch new v9 2026-11-01", "The launch date 2026-11-01 is in the past."),
+        ("launch new v9", "A new launch needs a name and a date."),
+        ("launch new v9 someday", "someday"),
+        ("launch new v9 2026-12-20 template nosuch", "nosuch"),
+    ],
+)
+def test_a_mistake_in_making_a_launch_shows_how_to_make_one(team: Team, text: str, key: str) -> None:
+    reply = team.refused("alice", text, key).reply
+    assert reply.usage is not None and reply.usage.startswith("Usage: /coord launch new <name> <date>")
+    assert "go with risk" not in reply.usage
