@@ -75,6 +75,14 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True)
+class ChangeStatuses:
+    """``done #3 #5 #8``: one status change for several tasks."""
+
+    verb: str
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class BlockTask:
     number: int
     reason: str

@@ -101,6 +101,7 @@ HANDLERS: dict[type, Callable[[Ctx, Any], Reply]] = {
     g.ListTasks: task_commands.list_tasks,
     g.ShowTask: task_commands.show,
     g.ChangeStatus: task_commands.change_status,
+    g.ChangeStatuses: task_commands.change_statuses,
     g.BlockTask: task_commands.block,
     g.AssignTask: task_commands.assign,
     g.SetDue: task_commands.set_due,

@@ -24,6 +24,7 @@ from handlers.command_types import (
     BlockTask,
     ChangeSetting,
     ChangeStatus,
+    ChangeStatuses,
     ChannelRef,
     CheckItem,
     DeleteTask,
@@ -69,6 +70,7 @@ Command = (
     | ListTasks
     | ShowTask
     | ChangeStatus
+    | ChangeStatuses
     | BlockTask
     | AssignTask
     | SetDue
@@ -397,8 +399,19 @@ def _parse_show(_verb: str, args: list[str], _dates: _Dates) -> Command:
     return ShowTask(_single_task("show", args))
 
 
+MAX_TASKS_AT_ONCE = 20
+_LIST_SEPARATORS = re.compile(r"[,，、]")
+
+
 def _parse_status(verb: str, args: list[str], _dates: _Dates) -> Command:
-    return ChangeStatus(verb, _single_task(verb, args))
+    """``done #12``, or several at once: ``done #3 #5 #8``, ``done #3, #5``, ``完成 #3、#5``."""
+    tokens = [token for arg in args for token in _LIST_SEPARATORS.split(arg) if token]
+    if len(tokens) <= 1 or not all(_TASK.match(token) for token in tokens):
+        return ChangeStatus(verb, _single_task(verb, args))
+    numbers = tuple(dict.fromkeys(task_number(token, verb) for token in tokens))
+    if len(numbers) > MAX_TASKS_AT_ONCE:
+        raise UsageError("err.too_many_tasks", verb, {"limit": MAX_TASKS_AT_ONCE})
+    return ChangeStatus(verb, numbers[0]) if len(numbers) == 1 else ChangeStatuses(verb, numbers)
 
 
 def _parse_block(_verb: str, args: list[str], _dates: _Dates) -> Command:

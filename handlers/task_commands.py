@@ -242,6 +242,23 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
     return _card_reply(ctx, task, headline)
 
 
+def change_statuses(ctx: Ctx, cmd: g.ChangeStatuses) -> Reply:
+    """Every task is checked before any changes, so one refusal changes none of them."""
+    allowed_from, _new_status = TRANSITIONS[cmd.verb]
+    for number in cmd.numbers:
+        task = ex.task(ctx, number, cmd.verb, for_update=True)
+        require_task_permission(ctx, task, cmd.verb)
+        if task.status not in allowed_from:
+            raise _bad_transition(ctx, task, cmd.verb)
+    for number in cmd.numbers:
+        change_status(ctx, g.ChangeStatus(cmd.verb, number))
+    tasks = [ex.task(ctx, number, cmd.verb) for number in cmd.numbers]
+    shown = views.joined((f"#{number}" for number in cmd.numbers), ctx.tr)
+    headline = ctx.tr(f"task.{cmd.verb}_many", tasks=shown, who=views.who(ctx.me, ctx.tr))
+    lines = tuple(views.task_line(task, ctx.tr, ctx.today) for task in tasks)
+    return Reply(headline, (Section(items=lines),), tone=Tone.SUCCESS)
+
+
 def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
     task = ex.task(ctx, cmd.number, "block", for_update=True)
     require_task_permission(ctx, task, "block")

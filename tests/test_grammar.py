@@ -241,8 +241,8 @@ def test_errors_about_a_task_carry_its_number_for_the_examples() -> None:
         ("block #3", "err.missing_reason", "block"),
         ("snooze #3 forever", "err.bad_duration", "snooze"),
         ("assign #3", "err.assign_target", "assign"),
-        ("launch new v2", "err.launch_new_args", "launch"),
-        ("launch new v2 yesterdayish", "err.bad_date", "launch"),
+        ("launch new v2", "err.launch_new_args", "launch_new"),
+        ("launch new v2 yesterdayish", "err.bad_date", "launch_new"),
         ("check v2 dev one", "err.bad_item_number", "check"),
         ("settings language klingon", "err.bad_language", "settings"),
         ("settings workdays someday", "err.bad_weekdays", "settings"),
@@ -482,3 +482,23 @@ def test_a_mention_inside_a_launch_items_text_stays_there() -> None:
     assert isinstance(cmd, lg.AddLaunchItem) and (cmd.text, cmd.owner) == ("Sync with @bob about it", None)
     template = parse("template standard add dev Review @bob at T-2")
     assert template.owner == lg.OwnerSpec("person", g.PersonRef("bob", "bob"))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("done #3 #5 #8", g.ChangeStatuses("done", (3, 5, 8))),
+        ("done 3,5", g.ChangeStatuses("done", (3, 5))),
+        ("start #3, #5", g.ChangeStatuses("start", (3, 5))),
+        ("完成 #3、#5，#8", g.ChangeStatuses("done", (3, 5, 8))),
+        ("reopen #3 #3", g.ChangeStatus("reopen", 3)),
+        ("unblock #4", g.ChangeStatus("unblock", 4)),
+    ],
+)
+def test_status_verbs_take_several_tasks(text: str, expected: g.Command) -> None:
+    assert parse(text) == expected
+
+
+def test_words_after_a_task_number_are_still_refused() -> None:
+    assert error_of("done #3 please").key == "err.extra_words"
+    assert error_of("done #3 #x").key == "err.extra_words"
