@@ -300,10 +300,23 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
                 kept = (*kept, KeptPhrase("due", " ".join(rest[at:]), " ".join(rest[at:])))
                 break
             found["due"], found["due_phrase"], rest = day, " ".join(rest[at:]), rest[:at]
+        elif found["due"] is None and len(rest) > 1 and (day := bare_chinese_day(rest[-1], dates)):
+            found["due"], found["due_phrase"], rest = day, rest[-1], rest[:-1]
         else:
             break
     reading = _add_task(department, rest, found, kept)
     return replace(reading, alternatives=(fallback,)) if fallback is not None else reading
+
+
+def bare_chinese_day(word: str, dates: _Dates) -> date | None:
+    """``修复登录 明天``: a Chinese date standing alone after the title is its due date.
+
+    Chinese titles are written without spaces, so a word of its own that is a day reads as one; a
+    day already past (``复盘 上周五``) stays in the title. English keeps ``Plan tomorrow`` a title.
+    """
+    if word.isascii() or (day := dates.read(word)) is None or day < dates.today:
+        return None
+    return day
 
 
 def dated_person(words: list[str], dates: _Dates) -> tuple[int, date] | None:

@@ -264,6 +264,9 @@ def peel_options(
                 at, found.due = trailing
                 rest, changed = rest[:at], True
                 continue
+            if len(rest) > 1 and (day := g.bare_chinese_day(rest[-1], reader)):
+                found.due, rest, changed = day, rest[:-1], True
+                continue
         if found.owner is None and (ref := g.person_ref(rest[-1])) is not None:  # ``owner`` needs no word
             found.owner, rest, changed = OwnerSpec("person", ref), rest[:-1], True
         elif dates and found.owner is None and found.due is None and (dated := g.dated_person(rest, reader)):

@@ -381,7 +381,13 @@ def test_a_title_of_ordinary_words_loses_and_reorders_nothing(words: list[str]) 
         assert typed.startswith(reading.title)
 
 
-NO_OPTION_WORDS = ORDINARY.filter(lambda w: w not in (*g.DUE_WORDS, *g.FOR_WORDS, *g.BY_WORDS, "周五前"))
+CHINESE_DAYS = (
+    "周五前",
+    "下周五",
+    "明天",
+    "月底",
+)  # a Chinese day standing alone after a title is its due date
+NO_OPTION_WORDS = ORDINARY.filter(lambda w: w not in (*g.DUE_WORDS, *g.FOR_WORDS, *g.BY_WORDS, *CHINESE_DAYS))
 
 
 @settings(max_examples=500, deadline=None)
@@ -468,6 +474,7 @@ def test_settings_and_departments_take_chinese_words(chinese: str, english: str)
         ("launch v2 add dev Smoke test due fri @bob", ("Smoke test", date(2026, 11, 27), None)),
         ("launch v2 add dev Smoke test @bob T-3", ("Smoke test", None, -3)),
         ("发布 v2 添加 研发 压测 @bob 下周五前", ("压测", date(2026, 12, 4), None)),
+        ("发布 v2 添加 研发 压测 下周五 @bob", ("压测", date(2026, 12, 4), None)),
     ],
 )
 def test_a_mention_ending_a_launch_item_is_its_owner(text: str, item: tuple[object, ...]) -> None:
@@ -502,3 +509,23 @@ def test_status_verbs_take_several_tasks(text: str, expected: g.Command) -> None
 def test_words_after_a_task_number_are_still_refused() -> None:
     assert error_of("done #3 please").key == "err.extra_words"
     assert error_of("done #3 #x").key == "err.extra_words"
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ("添加 研发 修复登录 明天", "修复登录", date(2026, 11, 26)),
+        ("添加 研发 修复登录 下周五", "修复登录", date(2026, 12, 4)),
+        ("添加 研发 修复登录 12月15日 @bob", "修复登录", date(2026, 12, 15)),
+        ("添加 研发 修复登录 今天", "修复登录", TODAY),
+        ("添加 研发 复盘 上周五", "复盘 上周五", None),  # a day past stays in the title
+        ("添加 研发 明天", "明天", None),  # a title first
+        ("add dev Plan tomorrow", "Plan tomorrow", None),  # English keeps it a title
+        ("添加 研发 修复 首页 改版", "修复 首页 改版", None),
+    ],
+)
+def test_a_chinese_day_standing_alone_after_the_title_is_its_due_date(
+    text: str, title: str, due: date | None
+) -> None:
+    cmd = parse(text)
+    assert isinstance(cmd, g.AddTask) and (cmd.title, cmd.due) == (title, due)
