@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers import due
 from handlers.chart_model import Chart
+from handlers.help_text import TASK_PLACEHOLDER
 from handlers.i18n import Translator
 from handlers.replies import (
     Button,
@@ -215,7 +216,9 @@ def compose_nudge(
     rest = len(overdue) + len(blocked) - cards
     if rest > 0:
         sections.append(Section(text=tr("sched.nudge.more", n=rest)))
-    sections.append(Section(context=tr("sched.nudge.how")))
+    tasks = [task for task, _late in overdue] + list(blocked)
+    named = f"#{tasks[0].number}" if len(tasks) == 1 else TASK_PLACEHOLDER
+    sections.append(Section(context=tr("sched.nudge.how", task=named)))
     return Reply(headline, tuple(sections), tone=Tone.WARNING, ephemeral=False, language=tr.lang)
 
 

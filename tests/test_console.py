@@ -166,7 +166,15 @@ def test_console_clock_and_scheduled_posts_are_in_the_workspace_time(tmp_path: P
     out = run_console(tmp_path, script).stdout
     assert "(clock: Wed 2026-11-25 17:00 CST)" in out  # 09:00 UTC
     assert "Thu 09:30 [DM @alice] You have 1 overdue task" in out  # the nudge, at 09:30 Shanghai
+    assert "(Use the buttons, or /coord due #1 <date> to move a date.)" in out  # its one task, by number
     assert "(clock: Thu 2026-11-26 17:00 CST)" in out
+
+
+def test_a_nudge_about_several_tasks_shows_the_due_command_with_a_placeholder(tmp_path: Path) -> None:
+    script = "/coord add dev One @alice due yesterday\n/coord add dev Two @alice due yesterday\n:advance 1d\n"
+    out = run_console(tmp_path, script).stdout
+    assert "You have 2 overdue tasks" in out
+    assert "(Use the buttons, or /coord due #<id> <date> to move a date.)" in out
 
 
 def test_a_task_added_as_a_reply_tells_its_thread_what_became_of_it(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ MESSAGES: dict[str, str] = {
     "sched.nudge.late": "{n} working {n:s/day/days} overdue",
     "sched.nudge.blocked_for": "blocked — {who} needs help from you",
     "sched.nudge.more": "… and {n} more: /coord list mine",
-    "sched.nudge.how": "Use the buttons, or /coord due #<id> <date> to move a date.",
+    "sched.nudge.how": "Use the buttons, or /coord due {task} <date> to move a date.",
     # escalations
     "sched.escalate.lead": "Escalation: {n} {n:s/task/tasks} in your department {n:s/is/are} overdue",
     "sched.escalate.creator": "Escalation: {n} {n:s/task/tasks} you asked for {n:s/is/are} overdue",

@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "sched.nudge.late": "已逾期 {n} 个工作日",
     "sched.nudge.blocked_for": "阻塞 —— {who} 需要你的帮助",
     "sched.nudge.more": "…… 还有 {n} 个：/coord list mine",
-    "sched.nudge.how": "点按钮处理，或用 /coord due #<编号> <日期> 调整截止日期。",
+    "sched.nudge.how": "点按钮处理，或用 /coord due {task} <日期> 调整截止日期。",
     # 升级
     "sched.escalate.lead": "升级提醒：你的部门有 {n} 个任务逾期",
     "sched.escalate.creator": "升级提醒：你发起的 {n} 个任务逾期",
