@@ -42,6 +42,7 @@ from handlers.timewords import (
     EN_WEEKDAYS,
     alternation,
     chinese_number,
+    english_numbers,
     normalise,
 )
 
@@ -437,7 +438,7 @@ def parse_date(text: str, today: datetime.date, calendar: WorkCalendar | None = 
     if not normalised or not any(ch.isalnum() for ch in normalised):
         return None
     if normalised.isascii():
-        matched, result = _parse_english(normalised, today, calendar)
+        matched, result = _parse_english(english_numbers(normalised), today, calendar)
     else:
         matched, result = _parse_chinese(normalised.replace(" ", ""), today, calendar)
     if matched:

@@ -108,6 +108,21 @@ def chinese_number(text: str) -> int | None:
     return tens * 10 + units
 
 
+_EN_NUMBERS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
+}  # fmt: skip
+_EN_NUMBER_WORD = re.compile(rf"\b({'|'.join(_EN_NUMBERS)})\b")
+_EN_ONE = re.compile(r"\b(?:a|an)\b(?=\s+(?:minute|hour|day|week|working day|business day)\b)")
+
+
+def english_numbers(text: str) -> str:
+    """Number words as the rules read them: ``two weeks`` -> ``2 weeks``, ``an hour`` -> ``1 hour``."""
+    return _EN_ONE.sub("1", _EN_NUMBER_WORD.sub(lambda m: _EN_NUMBERS[m[1]], text))
+
+
 # ----------------------------------------------------------------------- durations
 
 _DURATION_UNITS: dict[str, int] = {}
@@ -129,7 +144,7 @@ _DURATION_ITER = re.compile(_DURATION_PART)
 
 def duration_seconds(text: str) -> float | None:
     """How many seconds ``text`` reads as (``2h`` -> 7200), whatever its size; ``None`` when unreadable."""
-    normalised = normalise(text)
+    normalised = english_numbers(normalise(text))
     if not normalised or not _DURATION_FULL.fullmatch(normalised):
         return None
     seconds = 0.0

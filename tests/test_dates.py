@@ -615,3 +615,35 @@ def test_duration_limits_are_the_named_ones() -> None:
         duration_seconds(f"{MAX_DURATION.days + 1}d") == (MAX_DURATION.days + 1) * 86400
     )  # readable, too long
     assert duration_seconds("forever") is None
+
+
+@pytest.mark.parametrize(
+    ("words", "digits"),
+    [
+        ("in two weeks", "in 2 weeks"),
+        ("in three working days", "in 3 working days"),
+        ("in ten days", "in 10 days"),
+        ("in one week", "in 1 week"),
+    ],
+)
+def test_english_number_words_read_as_their_digits(words: str, digits: str) -> None:
+    assert parse_date(words, WED) == parse_date(digits, WED) is not None
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("two hours", dt.timedelta(hours=2)),
+        ("an hour", dt.timedelta(hours=1)),
+        ("a day", dt.timedelta(days=1)),
+        ("ten minutes", dt.timedelta(minutes=10)),
+        ("one week", dt.timedelta(weeks=1)),
+    ],
+)
+def test_durations_take_english_number_words(words: str, expected: dt.timedelta) -> None:
+    assert parse_duration(words) == expected
+
+
+@pytest.mark.parametrize("words", ["one", "someone", "a while", "phone", "tone day"])
+def test_number_words_inside_other_words_or_alone_are_no_time(words: str) -> None:
+    assert parse_date(words, WED) is None and parse_duration(words) is None
