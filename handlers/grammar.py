@@ -272,13 +272,8 @@ def _read_add(department: str, rest: list[str], dates: _Dates) -> AddTask:
         elif (ref := person_ref(last)) is not None and found["assignee"] is None:
             found["assignee"], rest = ref, rest[:-1]
         elif found["assignee"] is None and found["due"] is None and (dated := dated_person(rest, dates)):
-            at, day = dated
-            found["assignee"], found["due"], found["due_phrase"] = (
-                person_ref(rest[at]),
-                day,
-                " ".join(rest[at + 1 :]),
-            )
-            rest = rest[:at]
+            at, found["assignee"], found["due"] = dated
+            found["due_phrase"], rest = " ".join(rest[at + 1 :]), rest[:at]
         elif len(rest) > 2 and rest[-2].lower() in FOR_WORDS and found["launch"] is None:
             name = unquote(last)
             if not _is_launch_name(name):
@@ -319,16 +314,17 @@ def bare_chinese_day(word: str, dates: _Dates) -> date | None:
     return day
 
 
-def dated_person(words: list[str], dates: _Dates) -> tuple[int, date] | None:
-    """``@bob tomorrow`` ending the words: where the person is and the day after them.
+def dated_person(words: list[str], dates: _Dates) -> tuple[int, PersonRef, date] | None:
+    """``@bob tomorrow`` ending the words: where the person is, who, and the day after them.
 
     A date right after the assignee is the due date without ``due`` (``修复登录 @bob 明天``): once
     the options have begun, the words after them are no title.
     """
-    at = next((i for i in range(len(words) - 2, 0, -1) if person_ref(words[i]) is not None), None)
-    if at is None or (day := dates.read(" ".join(words[at + 1 :]))) is None:
+    people = ((i, ref) for i in range(len(words) - 2, 0, -1) if (ref := person_ref(words[i])) is not None)
+    last = next(people, None)
+    if last is None or (day := dates.read(" ".join(words[last[0] + 1 :]))) is None:
         return None
-    return at, day
+    return *last, day
 
 
 def trailing_due(words: list[str], dates: _Dates) -> tuple[int, date | None] | None:

@@ -270,8 +270,8 @@ def peel_options(
         if found.owner is None and (ref := g.person_ref(rest[-1])) is not None:  # ``owner`` needs no word
             found.owner, rest, changed = OwnerSpec("person", ref), rest[:-1], True
         elif dates and found.owner is None and found.due is None and (dated := g.dated_person(rest, reader)):
-            at, found.due = dated
-            found.owner, rest, changed = OwnerSpec("person", g.person_ref(rest[at])), rest[:at], True
+            at, person, found.due = dated
+            found.owner, rest, changed = OwnerSpec("person", person), rest[:at], True
     return rest, found
 
 

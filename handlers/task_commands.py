@@ -218,12 +218,33 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
-    task = ex.task(ctx, cmd.number, cmd.verb, for_update=True)
-    allowed_from, new_status = TRANSITIONS[cmd.verb]
-    require_task_permission(ctx, task, cmd.verb)
-    if task.status not in allowed_from:
-        raise _bad_transition(ctx, task, cmd.verb)
-    old = task.status
+    task = _status_target(ctx, cmd.number, cmd.verb)
+    return _card_reply(ctx, task, _apply_status(ctx, task, cmd.verb))
+
+
+def change_statuses(ctx: Ctx, cmd: g.ChangeStatuses) -> Reply:
+    """Every task is checked before any changes, so one refusal changes none of them."""
+    tasks = [_status_target(ctx, number, cmd.verb) for number in cmd.numbers]
+    for task in tasks:
+        _apply_status(ctx, task, cmd.verb)
+    shown = views.joined((f"#{task.number}" for task in tasks), ctx.tr)
+    headline = ctx.tr(f"task.{cmd.verb}_many", tasks=shown, who=views.who(ctx.me, ctx.tr))
+    lines = tuple(views.task_line(task, ctx.tr, ctx.today) for task in tasks)
+    return Reply(headline, (Section(items=lines),), tone=Tone.SUCCESS)
+
+
+def _status_target(ctx: Ctx, number: int, verb: str) -> Task:
+    """Task ``number``, locked, once the caller may ``verb`` it and its status allows it."""
+    task = ex.task(ctx, number, verb, for_update=True)
+    require_task_permission(ctx, task, verb)
+    if task.status not in TRANSITIONS[verb][0]:
+        raise _bad_transition(ctx, task, verb)
+    return task
+
+
+def _apply_status(ctx: Ctx, task: Task, verb: str) -> str:
+    """Move ``task`` on by ``verb``, record it, tell its creator when it is done; the headline."""
+    old, new_status = task.status, TRANSITIONS[verb][1]
     task.status = new_status
     changes: dict[str, Any] = {"status": [old, new_status]}
     if old == TaskStatus.BLOCKED:
@@ -236,27 +257,10 @@ def change_status(ctx: Ctx, cmd: g.ChangeStatus) -> Reply:
     elif old == TaskStatus.DONE:
         task.done_at, task.done_by_id, task.done_by = None, None, None
     _touch(ctx, task, "status", changes)
-    headline = ctx.tr(f"task.{cmd.verb}_ok", number=task.number, who=views.who(ctx.me, ctx.tr))
+    headline = ctx.tr(f"task.{verb}_ok", number=task.number, who=views.who(ctx.me, ctx.tr))
     if new_status == TaskStatus.DONE and task.creator is not None:
         ctx.dm(task.creator, _card_reply(ctx, task, headline, tone=Tone.INFO))
-    return _card_reply(ctx, task, headline)
-
-
-def change_statuses(ctx: Ctx, cmd: g.ChangeStatuses) -> Reply:
-    """Every task is checked before any changes, so one refusal changes none of them."""
-    allowed_from, _new_status = TRANSITIONS[cmd.verb]
-    for number in cmd.numbers:
-        task = ex.task(ctx, number, cmd.verb, for_update=True)
-        require_task_permission(ctx, task, cmd.verb)
-        if task.status not in allowed_from:
-            raise _bad_transition(ctx, task, cmd.verb)
-    for number in cmd.numbers:
-        change_status(ctx, g.ChangeStatus(cmd.verb, number))
-    tasks = [ex.task(ctx, number, cmd.verb) for number in cmd.numbers]
-    shown = views.joined((f"#{number}" for number in cmd.numbers), ctx.tr)
-    headline = ctx.tr(f"task.{cmd.verb}_many", tasks=shown, who=views.who(ctx.me, ctx.tr))
-    lines = tuple(views.task_line(task, ctx.tr, ctx.today) for task in tasks)
-    return Reply(headline, (Section(items=lines),), tone=Tone.SUCCESS)
+    return headline
 
 
 def block(ctx: Ctx, cmd: g.BlockTask) -> Reply:
